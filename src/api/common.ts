@@ -1,0 +1,184 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { cel, has } from './cel.js';
+
+/** API group and version of every Gati resource. */
+export const GROUP = 'gati.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** StringEnum is a string restricted to the given values (rendered as `enum` in CRDs). */
+export function StringEnum<T extends string[]>(values: [...T], options: { description?: string; default?: T[number] } = {}) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+}
+
+/** IntOrString is a Kubernetes int-or-string (quantities such as `100m` or `1`). */
+export function IntOrString(options: { description?: string } = {}) {
+  return Type.Union([Type.Integer(), Type.String({ minLength: 1 })], options);
+}
+
+/** A DNS-1123 label: what a Kubernetes object name or label value segment may be. */
+export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/** Quantity pattern accepted for cpu/memory (the apiserver re-checks it). */
+const QUANTITY = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
+
+const ResourceList = Type.Object(
+  {
+    cpu: Type.Optional(IntOrString({ description: 'CPU quantity, e.g. `100m`.' })),
+    memory: Type.Optional(IntOrString({ description: 'Memory quantity, e.g. `128Mi`.' })),
+  },
+  { description: 'CPU and memory quantities.' },
+);
+
+/** Container resources; defaults are applied by the builders (requests 100m/128Mi, limits 500m/512Mi). */
+export const Resources = Type.Object(
+  {
+    requests: Type.Optional(ResourceList),
+    limits: Type.Optional(ResourceList),
+  },
+  {
+    description:
+      'Container resources. Defaults: requests cpu 100m, memory 128Mi; limits cpu 500m, memory 512Mi (each unset key falls back separately).',
+  },
+);
+export type Resources = Static<typeof Resources>;
+export { QUANTITY };
+
+const KeyRef = Type.Object({
+  name: Type.String({ minLength: 1, description: 'Name of the Secret or ConfigMap.' }),
+  key: Type.String({ minLength: 1, description: 'Key inside it.' }),
+  optional: Type.Optional(Type.Boolean()),
+});
+
+/** One environment variable: a literal value or a reference (Kubernetes EnvVar subset). */
+export const EnvVar = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
+    value: Type.Optional(Type.String({ description: 'Literal value. Empty values are rejected: leave the variable out instead.', minLength: 1 })),
+    valueFrom: Type.Optional(
+      Type.Object({
+        secretKeyRef: Type.Optional(KeyRef),
+        configMapKeyRef: Type.Optional(KeyRef),
+        fieldRef: Type.Optional(
+          Type.Object({ fieldPath: Type.String({ minLength: 1 }) }, { description: 'Downward API field, e.g. `metadata.name`.' }),
+        ),
+      }),
+    ),
+  },
+  {
+    description:
+      'Environment variable for the container. PORT, HOST and NODE_ENV are set by the operator and cannot be overridden.',
+  },
+);
+export type EnvVar = Static<typeof EnvVar>;
+
+/** Extra environment variables, kept in the order given. */
+export const EnvList = Type.Array(EnvVar, { maxItems: 128, description: 'Extra environment variables.' });
+
+/** KEDA trigger, passed through to the ScaledObject. */
+export const KedaTrigger = Type.Object({
+  type: Type.String({ minLength: 1, description: 'KEDA scaler type, e.g. `prometheus`, `cpu`, `kafka`.' }),
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  metadata: Type.Record(Type.String(), Type.String(), {
+    description:
+      'Scaler metadata. `{{version}}`, `{{service}}`, `{{deployment}}` and `{{namespace}}` are substituted per version.',
+  }),
+  authenticationRef: Type.Optional(
+    Type.Object({ name: Type.String({ minLength: 1 }), kind: Type.Optional(StringEnum(['TriggerAuthentication', 'ClusterTriggerAuthentication'])) }),
+  ),
+});
+
+/** Autoscaling of a workload: none (fixed replicas), HPA, or KEDA. */
+export const Autoscaling = Type.Object(
+  {
+    mode: StringEnum(['none', 'hpa', 'keda'], {
+      default: 'none',
+      description: '`none` keeps spec.replicas; `hpa` attaches a HorizontalPodAutoscaler; `keda` a KEDA ScaledObject.',
+    }),
+    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Default 1. 0 only with keda on workloads that take no weighted traffic.' })),
+    maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Upper bound; required for hpa and keda.' })),
+    targetCPUUtilization: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'HPA CPU target in percent of requests. Default 80.' })),
+    targetMemoryUtilization: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'HPA memory target in percent of requests. Unset: no memory metric.' })),
+    keda: Type.Optional(
+      Type.Object({
+        triggers: Type.Array(KedaTrigger, { minItems: 1, maxItems: 32 }),
+        pollingInterval: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds. KEDA default 30.' })),
+        cooldownPeriod: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds. KEDA default 300.' })),
+      }),
+    ),
+  },
+  {
+    description: 'Autoscaling. Exactly one autoscaler per Deployment; spec.replicas is not emitted when one is attached.',
+    'x-kubernetes-validations': [
+      cel(
+        "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
+        'minReplicas must be less than or equal to maxReplicas',
+        (s) => !has(s, 'minReplicas') || !has(s, 'maxReplicas') || (s.minReplicas as number) <= (s.maxReplicas as number),
+        '.minReplicas',
+      ),
+      cel(
+        "self.mode == 'none' || has(self.maxReplicas)",
+        'maxReplicas is required when mode is hpa or keda',
+        (s) => s.mode === 'none' || has(s, 'maxReplicas'),
+        '.maxReplicas',
+      ),
+      cel(
+        "self.mode != 'keda' || has(self.keda)",
+        'mode keda needs keda.triggers',
+        (s) => s.mode !== 'keda' || has(s, 'keda'),
+        '.keda',
+      ),
+      cel(
+        "self.mode != 'hpa' || !has(self.minReplicas) || self.minReplicas >= 1",
+        'minReplicas must be at least 1 with mode hpa (HPA cannot scale to zero)',
+        (s) => s.mode !== 'hpa' || !has(s, 'minReplicas') || (s.minReplicas as number) >= 1,
+        '.minReplicas',
+      ),
+    ],
+  },
+);
+export type Autoscaling = Static<typeof Autoscaling>;
+
+/** Standard Kubernetes condition. */
+export const Condition = Type.Object({
+  type: Type.String({ minLength: 1, maxLength: 316 }),
+  status: StringEnum(['True', 'False', 'Unknown']),
+  reason: Type.String({ maxLength: 1024 }),
+  message: Type.String({ maxLength: 32768 }),
+  lastTransitionTime: Type.String({ format: 'date-time' }),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type Condition = Static<typeof Condition>;
+
+/** Fields every Gati status carries (kstatus-compatible). */
+export const StatusCommon = {
+  observedGeneration: Type.Optional(Type.Integer({ description: 'Generation observed; written by Metacontroller.' })),
+  phase: Type.Optional(Type.String()),
+  conditions: Type.Optional(Type.Array(Condition, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
+};
+
+/** Loose object metadata: what the hooks read of a parent's metadata. */
+export const ObjectMeta = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  namespace: Type.Optional(Type.String()),
+  uid: Type.Optional(Type.String()),
+  generation: Type.Optional(Type.Integer()),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+  deletionTimestamp: Type.Optional(Type.String()),
+});
+export type ObjectMeta = Static<typeof ObjectMeta>;
+
+/** A resource envelope: apiVersion, kind, metadata, spec, status. */
+export function Resource<S extends TSchema, T extends TSchema>(kind: string, spec: S, status: T) {
+  return Type.Object({
+    apiVersion: Type.Literal(API_VERSION),
+    kind: Type.Literal(kind),
+    metadata: ObjectMeta,
+    spec,
+    status: Type.Optional(status),
+  });
+}

@@ -1,0 +1,229 @@
+import type { TSchema } from '@sinclair/typebox';
+import { GROUP, VERSION } from './common.js';
+import { GatiHandlerSpec, GatiHandlerStatus } from './gatihandler.js';
+import { GatiModuleSpec, GatiModuleStatus } from './gatimodule.js';
+import { GatiVersionSpec, GatiVersionStatus } from './gativersion.js';
+
+/** A JSON-schema node as it appears in a CRD (openAPIV3Schema). */
+export type JSONSchemaProps = { [key: string]: unknown };
+
+interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+interface CrdDefinition {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  spec: TSchema;
+  status: TSchema;
+  columns: PrinterColumn[];
+}
+
+const READY: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
+const PHASE: PrinterColumn = { name: 'Phase', type: 'string', jsonPath: '.status.phase' };
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+/** The three Gati resources, in the order their CRDs are written. */
+export const DEFINITIONS: CrdDefinition[] = [
+  {
+    kind: 'GatiHandler',
+    plural: 'gatihandlers',
+    singular: 'gatihandler',
+    shortNames: ['gh'],
+    spec: GatiHandlerSpec,
+    status: GatiHandlerStatus,
+    columns: [
+      { name: 'Path', type: 'string', jsonPath: '.spec.handlerPath' },
+      { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+      { name: 'Replicas', type: 'integer', jsonPath: '.status.availableReplicas' },
+      PHASE,
+      READY,
+      AGE,
+    ],
+  },
+  {
+    kind: 'GatiModule',
+    plural: 'gatimodules',
+    singular: 'gatimodule',
+    shortNames: ['gm'],
+    spec: GatiModuleSpec,
+    status: GatiModuleStatus,
+    columns: [
+      { name: 'Module', type: 'string', jsonPath: '.spec.moduleName' },
+      { name: 'Type', type: 'string', jsonPath: '.spec.moduleType' },
+      { name: 'Replicas', type: 'integer', jsonPath: '.status.availableReplicas' },
+      PHASE,
+      READY,
+      AGE,
+    ],
+  },
+  {
+    kind: 'GatiVersion',
+    plural: 'gativersions',
+    singular: 'gativersion',
+    shortNames: ['gv'],
+    spec: GatiVersionSpec,
+    status: GatiVersionStatus,
+    columns: [
+      { name: 'Version', type: 'string', jsonPath: '.spec.versionId' },
+      { name: 'Handler', type: 'string', jsonPath: '.status.handler' },
+      { name: 'Weight', type: 'integer', jsonPath: '.spec.routingWeight' },
+      { name: 'Traffic', type: 'integer', jsonPath: '.status.trafficPercent', description: 'Percent of weighted traffic' },
+      PHASE,
+      READY,
+      AGE,
+    ],
+  },
+];
+
+/** Keywords a structural CRD schema may carry; anything else is a generator bug. */
+const KEPT = new Set([
+  'type',
+  'description',
+  'properties',
+  'required',
+  'items',
+  'additionalProperties',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'pattern',
+  'format',
+  'x-kubernetes-validations',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+]);
+
+/** Keywords TypeBox emits that carry no meaning in a CRD and are dropped. */
+const DROPPED = new Set(['$id', 'title']);
+
+/**
+ * toStructural rewrites a TypeBox schema into a Kubernetes structural schema:
+ * literal unions become `enum`, int-or-string unions become `x-kubernetes-int-or-string`,
+ * string-keyed records become `additionalProperties`. Unknown keywords throw.
+ */
+export function toStructural(schema: TSchema, path = ''): JSONSchemaProps {
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.anyOf)) return unionToStructural(s, path);
+  const out: JSONSchemaProps = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (DROPPED.has(k)) continue;
+    if (k === 'patternProperties') {
+      const values = Object.values(v as Record<string, TSchema>);
+      out.additionalProperties = toStructural(values[0] as TSchema, `${path}.*`);
+    } else if (k === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(v as Record<string, TSchema>).map(([pk, ps]) => [pk, toStructural(ps, `${path}.${pk}`)]),
+      );
+    } else if (k === 'items') {
+      out.items = toStructural(v as TSchema, `${path}[]`);
+    } else if (k === 'const') {
+      out.enum = [v];
+    } else if (KEPT.has(k)) {
+      out[k] = v;
+    } else {
+      throw new Error(`toStructural: keyword ${k} at ${path || '.'} has no CRD equivalent`);
+    }
+  }
+  return out;
+}
+
+function unionToStructural(s: Record<string, unknown>, path: string): JSONSchemaProps {
+  const members = s.anyOf as Array<Record<string, unknown>>;
+  const base: JSONSchemaProps = {};
+  if (s.description) base.description = s.description;
+  if (s.default !== undefined) base.default = s.default;
+  if (members.every((m) => typeof m.const === 'string')) {
+    return { ...base, type: 'string', enum: members.map((m) => m.const) };
+  }
+  const types = members.map((m) => m.type).sort();
+  if (types.join(',') === 'integer,string') return { ...base, 'x-kubernetes-int-or-string': true };
+  throw new Error(`toStructural: union at ${path || '.'} is not an enum or int-or-string`);
+}
+
+/**
+ * structuralProblems lists why a schema is not structural in the Kubernetes sense:
+ * every node typed (or int-or-string / preserve-unknown), no `$ref`, no
+ * `additionalProperties` beside `properties`, no `additionalProperties: false`.
+ */
+export function structuralProblems(schema: JSONSchemaProps, path = ''): string[] {
+  const where = path || '.';
+  const problems: string[] = [];
+  const typed = typeof schema.type === 'string' || schema['x-kubernetes-int-or-string'] === true;
+  if (!typed && schema['x-kubernetes-preserve-unknown-fields'] !== true) problems.push(`${where}: no type`);
+  for (const k of Object.keys(schema)) {
+    if (k === '$ref' || k === 'anyOf' || k === 'oneOf' || k === 'allOf' || k === 'not' || k === 'patternProperties') {
+      problems.push(`${where}: ${k} is not allowed`);
+    } else if (!KEPT.has(k)) {
+      problems.push(`${where}: unknown keyword ${k}`);
+    }
+  }
+  if (schema.properties !== undefined && schema.additionalProperties !== undefined) {
+    problems.push(`${where}: additionalProperties beside properties`);
+  }
+  if (schema.additionalProperties === false) problems.push(`${where}: additionalProperties: false`);
+  const props = (schema.properties ?? {}) as Record<string, JSONSchemaProps>;
+  for (const [k, v] of Object.entries(props)) problems.push(...structuralProblems(v, `${path}.${k}`));
+  if (schema.items) problems.push(...structuralProblems(schema.items as JSONSchemaProps, `${path}[]`));
+  if (typeof schema.additionalProperties === 'object') {
+    problems.push(...structuralProblems(schema.additionalProperties as JSONSchemaProps, `${path}.*`));
+  }
+  return problems;
+}
+
+/** crdFor builds the apiextensions.k8s.io/v1 CustomResourceDefinition of one Gati kind. */
+export function crdFor(def: CrdDefinition): Record<string, unknown> {
+  const openAPIV3Schema = {
+    type: 'object',
+    description: `${def.kind} is a Gati resource (${GROUP}/${VERSION}).`,
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec: toStructural(def.spec, '.spec'),
+      status: toStructural(def.status, '.status'),
+    },
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${def.plural}.${GROUP}`,
+      labels: { 'app.kubernetes.io/name': 'gati-operator', 'app.kubernetes.io/part-of': 'gati' },
+    },
+    spec: {
+      group: GROUP,
+      names: { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular, shortNames: def.shortNames, categories: ['gati'] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: def.columns,
+          schema: { openAPIV3Schema },
+        },
+      ],
+    },
+  };
+}
+
+/** allCRDs returns the CRDs of every Gati kind, keyed by file name. */
+export function allCRDs(): Array<{ file: string; crd: Record<string, unknown> }> {
+  return DEFINITIONS.map((d) => ({ file: `${d.singular}.yaml`, crd: crdFor(d) }));
+}

@@ -1,0 +1,42 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Resource, StatusCommon } from './common.js';
+import { VersionId } from './gatihandler.js';
+
+/** GatiVersion.spec: Timescape metadata of one version of a handler. */
+export const GatiVersionSpec = Type.Object(
+  {
+    versionId: VersionId,
+    breaking: Type.Boolean({ default: false, description: 'Breaking API change. Without transformers it gets pinned traffic only until weighted explicitly.' }),
+    routingWeight: Type.Integer({ minimum: 0, maximum: 1000000, default: 100, description: 'Relative weight in the weighted rule (Gateway API semantics).' }),
+    transformers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { maxItems: 64, description: 'Transformers (compiled into the app) bridging this version; informational.' }),
+    ),
+    handlerRef: Type.Optional(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 253 }) },
+        { description: 'Owning GatiHandler. Else label gati.dev/handler, else the longest handler name prefixing this name followed by `-`.' },
+      ),
+    ),
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "Image of this version. Default: the handler's image when versionId is the handler's spec.version, else the image its Deployment already runs." })),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: "Replicas of this version; default the handler's." })),
+  },
+  { description: 'Version metadata for Timescape orchestration.' },
+);
+export type GatiVersionSpec = Static<typeof GatiVersionSpec>;
+
+/** GatiVersion.status: mirrors what its handler reports for this version. */
+export const GatiVersionStatus = Type.Object({
+  ...StatusCommon,
+  handler: Type.Optional(Type.String({ description: 'Resolved GatiHandler name.' })),
+  desiredWeight: Type.Optional(Type.Integer()),
+  effectiveWeight: Type.Optional(Type.Integer()),
+  trafficPercent: Type.Optional(Type.Integer()),
+  pinned: Type.Optional(Type.Boolean()),
+  drainStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  drainedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  drainReason: Type.Optional(Type.String()),
+});
+export type GatiVersionStatus = Static<typeof GatiVersionStatus>;
+
+export const GatiVersion = Resource('GatiVersion', GatiVersionSpec, GatiVersionStatus);
+export type GatiVersion = Static<typeof GatiVersion>;

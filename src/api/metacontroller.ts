@@ -1,0 +1,69 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Any Kubernetes object as Metacontroller sends it (only the shape we rely on is checked). */
+export const KubeObject = Type.Object(
+  {
+    apiVersion: Type.Optional(Type.String()),
+    kind: Type.Optional(Type.String()),
+    metadata: Type.Object({ name: Type.String({ minLength: 1 }), namespace: Type.Optional(Type.String()) }, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** Observed objects grouped by `<Kind>.<apiVersion>`, keyed by `name` (v1) or `namespace/name` (v2). */
+export const ObjectGroups = Type.Record(Type.String(), Type.Record(Type.String(), KubeObject));
+export type ObjectGroups = Record<string, Record<string, KubeObject>>;
+
+/** Request body of a CompositeController sync or finalize hook (v1 and v2). */
+export const SyncRequest = Type.Object(
+  {
+    controller: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    parent: KubeObject,
+    children: Type.Optional(ObjectGroups),
+    related: Type.Optional(ObjectGroups),
+    finalizing: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+export interface SyncRequest {
+  controller?: Record<string, unknown>;
+  parent: KubeObject;
+  children?: ObjectGroups;
+  related?: ObjectGroups;
+  finalizing?: boolean;
+}
+
+/** Response of a sync or finalize hook: exactly these keys (v2 decoding is strict). */
+export interface SyncResponse {
+  status: Record<string, unknown>;
+  children: KubeObject[];
+  resyncAfterSeconds?: number;
+  finalized?: boolean;
+}
+
+/** Request body of a customize hook. */
+export const CustomizeRequest = Type.Object(
+  { controller: Type.Optional(Type.Object({}, { additionalProperties: true })), parent: KubeObject },
+  { additionalProperties: true },
+);
+export type CustomizeRequest = Static<typeof CustomizeRequest>;
+
+/** One related-resource rule of a customize response. */
+export interface RelatedResourceRule {
+  apiVersion: string;
+  resource: string;
+  namespace?: string;
+  names?: string[];
+  labelSelector?: { matchLabels?: Record<string, string> };
+}
+
+/** Response of a customize hook. */
+export interface CustomizeResponse {
+  relatedResources: RelatedResourceRule[];
+}

@@ -1,0 +1,108 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { celPredicate, type CelRule } from './cel.js';
+
+/** A validation failure naming the field and the offending value. */
+export interface FieldError {
+  field: string;
+  message: string;
+  value?: unknown;
+}
+
+/** Result of validating (and defaulting) a spec. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** formatErrors renders field errors as one stable line each: `spec.port: must be ≤ 65535 (got 70000)`. */
+export function formatErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}${e.value === undefined ? '' : ` (got ${short(e.value)})`}`).join('; ');
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function pointerToField(prefix: string, pointer: string): string {
+  let out = prefix;
+  for (const seg of pointer.split('/').slice(1)) {
+    const key = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
+  }
+  return out;
+}
+
+function enumValues(schema: TSchema): string[] | undefined {
+  const anyOf = (schema as { anyOf?: Array<{ const?: unknown }> }).anyOf;
+  if (!anyOf || !anyOf.every((s) => typeof s.const === 'string')) return undefined;
+  return anyOf.map((s) => s.const as string);
+}
+
+function schemaMessage(schema: TSchema, fallback: string): string {
+  const values = enumValues(schema);
+  if (values) return `must be one of: ${values.join(', ')}`;
+  const s = schema as Record<string, unknown>;
+  if (s.anyOf) return 'must be an integer or a quantity string';
+  return REWRITES.reduce((m, [re, to]) => m.replace(re, to), fallback);
+}
+
+/** TypeBox's messages, reworded to read as `field: must …`. */
+const REWRITES: Array<[RegExp, string]> = [
+  [/^Expected required property$/, 'is required'],
+  [/^Expected (?:integer|number) to be greater or equal to/, 'must be at least'],
+  [/^Expected (?:integer|number) to be less or equal to/, 'must be at most'],
+  [/^Expected string length greater or equal to (\d+)$/, 'must have at least $1 characters'],
+  [/^Expected string length less or equal to (\d+)$/, 'must have at most $1 characters'],
+  [/^Expected string to match '(.*)'$/, 'must match $1'],
+  [/^Expected array length to be greater or equal to (\d+)$/, 'must have at least $1 items'],
+  [/^Expected array length to be less or equal to (\d+)$/, 'must have at most $1 items'],
+  [/^Expected /, 'must be '],
+];
+
+/** schemaErrors lists schema violations, one per field (the first per path wins). */
+function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of Value.Errors(schema, value)) {
+    if (seen.has(e.path)) continue;
+    // A union's own error repeats its members' errors at the same path; keep the union's.
+    seen.add(e.path);
+    const err: FieldError = { field: pointerToField(prefix, e.path), message: schemaMessage(e.schema, e.message) };
+    if (e.value !== undefined) err.value = e.value;
+    out.push(err);
+  }
+  return out;
+}
+
+/** celErrors walks the schema and evaluates every registered cross-field rule on present values. */
+function celErrors(schema: TSchema, value: unknown, field: string, out: FieldError[]): void {
+  if (value === undefined || value === null) return;
+  const s = schema as Record<string, unknown>;
+  const rules = s['x-kubernetes-validations'] as CelRule[] | undefined;
+  for (const r of rules ?? []) {
+    const check = celPredicate(r.rule);
+    if (!check) throw new Error(`CEL rule without a TypeScript twin: ${r.rule}`);
+    if (!check(value as Record<string, unknown>)) {
+      out.push({ field: field + (r.fieldPath ?? ''), message: r.message });
+    }
+  }
+  const props = s.properties as Record<string, TSchema> | undefined;
+  if (props && typeof value === 'object') {
+    for (const [k, sub] of Object.entries(props)) celErrors(sub, (value as Record<string, unknown>)[k], `${field}.${k}`, out);
+  }
+  const items = s.items as TSchema | undefined;
+  if (items && Array.isArray(value)) value.forEach((v, i) => celErrors(items, v, `${field}[${i}]`, out));
+}
+
+/**
+ * validate applies the schema's defaults to a copy of `value`, then checks it against the
+ * schema and its cross-field rules. Errors name fields under `prefix` (e.g. `spec`).
+ */
+export function validate<T>(schema: TSchema, value: unknown, prefix: string): Validated<T> {
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, errors: [{ field: prefix, message: 'must be an object', value: value ?? null }] };
+  }
+  const copy = Value.Default(schema, structuredClone(value));
+  const errors = schemaErrors(schema, copy, prefix);
+  if (errors.length === 0) celErrors(schema, copy, prefix, errors);
+  return errors.length === 0 ? { ok: true, value: copy as T } : { ok: false, errors };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { writeCrds } from './crds.js';
+
+/** One subcommand: a one-line summary, its usage text, and what it does. */
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** Every subcommand of gati-operator. Each lives in its own module under src/cli/. */
+export const COMMANDS: Record<string, Command> = {
+  crds: {
+    summary: 'write the CustomResourceDefinitions generated from src/api',
+    usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',
+    async run(args) {
+      const i = args.findIndex((a) => a === '-o' || a === '--output');
+      const dir = i === -1 ? 'crds' : args[i + 1];
+      if (!dir) throw new UsageError('-o needs a directory');
+      for (const path of writeCrds(dir)) process.stdout.write(`wrote ${path}\n`);
+      return 0;
+    },
+  },
+};
+
+/** UsageError is a mistake in the command line; it prints usage and exits 2. */
+export class UsageError extends Error {}
+
+function help(): string {
+  const lines = ['Usage: gati-operator <command> [options]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  lines.push('', 'Run `gati-operator <command> --help` for the options of one command.');
+  return lines.join('\n') + '\n';
+}
+
+/** main runs the command line and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`gati-operator: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`Usage: ${cmd.usage}\n`);
+    return 0;
+  }
+  try {
+    return await cmd.run(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`gati-operator ${name}: ${err.message}\nUsage: ${cmd.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`gati-operator ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
