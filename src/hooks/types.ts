@@ -1,0 +1,45 @@
+import type { CustomizeRequest, CustomizeResponse, SyncRequest, SyncResponse } from '../api/metacontroller.js';
+
+/**
+ * Observations from outside the request, gathered by the server before a hook runs
+ * (the only I/O besides config). Pure hooks read them; they never fetch anything.
+ */
+export interface Observations {
+  /**
+   * Request rate (requests/s) of one handler version, from the configured Prometheus
+   * drain query, keyed by drainKey(namespace, handler, versionId). Absent = unknown:
+   * the hook then falls back to the drain timer.
+   */
+  requestRates?: Record<string, number>;
+}
+
+/** drainKey is the key of one handler version in Observations.requestRates. */
+export function drainKey(namespace: string, handler: string, versionId: string): string {
+  return `${namespace}/${handler}/${versionId}`;
+}
+
+/** What a hook gets besides the request: the clock and external observations. */
+export interface HookContext {
+  now: Date;
+  observations?: Observations;
+}
+
+/** A pure sync or finalize hook. Throws GatiError (or anything) to fail closed. */
+export type SyncHook = (request: SyncRequest, ctx: HookContext) => SyncResponse;
+
+/** A pure customize hook: its output depends only on the parent's spec and identity. */
+export type CustomizeHook = (request: CustomizeRequest) => CustomizeResponse;
+
+/** The hooks of one controller. */
+export interface ControllerHooks {
+  sync: SyncHook;
+  finalize?: SyncHook;
+  customize?: CustomizeHook;
+}
+
+/** Controller names as they appear in hook URLs: /hooks/<controller>/<hook>. */
+export type ControllerName = 'gatihandler' | 'gatimodule' | 'gativersion';
+export type HookName = 'sync' | 'finalize' | 'customize';
+
+/** The hooks of every controller. */
+export type HookRegistry = Record<ControllerName, ControllerHooks>;
