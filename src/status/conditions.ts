@@ -1,0 +1,37 @@
+import type { Condition } from '../api/common.js';
+
+/** What a condition says, before its timestamps are settled. */
+export interface Verdict {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+/** rfc3339 renders a time at second precision, as Kubernetes does. */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function previousOf(previous: unknown, type: string): Record<string, unknown> | undefined {
+  if (!Array.isArray(previous)) return undefined;
+  return previous.find((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && c.type === type);
+}
+
+/**
+ * conditions turns verdicts into Kubernetes conditions sorted by type. lastTransitionTime is
+ * copied from the parent's current condition when its status and reason are unchanged, else
+ * it is `now` — so identical requests give identical bytes and status never hot-loops.
+ * observedGeneration is the parent's metadata.generation when it has one.
+ */
+export function conditions(verdicts: Verdict[], previous: unknown, now: Date, generation?: number): Condition[] {
+  return [...verdicts]
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+    .map((v) => {
+      const prev = previousOf(previous, v.type);
+      const same = prev && prev.status === v.status && prev.reason === v.reason && typeof prev.lastTransitionTime === 'string';
+      const c: Condition = { ...v, lastTransitionTime: same ? (prev.lastTransitionTime as string) : rfc3339(now) };
+      if (generation !== undefined) c.observedGeneration = generation;
+      return c;
+    });
+}
