@@ -26,7 +26,9 @@ export function groupKey(t: ResourceType): string {
 
 /** Each controller's parent, the children it may emit, and the related types its customize hook asks for. */
 export const CONTROLLERS: Record<ControllerName, { parent: ResourceType; children: ResourceType[]; related: ResourceType[] }> = {
-  gatihandler: { parent: GATI_HANDLER, children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE], related: [GATI_VERSION] },
+  // A handler reads the other handlers of its namespace too: the name-prefix rule gives a
+  // GatiVersion to the LONGEST matching handler name, so each handler must see its rivals.
+  gatihandler: { parent: GATI_HANDLER, children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE], related: [GATI_HANDLER, GATI_VERSION] },
   gatimodule: { parent: GATI_MODULE, children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, NETWORK_POLICY], related: [] },
   gativersion: { parent: GATI_VERSION, children: [], related: [GATI_HANDLER] },
 };
