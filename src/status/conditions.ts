@@ -20,8 +20,9 @@ function previousOf(previous: unknown, type: string): Record<string, unknown> | 
 
 /**
  * conditions turns verdicts into Kubernetes conditions sorted by type. lastTransitionTime is
- * copied from the parent's current condition when its status and reason are unchanged, else
- * it is `now` — so identical requests give identical bytes and status never hot-loops.
+ * copied from the parent's current condition when its status is unchanged (the Kubernetes
+ * meaning of a transition; a new reason alone is not one), else it is `now` — so identical
+ * requests give identical bytes and status never hot-loops.
  * observedGeneration is the parent's metadata.generation when it has one.
  */
 export function conditions(verdicts: Verdict[], previous: unknown, now: Date, generation?: number): Condition[] {
@@ -29,9 +30,22 @@ export function conditions(verdicts: Verdict[], previous: unknown, now: Date, ge
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
     .map((v) => {
       const prev = previousOf(previous, v.type);
-      const same = prev && prev.status === v.status && prev.reason === v.reason && typeof prev.lastTransitionTime === 'string';
+      const same = prev && prev.status === v.status && typeof prev.lastTransitionTime === 'string';
       const c: Condition = { ...v, lastTransitionTime: same ? (prev.lastTransitionTime as string) : rfc3339(now) };
       if (generation !== undefined) c.observedGeneration = generation;
       return c;
     });
+}
+
+/** A condition as a hook wants it, before timestamps: the same thing as a Verdict. */
+export type DesiredCondition = Verdict;
+
+/** condition builds a verdict from a boolean status. */
+export function condition(type: string, status: boolean, reason: string, message: string): DesiredCondition {
+  return { type, status: status ? 'True' : 'False', reason, message };
+}
+
+/** withTransitions is `conditions` with the previous conditions first (the argument order some callers use). */
+export function withTransitions(previous: unknown, desired: DesiredCondition[], now: Date, generation?: number): Condition[] {
+  return conditions(desired, previous, now, generation);
 }

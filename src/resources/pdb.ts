@@ -1,0 +1,17 @@
+import type { KubeObject } from '../api/metacontroller.js';
+import { canonical } from '../render/canonical.js';
+import { PDB } from '../hooks/kinds.js';
+import { objectMeta, type Workload } from './workload.js';
+
+/**
+ * makePodDisruptionBudget allows one voluntary eviction at a time: it never blocks a node
+ * drain, even at one replica, and unhealthy pods may always be evicted.
+ */
+export function makePodDisruptionBudget(w: Workload): KubeObject {
+  return canonical({
+    apiVersion: PDB.apiVersion,
+    kind: PDB.kind,
+    metadata: objectMeta(w),
+    spec: { maxUnavailable: 1, selector: { matchLabels: { ...w.selector } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+  }) as KubeObject;
+}

@@ -1,0 +1,110 @@
+import type { KubeObject } from '../api/metacontroller.js';
+import type { Verdict } from './conditions.js';
+
+/**
+ * Workload status from observed Deployments only. Phases (seed-compatible, plus Degraded):
+ * Pending — not yet available; Running — available; Degraded — the rollout exceeded its
+ * progress deadline; Failed — the spec is invalid (see invalidSpecVerdicts).
+ */
+export type Phase = 'Pending' | 'Running' | 'Degraded' | 'Failed';
+
+/** The numbers and flags of one observed Deployment that status is computed from. */
+export interface DeploymentFacts {
+  name: string;
+  found: boolean;
+  desired: number;
+  replicas: number;
+  ready: number;
+  available: number;
+  updated: number;
+  /** The Deployment controller has seen its latest spec. */
+  current: boolean;
+  /** Progressing=False/ProgressDeadlineExceeded. */
+  stalled: boolean;
+}
+
+function num(v: unknown, fallback = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function isStalled(status: Record<string, unknown>): boolean {
+  const conds = Array.isArray(status.conditions) ? status.conditions : [];
+  return conds.some((c) => {
+    const r = record(c);
+    return r.type === 'Progressing' && r.status === 'False' && r.reason === 'ProgressDeadlineExceeded';
+  });
+}
+
+/** deploymentFacts reads an observed Deployment (absent: not created yet). */
+export function deploymentFacts(name: string, obj: KubeObject | undefined): DeploymentFacts {
+  const spec = record(obj?.spec);
+  const status = record(obj?.status);
+  const generation = num(obj?.metadata.generation, 0);
+  return {
+    name,
+    found: obj !== undefined,
+    desired: num(spec.replicas, 1),
+    replicas: num(status.replicas),
+    ready: num(status.readyReplicas),
+    available: num(status.availableReplicas),
+    updated: num(status.updatedReplicas),
+    current: num(status.observedGeneration, -1) >= generation,
+    stalled: isStalled(status),
+  };
+}
+
+/** replicaCounts sums replicas, readyReplicas and availableReplicas over observed Deployments. */
+export function replicaCounts(deployments: KubeObject[]): { replicas: number; readyReplicas: number; availableReplicas: number } {
+  const facts = deployments.map((d) => deploymentFacts(d.metadata.name, d));
+  const sum = (f: (x: DeploymentFacts) => number) => facts.reduce((n, x) => n + f(x), 0);
+  return { replicas: sum((x) => x.replicas), readyReplicas: sum((x) => x.ready), availableReplicas: sum((x) => x.available) };
+}
+
+function rolledOut(f: DeploymentFacts): boolean {
+  return f.current && f.updated >= f.desired && f.available >= f.desired && f.replicas <= f.desired;
+}
+
+function available(f: DeploymentFacts): Verdict {
+  if (!f.found) return { type: 'Available', status: 'False', reason: 'DeploymentNotFound', message: `Deployment ${f.name} does not exist yet` };
+  const counts = `${f.available}/${f.desired} replicas available`;
+  return f.available >= f.desired
+    ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: counts }
+    : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: counts };
+}
+
+function ready(f: DeploymentFacts): Verdict {
+  if (!f.found) return { type: 'Ready', status: 'False', reason: 'DeploymentNotFound', message: `Deployment ${f.name} does not exist yet` };
+  const counts = `${f.updated}/${f.desired} updated, ${f.available}/${f.desired} available`;
+  if (f.stalled) return { type: 'Ready', status: 'False', reason: 'ProgressDeadlineExceeded', message: `Deployment ${f.name} exceeded its progress deadline: ${counts}` };
+  if (rolledOut(f)) return { type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: `${f.available}/${f.desired} replicas available` };
+  return { type: 'Ready', status: 'False', reason: 'RolloutInProgress', message: `Deployment ${f.name} is rolling out: ${counts}` };
+}
+
+/**
+ * workloadVerdicts: Ready and Available, plus the kstatus abnormal-true conditions —
+ * Reconciling while a rollout is under way, Stalled once it exceeded its deadline.
+ */
+export function workloadVerdicts(f: DeploymentFacts): { phase: Phase; verdicts: Verdict[] } {
+  const r = ready(f);
+  const a = available(f);
+  const verdicts = [r, a];
+  if (f.stalled) verdicts.push({ type: 'Stalled', status: 'True', reason: r.reason, message: r.message });
+  else if (r.status !== 'True') verdicts.push({ type: 'Reconciling', status: 'True', reason: r.reason, message: r.message });
+  const phase: Phase = f.stalled ? 'Degraded' : a.status === 'True' ? 'Running' : 'Pending';
+  return { phase, verdicts };
+}
+
+/** invalidSpecVerdicts: Ready=False and Stalled=True with reason InvalidSpec; the phase is Failed. */
+export function invalidSpecVerdicts(message: string): { phase: Phase; verdicts: Verdict[] } {
+  return {
+    phase: 'Failed',
+    verdicts: [
+      { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
+      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+    ],
+  };
+}
