@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeCrds } from './crds.js';
+import { serveCommand } from './serve.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
 interface Command {
@@ -10,6 +11,7 @@ interface Command {
 
 /** Every subcommand of gati-operator. Each lives in its own module under src/cli/. */
 export const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
   crds: {
     summary: 'write the CustomResourceDefinitions generated from src/api',
     usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',

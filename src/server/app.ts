@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestAsyncHookHandler } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import { createPrometheusObserver, type Observe } from '../drain/prometheus.js';
+import { HOOKS } from '../hooks/index.js';
+import type { HookRegistry } from '../hooks/types.js';
+import { toJson } from '../render/canonical.js';
+import { bearerMatches, tokenFromFile, type TokenSource } from './auth.js';
+import { errorBody, handleError } from './errors.js';
+import { createLogger, requestId } from './logging.js';
+import { createMetrics } from './metrics.js';
+import { createPressureProbe, type PressureProbe } from './pressure.js';
+import { CONTROLLER_NAMES, HOOK_NAMES, registerHookRoutes } from './routes.js';
+
+/** Readiness is flipped to false when shutdown starts, so /readyz turns 503 at once. */
+export interface Readiness {
+  ready: boolean;
+}
+
+/** Everything buildApp needs; all but config have production defaults. */
+export interface AppOptions {
+  config: Config;
+  /** Default: the real hooks. */
+  hooks?: HookRegistry;
+  /** A ready pino logger; when absent one is made at config.logLevel writing to logStream (default stdout). */
+  logger?: Logger;
+  logStream?: DestinationStream;
+  /** One registry per app, so many apps can live in one process (tests). */
+  registry?: Registry;
+  clock?: () => Date;
+  /** Gathers drain evidence; default: the Prometheus client from config.prometheus. */
+  observe?: Observe;
+  /** Overload check; default samples event-loop delay and heap against config.overload. Closed with the app. */
+  pressure?: PressureProbe;
+  readiness?: Readiness;
+}
+
+/** buildApp assembles the hook server (routes, guards, metrics, health); it never listens. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { config } = options;
+  const app = fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { loggerInstance: createLogger(config.logLevel, options.logStream) }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestId,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Only JSON is a hook body; anything else is a 415, never a string that fails validation later.
+  app.removeContentTypeParser(['text/plain']);
+  app.setErrorHandler(handleError);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const metrics = createMetrics(options.registry ?? new Registry());
+  const pressure = options.pressure ?? createPressureProbe(config.overload);
+  app.addHook('onClose', async () => pressure.close());
+  const readiness = options.readiness ?? { ready: true };
+
+  const guards = [...(config.auth ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))] : []), overloadGuard(pressure, config.overload.retryAfterSeconds)];
+  const hookPaths = registerHookRoutes(app, {
+    hooks: options.hooks ?? HOOKS,
+    clock: options.clock ?? (() => new Date()),
+    observe: options.observe ?? createPrometheusObserver(config.prometheus),
+    metrics,
+    etag: config.etag,
+    guards,
+  });
+  registerOpenRoutes(app, readiness, metrics.registry);
+  app.setNotFoundHandler(notFound(new Map([...hookPaths.map((p): [string, string] => [p, 'POST']), ...OPEN_PATHS.map((p): [string, string] => [p, 'GET, HEAD'])])));
+  return app;
+}
+
+const OPEN_PATHS = ['/healthz', '/readyz', '/metrics'];
+
+/** Health and metrics stay open (no auth, no overload check): kubelet and Prometheus must always get in. */
+function registerOpenRoutes(app: FastifyInstance, readiness: Readiness, registry: Registry): void {
+  const json = (reply: FastifyReply, code: number, body: unknown) => reply.code(code).type('application/json; charset=utf-8').send(toJson(body));
+  app.get('/healthz', { logLevel: 'warn' }, async (_req, reply) => json(reply, 200, { status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) =>
+    readiness.ready ? json(reply, 200, { status: 'ready' }) : json(reply, 503, { status: 'shutting down' }),
+  );
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+}
+
+/** authGuard refuses hook calls without the right bearer token (401 with WWW-Authenticate). */
+export function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const token = await tokens.current();
+    if (token && bearerMatches(req.headers.authorization, token)) return;
+    if (!token) req.log.error('auth token file is unreadable or empty; refusing every hook call');
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .type('application/json; charset=utf-8')
+      .send(errorBody('GATI_ERR_UNAUTHORIZED', 'missing or wrong bearer token'));
+  };
+}
+
+/** overloadGuard answers 429 with Retry-After while the probe reports pressure. */
+export function overloadGuard(pressure: PressureProbe, retryAfterSeconds: number): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const reason = pressure.overloaded();
+    if (!reason) return;
+    req.log.warn({ reason }, 'overloaded; asking the caller to retry');
+    return reply
+      .code(429)
+      .header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))))
+      .type('application/json; charset=utf-8')
+      .send(errorBody('GATI_ERR_OVERLOADED', `overloaded (${reason}); retry later`));
+  };
+}
+
+/** notFound answers 405 with Allow for a known path and a wrong method, else 404 saying what exists. */
+function notFound(allowed: Map<string, string>) {
+  return (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const allow = allowed.get(path);
+    const json = reply.type('application/json; charset=utf-8');
+    if (allow) return json.code(405).header('allow', allow).send(errorBody('GATI_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
+    return json.code(404).send(errorBody('GATI_ERR_NOT_FOUND', notFoundMessage(path, allowed)));
+  };
+}
+
+/** notFoundMessage explains which part of a /hooks/<controller>/<hook> path is unknown. */
+export function notFoundMessage(path: string, allowed: Map<string, string>): string {
+  const m = /^\/hooks\/([^/]*)\/([^/]*)$/.exec(path);
+  if (!m) return `no route ${path}; hooks are POST /hooks/<controller>/<hook>`;
+  const [, controller, hook] = m as unknown as [string, string, string];
+  if (!(CONTROLLER_NAMES as readonly string[]).includes(controller)) return `unknown controller "${controller}"; expected one of ${CONTROLLER_NAMES.join(', ')}`;
+  if (!(HOOK_NAMES as readonly string[]).includes(hook)) return `unknown hook "${hook}"; expected one of ${HOOK_NAMES.join(', ')}`;
+  const has = HOOK_NAMES.filter((h) => allowed.has(`/hooks/${controller}/${h}`));
+  return `controller ${controller} has no ${hook} hook (it has ${has.join(', ') || 'none'})`;
+}
