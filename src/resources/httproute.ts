@@ -1,0 +1,66 @@
+import type { GatiHandlerSpec } from '../api/gatihandler.js';
+import type { KubeObject } from '../api/metacontroller.js';
+import { HTTP_ROUTE } from '../hooks/kinds.js';
+import { canonical } from '../render/canonical.js';
+import { handlerLabels } from './labels.js';
+import { routeName, versionName } from './names.js';
+
+/** Default header a client sets to pin a request to one version. */
+export const DEFAULT_PIN_HEADER = 'x-gati-version';
+
+/** What the route needs to know about one version. */
+export interface RoutedVersion {
+  versionId: string;
+  /** In a pin rule (exact header match). */
+  pin: boolean;
+  /** Weight in the weighted rule; undefined = not a backend there. */
+  weight?: number;
+}
+
+interface RouteParent {
+  metadata: { name: string; namespace?: string };
+  spec: GatiHandlerSpec;
+}
+
+function backend(handler: RouteParent, versionId: string, weight: number): Record<string, unknown> {
+  // group, kind, port and weight written out: the apiserver would default them and GitOps tools would see drift.
+  return { group: '', kind: 'Service', name: versionName(handler.metadata.name, versionId), port: handler.spec.port, weight };
+}
+
+function pathMatch(handler: RouteParent): Record<string, unknown> {
+  return { type: 'PathPrefix', value: handler.spec.handlerPath };
+}
+
+/**
+ * makeHTTPRoute builds the Gateway API HTTPRoute of a handler (DESIGN §4): one pin rule per
+ * pinned version (exact header match → that version's Service), then one weighted rule over
+ * the versions with a weight — omitted when every weight is 0, since gateways disagree on
+ * what an all-zero rule does. Returns undefined when there is no rule to write.
+ */
+export function makeHTTPRoute(handler: RouteParent, versions: RoutedVersion[]): KubeObject | undefined {
+  const header = handler.spec.routing?.pinHeader ?? DEFAULT_PIN_HEADER;
+  const sorted = [...versions].sort((a, b) => (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0));
+  const rules: Array<Record<string, unknown>> = sorted
+    .filter((v) => v.pin)
+    .map((v) => ({
+      matches: [{ path: pathMatch(handler), headers: [{ type: 'Exact', name: header, value: v.versionId }] }],
+      backendRefs: [backend(handler, v.versionId, 1)],
+    }));
+  const weighted = sorted.filter((v) => v.weight !== undefined);
+  if (weighted.some((v) => (v.weight ?? 0) > 0)) {
+    rules.push({ matches: [{ path: pathMatch(handler) }], backendRefs: weighted.map((v) => backend(handler, v.versionId, v.weight!)) });
+  }
+  if (rules.length === 0) return undefined;
+  const { name, namespace } = handler.metadata;
+  const parentRefs = (handler.spec.routing?.parentRefs ?? []).map((p) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...p }));
+  return canonical({
+    apiVersion: HTTP_ROUTE.apiVersion,
+    kind: HTTP_ROUTE.kind,
+    metadata: { name: routeName(name), namespace, labels: handlerLabels(name) },
+    spec: {
+      parentRefs: parentRefs.length > 0 ? parentRefs : undefined,
+      hostnames: handler.spec.routing?.hostnames,
+      rules,
+    },
+  }) as KubeObject;
+}

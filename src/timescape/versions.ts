@@ -1,0 +1,120 @@
+import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
+import type { GatiVersionSpec } from '../api/gativersion.js';
+import type { KubeObject } from '../api/metacontroller.js';
+
+/** Annotation on a GatiVersion (or GatiHandler, for spec.version) that lets a breaking version without transformers take weighted traffic. */
+export const ROUTE_BREAKING_ANNOTATION = 'gati.dev/route-breaking';
+/** Annotation on a GatiVersion that skips the drain wait when it is deleted. */
+export const FORCE_ANNOTATION = 'gati.dev/force-decommission';
+/** Annotation on per-version Deployments carrying the raw versionId (labels hold a sanitised one). */
+export const VERSION_ID_ANNOTATION = 'gati.dev/version-id';
+
+/** A GatiVersion that belongs to the handler, its spec validated. */
+export interface OwnedVersion {
+  name: string;
+  spec: GatiVersionSpec;
+  deleting: boolean;
+  annotations: Record<string, string>;
+}
+
+/**
+ * A version the handler must account for this sync, before traffic is decided.
+ * `wanted` versions should serve; the others are on their way out (superseded, their
+ * GatiVersion deleted, or only remembered by status or a Deployment) and drain.
+ */
+export interface Candidate {
+  versionId: string;
+  image?: string;
+  replicas: number;
+  source: VersionStatus['source'];
+  gatiVersion?: string;
+  wanted: boolean;
+  desiredWeight: number;
+  breaking: boolean;
+  /** Breaking, no transformers, not explicitly weighted: pin rule only. */
+  pinnedOnly: boolean;
+  forced: boolean;
+}
+
+function imageOf(d: KubeObject | undefined): string | undefined {
+  const containers = (d?.spec as { template?: { spec?: { containers?: Array<{ image?: unknown }> } } } | undefined)?.template?.spec?.containers;
+  const image = containers?.[0]?.image;
+  return typeof image === 'string' ? image : undefined;
+}
+
+function pinnedOnly(breaking: boolean, transformers: string[] | undefined, annotations: Record<string, string>): boolean {
+  return breaking && (transformers ?? []).length === 0 && annotations[ROUTE_BREAKING_ANNOTATION] !== 'true';
+}
+
+interface CandidateInput {
+  spec: GatiHandlerSpec;
+  handlerAnnotations: Record<string, string>;
+  owned: OwnedVersion[];
+  previous: VersionStatus[];
+  /** Observed Deployments of this handler by versionId (from their annotation). */
+  deployments: Map<string, KubeObject>;
+}
+
+/**
+ * candidates lists every version the handler must account for (DESIGN §2 "live versions"):
+ * spec.version; each GatiVersion that belongs to it (deleted ones drain); versions only the
+ * previous status remembers; and, as the memory of last resort, versions only an observed
+ * Deployment remembers. Sorted by versionId.
+ */
+export function candidates(input: CandidateInput): Candidate[] {
+  const { spec } = input;
+  const out = new Map<string, Candidate>();
+  const live = [...input.owned].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const bySpec = live.find((g) => g.spec.versionId === spec.version && !g.deleting);
+  const specMeta = bySpec?.spec ?? { breaking: spec.timescape?.breaking ?? false, routingWeight: spec.timescape?.routingWeight ?? 100, transformers: [] };
+  out.set(spec.version, {
+    versionId: spec.version,
+    image: spec.image,
+    replicas: bySpec?.spec.replicas ?? spec.replicas,
+    source: 'spec',
+    gatiVersion: bySpec?.name,
+    wanted: true,
+    desiredWeight: specMeta.routingWeight,
+    breaking: specMeta.breaking,
+    pinnedOnly: pinnedOnly(specMeta.breaking, specMeta.transformers, bySpec?.annotations ?? input.handlerAnnotations),
+    forced: false,
+  });
+  for (const g of live) {
+    const id = g.spec.versionId;
+    if (out.has(id)) continue; // spec.version, or a second GatiVersion for the same id: the first by name wins
+    const prev = input.previous.find((p) => p.versionId === id);
+    out.set(id, {
+      versionId: id,
+      image: g.spec.image ?? imageOf(input.deployments.get(id)) ?? prev?.image,
+      replicas: g.spec.replicas ?? spec.replicas,
+      source: 'gativersion',
+      gatiVersion: g.name,
+      // A version a newer spec.version rolled out over drains even if a GatiVersion still carries it.
+      wanted: !g.deleting && prev?.supersededAt === undefined,
+      desiredWeight: g.deleting ? 0 : g.spec.routingWeight,
+      breaking: g.spec.breaking,
+      pinnedOnly: pinnedOnly(g.spec.breaking, g.spec.transformers, g.annotations),
+      forced: g.annotations[FORCE_ANNOTATION] === 'true',
+    });
+  }
+  const leftovers: Array<[string, string | undefined]> = [
+    ...input.previous.map((p): [string, string | undefined] => [p.versionId, p.image]),
+    ...[...input.deployments].map(([id, d]): [string, string | undefined] => [id, imageOf(d)]),
+  ];
+  for (const [id, image] of leftovers) {
+    if (out.has(id)) continue;
+    const prev = input.previous.find((p) => p.versionId === id);
+    out.set(id, {
+      versionId: id,
+      image: image ?? imageOf(input.deployments.get(id)),
+      replicas: spec.replicas,
+      source: 'previous',
+      wanted: false,
+      desiredWeight: prev?.desiredWeight ?? 0,
+      breaking: prev?.breaking ?? false,
+      pinnedOnly: false,
+      forced: false,
+    });
+  }
+  return [...out.values()].sort((a, b) => (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0));
+}
