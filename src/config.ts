@@ -8,7 +8,7 @@ const oneOf = <T extends string>(values: readonly T[], dflt: T, description: str
     values.map((v) => Type.Literal(v)),
     { default: dflt, description },
   );
-const file = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
+const file = (description: string) => Type.Optional(Type.String({ minLength: 1, expect: 'a file path', description }));
 
 /**
  * Every environment variable the server reads, with its default and meaning. This one schema
@@ -16,7 +16,7 @@ const file = (description: string) => Type.Optional(Type.String({ minLength: 1, 
  */
 export const EnvSchema = Type.Object({
   PORT: int(0, 65535, 8080, 'Port to listen on (0 picks a free port).'),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on; 0.0.0.0 so kubelet probes reach the pod.' }),
+  HOST: Type.String({ minLength: 1, expect: 'a host name or IP address', default: '0.0.0.0', description: 'Address to listen on; 0.0.0.0 so kubelet probes reach the pod.' }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'pino log level. debug adds request and response sizes.'),
   DEPLOYMENT_TARGET: oneOf(['kubernetes', 'helm', 'gitops'], 'kubernetes', 'Where the operator runs; the hook server is used with kubernetes.'),
   BODY_LIMIT_BYTES: int(1024, 1073741824, 33554432, 'Largest hook request body accepted (Metacontroller sends whole objects with managedFields).'),
@@ -25,7 +25,7 @@ export const EnvSchema = Type.Object({
   TLS_CERT_FILE: file('PEM certificate; with TLS_KEY_FILE the server speaks HTTPS. Both or neither.'),
   TLS_KEY_FILE: file('PEM private key for TLS_CERT_FILE.'),
   PROMETHEUS_URL: Type.Optional(
-    Type.String({ pattern: '^https?://[^\\s]+$', description: 'Prometheus base URL for drain evidence (spec.drain.metricQuery). Unset: drains go by timer.' }),
+    Type.String({ pattern: '^https?://[^\\s]+$', expect: 'an http:// or https:// URL', description: 'Prometheus base URL for drain evidence (spec.drain.metricQuery). Unset: drains go by timer.' }),
   ),
   PROMETHEUS_TIMEOUT_MS: int(1, 60000, 1500, 'Timeout of one Prometheus query, including the wait for a free slot.'),
   PROMETHEUS_CACHE_SECONDS: int(0, 3600, 15, 'How long one query result (or failure) is reused.'),
@@ -71,17 +71,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 function checkVar(name: string, value: string): unknown {
   const schema = (EnvSchema.properties as Record<string, TSchema>)[name] as TSchema;
+  // Convert would truncate "80.5" to 80; an integer variable must be written as one.
+  const integerLike = (schema as { type?: string }).type !== 'integer' || /^\d+$/.test(value);
   const converted: unknown = Value.Convert(schema, value);
-  if (!Value.Check(schema, converted)) throw new ConfigError(`${name} ${expectation(schema)} (got ${JSON.stringify(value)})`);
+  if (!integerLike || !Value.Check(schema, converted)) throw new ConfigError(`${name} ${expectation(schema)} (got ${JSON.stringify(value)})`);
   return converted;
 }
 
 /** expectation words a schema as the rule a value broke: "must be an integer 1-65535". */
 export function expectation(schema: TSchema): string {
-  const s = schema as { type?: string; minimum?: number; maximum?: number; anyOf?: Array<{ const?: unknown }>; pattern?: string };
+  const s = schema as { type?: string; minimum?: number; maximum?: number; anyOf?: Array<{ const?: unknown }>; expect?: string };
+  if (s.expect) return `must be ${s.expect}`;
   if (s.anyOf) return `must be one of ${s.anyOf.map((a) => String(a.const)).join('|')}`;
   if (s.type === 'integer') return `must be an integer ${s.minimum}-${s.maximum}`;
-  if (s.pattern) return `must match ${s.pattern}`;
   return 'must be a non-empty string';
 }
 
@@ -119,7 +121,7 @@ export function configTable(): string {
   for (const [name, schema] of Object.entries(EnvSchema.properties as Record<string, TSchema>)) {
     const s = schema as { default?: unknown; description?: string };
     const dflt = s.default === undefined ? '(unset)' : `\`${String(s.default)}\``;
-    rows.push(`| \`${name}\` | ${dflt} | ${expectation(schema).replace(/\|/g, ', ').replace(/^must (be|match) /, '')} | ${s.description ?? ''} |`);
+    rows.push(`| \`${name}\` | ${dflt} | ${expectation(schema).replace(/\|/g, ', ').replace(/^must be /, '')} | ${s.description ?? ''} |`);
   }
   return rows.join('\n') + '\n';
 }
