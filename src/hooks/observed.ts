@@ -26,11 +26,18 @@ export function observedGroup(groups: ObjectGroups | undefined, type: ResourceTy
     .filter((e): e is [string, KubeObject] => isObject(e[1]))
     .map(([key, obj]) => ({ name: nameOf(key, obj), obj }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ name, obj }) => ({ ...obj, metadata: { ...(isObject(obj.metadata) ? obj.metadata : {}), name } }));
+    .map(({ name, obj }) => ({
+      ...obj,
+      metadata: { ...(isObject(obj.metadata) ? obj.metadata : {}), name },
+    }));
 }
 
 /** observedNamed finds one observed object of a type by name. */
-export function observedNamed(groups: ObjectGroups | undefined, type: ResourceType, name: string): KubeObject | undefined {
+export function observedNamed(
+  groups: ObjectGroups | undefined,
+  type: ResourceType,
+  name: string,
+): KubeObject | undefined {
   return observedGroup(groups, type).find((o) => o.metadata.name === name);
 }
 
@@ -50,21 +57,32 @@ const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
 
 /** sanitise strips status, system metadata and Metacontroller's last-applied annotation from an observed object. */
 export function sanitise(obj: KubeObject, type: ResourceType): KubeObject {
-  const { status: _status, ...rest } = structuredClone(obj);
-  const metadata: Record<string, unknown> = { ...rest.metadata };
+  const rest: Record<string, unknown> = structuredClone(obj);
+  delete rest.status;
+  const metadata: Record<string, unknown> = { ...obj.metadata };
   for (const k of SYSTEM_METADATA) delete metadata[k];
   if (isObject(metadata.annotations)) {
-    const { [LAST_APPLIED]: _applied, ...annotations } = metadata.annotations;
-    metadata.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
+    const annotations = { ...metadata.annotations };
+    delete annotations[LAST_APPLIED];
+    if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+    else delete metadata.annotations;
   }
-  return { ...rest, apiVersion: type.apiVersion, kind: type.kind, metadata: metadata as KubeObject['metadata'] };
+  return {
+    ...rest,
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: metadata as KubeObject['metadata'],
+  };
 }
 
 /**
  * keepObserved re-emits the observed children of the given types, sanitised, so a response
  * that cannot compute desired children (an invalid spec) still keeps every workload running.
  */
-export function keepObserved(children: ObjectGroups | undefined, types: ResourceType[]): KubeObject[] {
+export function keepObserved(
+  children: ObjectGroups | undefined,
+  types: ResourceType[],
+): KubeObject[] {
   return types.flatMap((t) => observedGroup(children, t).map((o) => sanitise(o, t)));
 }
 
@@ -83,9 +101,11 @@ export interface ParentInfo {
  */
 export function readParent(request: Pick<SyncRequest, 'parent'>, needSpec = true): ParentInfo {
   const parent: unknown = request?.parent;
-  if (!isObject(parent) || !isObject(parent.metadata)) throw badRequest('parent.metadata: is required');
+  if (!isObject(parent) || !isObject(parent.metadata))
+    throw badRequest('parent.metadata: is required');
   const { name, namespace, generation } = parent.metadata;
-  if (typeof name !== 'string' || name === '') throw badRequest('parent.metadata.name: is required');
+  if (typeof name !== 'string' || name === '')
+    throw badRequest('parent.metadata.name: is required');
   if (needSpec && !isObject(parent.spec)) throw badRequest('parent.spec: is required');
   return {
     name,

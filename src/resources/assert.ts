@@ -23,10 +23,13 @@ function findNull(value: unknown, path: string): string | undefined {
  * null. A failure is our bug; it throws so the server answers 5xx instead of a bad 200.
  */
 export function assertChildren(children: KubeObject[], controller: ControllerName): void {
-  const declared = new Set(CONTROLLERS[controller].children.map((t) => `${t.apiVersion}/${t.kind}`));
+  const declared = new Set(
+    CONTROLLERS[controller].children.map((t) => `${t.apiVersion}/${t.kind}`),
+  );
   const seen = new Set<string>();
   children.forEach((c, i) => {
-    if (!c?.apiVersion || !c.kind || !c.metadata?.name) fail(`children[${i}]: apiVersion, kind and metadata.name are required`);
+    if (!c?.apiVersion || !c.kind || !c.metadata?.name)
+      fail(`children[${i}]: apiVersion, kind and metadata.name are required`);
     const kind = `${c.apiVersion}/${c.kind}`;
     if (!declared.has(kind)) fail(`children[${i}]: ${kind} is not a child kind of ${controller}`);
     const id = `${kind}/${c.metadata.namespace ?? ''}/${c.metadata.name}`;

@@ -3,7 +3,12 @@ import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../timescape/types.js';
 import { makeAutoscaler } from './autoscaler.js';
 import { makeDeployment } from './deployment.js';
-import { handlerLabels, handlerSelector, handlerVersionLabels, handlerVersionSelector } from './labels.js';
+import {
+  handlerLabels,
+  handlerSelector,
+  handlerVersionLabels,
+  handlerVersionSelector,
+} from './labels.js';
 import { apexServiceName, versionName } from './names.js';
 import { makePodDisruptionBudget } from './pdb.js';
 import { makeService } from './service.js';
@@ -41,7 +46,12 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     dataVolume: false,
     autoscaling: serving ? spec.autoscaling : undefined,
     minReplicasFloor: 1,
-    templateVars: { version: v.versionId, service: workloadName, deployment: workloadName, namespace: namespace ?? '' },
+    templateVars: {
+      version: v.versionId,
+      service: workloadName,
+      deployment: workloadName,
+      namespace: namespace ?? '',
+    },
   };
 }
 

@@ -7,14 +7,18 @@ import { maxReplicas, minReplicas, objectMeta, type Workload } from './workload.
 export const DEFAULT_CPU_TARGET = 80;
 
 function utilization(name: 'cpu' | 'memory', averageUtilization: number): object {
-  return { type: 'Resource', resource: { name, target: { type: 'Utilization', averageUtilization } } };
+  return {
+    type: 'Resource',
+    resource: { name, target: { type: 'Utilization', averageUtilization } },
+  };
 }
 
 /** makeHPA scales a workload's Deployment on CPU (and, when asked, memory) utilization; never to zero. */
 export function makeHPA(w: Workload): KubeObject {
   const a = w.autoscaling;
   const metrics = [utilization('cpu', a?.targetCPUUtilization ?? DEFAULT_CPU_TARGET)];
-  if (a?.targetMemoryUtilization !== undefined) metrics.push(utilization('memory', a.targetMemoryUtilization));
+  if (a?.targetMemoryUtilization !== undefined)
+    metrics.push(utilization('memory', a.targetMemoryUtilization));
   const min = Math.max(minReplicas(w), 1);
   return canonical({
     apiVersion: HPA.apiVersion,

@@ -24,7 +24,13 @@ interface RouteParent {
 
 function backend(handler: RouteParent, versionId: string, weight: number): Record<string, unknown> {
   // group, kind, port and weight written out: the apiserver would default them and GitOps tools would see drift.
-  return { group: '', kind: 'Service', name: versionName(handler.metadata.name, versionId), port: handler.spec.port, weight };
+  return {
+    group: '',
+    kind: 'Service',
+    name: versionName(handler.metadata.name, versionId),
+    port: handler.spec.port,
+    weight,
+  };
 }
 
 function pathMatch(handler: RouteParent): Record<string, unknown> {
@@ -37,22 +43,39 @@ function pathMatch(handler: RouteParent): Record<string, unknown> {
  * the versions with a weight — omitted when every weight is 0, since gateways disagree on
  * what an all-zero rule does. Returns undefined when there is no rule to write.
  */
-export function makeHTTPRoute(handler: RouteParent, versions: RoutedVersion[]): KubeObject | undefined {
+export function makeHTTPRoute(
+  handler: RouteParent,
+  versions: RoutedVersion[],
+): KubeObject | undefined {
   const header = handler.spec.routing?.pinHeader ?? DEFAULT_PIN_HEADER;
-  const sorted = [...versions].sort((a, b) => (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0));
+  const sorted = [...versions].sort((a, b) =>
+    a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0,
+  );
   const rules: Array<Record<string, unknown>> = sorted
     .filter((v) => v.pin)
     .map((v) => ({
-      matches: [{ path: pathMatch(handler), headers: [{ type: 'Exact', name: header, value: v.versionId }] }],
+      matches: [
+        {
+          path: pathMatch(handler),
+          headers: [{ type: 'Exact', name: header, value: v.versionId }],
+        },
+      ],
       backendRefs: [backend(handler, v.versionId, 1)],
     }));
   const weighted = sorted.filter((v) => v.weight !== undefined);
   if (weighted.some((v) => (v.weight ?? 0) > 0)) {
-    rules.push({ matches: [{ path: pathMatch(handler) }], backendRefs: weighted.map((v) => backend(handler, v.versionId, v.weight!)) });
+    rules.push({
+      matches: [{ path: pathMatch(handler) }],
+      backendRefs: weighted.map((v) => backend(handler, v.versionId, v.weight!)),
+    });
   }
   if (rules.length === 0) return undefined;
   const { name, namespace } = handler.metadata;
-  const parentRefs = (handler.spec.routing?.parentRefs ?? []).map((p) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...p }));
+  const parentRefs = (handler.spec.routing?.parentRefs ?? []).map((p) => ({
+    group: 'gateway.networking.k8s.io',
+    kind: 'Gateway',
+    ...p,
+  }));
   return canonical({
     apiVersion: HTTP_ROUTE.apiVersion,
     kind: HTTP_ROUTE.kind,

@@ -40,7 +40,11 @@ function common(name: string, component: 'handler' | 'module'): Labels {
 
 /** handlerLabels are the labels of a handler's shared children (apex Service, HTTPRoute). */
 export function handlerLabels(handlerName: string): Labels {
-  return { ...common(handlerName, 'handler'), 'app.kubernetes.io/instance': labelValue(handlerName), ...handlerSelector(handlerName) };
+  return {
+    ...common(handlerName, 'handler'),
+    'app.kubernetes.io/instance': labelValue(handlerName),
+    ...handlerSelector(handlerName),
+  };
 }
 
 /** handlerVersionLabels are the labels of one version's children and pods (⊇ its selector). */
@@ -55,5 +59,9 @@ export function handlerVersionLabels(handlerName: string, versionId: string): La
 
 /** moduleLabels are the labels of a module's children and pods (⊇ its selector). */
 export function moduleLabels(moduleObjectName: string, gatiModuleName: string): Labels {
-  return { ...common(gatiModuleName, 'module'), 'app.kubernetes.io/instance': labelValue(moduleObjectName), ...moduleSelector(moduleObjectName) };
+  return {
+    ...common(gatiModuleName, 'module'),
+    'app.kubernetes.io/instance': labelValue(moduleObjectName),
+    ...moduleSelector(moduleObjectName),
+  };
 }

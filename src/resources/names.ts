@@ -35,7 +35,10 @@ export function dnsName(raw: string): string {
 
 /** sanitiseDns lowercases, maps every other character to `-` and makes it start with a letter. */
 function sanitiseDns(raw: string): string {
-  const s = raw.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  const s = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
   return /^[a-z]/.test(s) ? s : `g-${s}`.replace(/-+$/, '');
 }
 

@@ -24,6 +24,10 @@ export function makeNetworkPolicy(w: Workload): KubeObject {
     apiVersion: NETWORK_POLICY.apiVersion,
     kind: NETWORK_POLICY.kind,
     metadata: objectMeta(w),
-    spec: { podSelector: { matchLabels: { ...w.selector } }, policyTypes: ['Egress'], egress: [dns] },
+    spec: {
+      podSelector: { matchLabels: { ...w.selector } },
+      policyTypes: ['Egress'],
+      egress: [dns],
+    },
   }) as KubeObject;
 }

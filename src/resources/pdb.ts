@@ -12,6 +12,10 @@ export function makePodDisruptionBudget(w: Workload): KubeObject {
     apiVersion: PDB.apiVersion,
     kind: PDB.kind,
     metadata: objectMeta(w),
-    spec: { maxUnavailable: 1, selector: { matchLabels: { ...w.selector } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: { ...w.selector } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
   }) as KubeObject;
 }

@@ -10,13 +10,24 @@ export const SHUTDOWN_GRACE_SECONDS = 30;
 /** Variables the operator sets; user entries with these names are dropped. */
 export const RESERVED_ENV = ['PORT', 'HOST', 'NODE_ENV'];
 
-const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
+const DEFAULT_RESOURCES = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '512Mi' },
+};
 
 /** containerResources applies the default of each missing request and limit separately. */
-export function containerResources(r: Resources | undefined): Record<string, Record<string, string | number>> {
+export function containerResources(
+  r: Resources | undefined,
+): Record<string, Record<string, string | number>> {
   return {
-    requests: { cpu: r?.requests?.cpu ?? DEFAULT_RESOURCES.requests.cpu, memory: r?.requests?.memory ?? DEFAULT_RESOURCES.requests.memory },
-    limits: { cpu: r?.limits?.cpu ?? DEFAULT_RESOURCES.limits.cpu, memory: r?.limits?.memory ?? DEFAULT_RESOURCES.limits.memory },
+    requests: {
+      cpu: r?.requests?.cpu ?? DEFAULT_RESOURCES.requests.cpu,
+      memory: r?.requests?.memory ?? DEFAULT_RESOURCES.requests.memory,
+    },
+    limits: {
+      cpu: r?.limits?.cpu ?? DEFAULT_RESOURCES.limits.cpu,
+      memory: r?.limits?.memory ?? DEFAULT_RESOURCES.limits.memory,
+    },
   };
 }
 
@@ -28,8 +39,15 @@ export function containerResources(r: Resources | undefined): Record<string, Rec
  */
 export function containerEnv(port: number, env: EnvVar[] = []): ContainerEnvVar[] {
   const last = new Map(env.map((e, i) => [e.name, i]));
-  const user = env.filter((e, i) => !RESERVED_ENV.includes(e.name) && last.get(e.name) === i).map(normaliseEnv);
-  return [{ name: 'PORT', value: String(port) }, { name: 'HOST', value: '0.0.0.0' }, { name: 'NODE_ENV', value: 'production' }, ...user];
+  const user = env
+    .filter((e, i) => !RESERVED_ENV.includes(e.name) && last.get(e.name) === i)
+    .map(normaliseEnv);
+  return [
+    { name: 'PORT', value: String(port) },
+    { name: 'HOST', value: '0.0.0.0' },
+    { name: 'NODE_ENV', value: 'production' },
+    ...user,
+  ];
 }
 
 /** An EnvVar as emitted: the user's, with server-defaulted fields written out. */
@@ -43,7 +61,10 @@ export interface ContainerEnvVar {
 function normaliseEnv(e: EnvVar): ContainerEnvVar {
   const fieldRef = e.valueFrom?.fieldRef;
   if (!fieldRef) return structuredClone(e);
-  return { ...structuredClone(e), valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };
+  return {
+    ...structuredClone(e),
+    valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } },
+  };
 }
 
 function timing(p: ProbeSettings): Record<string, number> {
@@ -63,7 +84,10 @@ export function probes(w: Workload): { readinessProbe: object; livenessProbe: ob
     const tcp = { tcpSocket: { port: w.protocol }, ...timing(p) };
     return { readinessProbe: tcp, livenessProbe: { ...tcp } };
   }
-  const get = (path: string) => ({ httpGet: { path, port: w.protocol, scheme: 'HTTP' }, ...timing(p) });
+  const get = (path: string) => ({
+    httpGet: { path, port: w.protocol, scheme: 'HTTP' },
+    ...timing(p),
+  });
   return { readinessProbe: get(p.readinessPath ?? p.path), livenessProbe: get(p.path) };
 }
 
@@ -77,7 +101,10 @@ function lifecycle(preStopSeconds: number): object | undefined {
 }
 
 function volumes(w: Workload): { volumes: object[]; mounts: object[] } {
-  const dirs: Array<[string, string]> = [['gati-state', GATI_STATE_DIR], ['tmp', '/tmp']];
+  const dirs: Array<[string, string]> = [
+    ['gati-state', GATI_STATE_DIR],
+    ['tmp', '/tmp'],
+  ];
   if (w.dataVolume) dirs.push(['data', '/data']);
   return {
     volumes: dirs.map(([name]) => ({ name, emptyDir: {} })),

@@ -5,14 +5,18 @@ import { maxReplicas, minReplicas, objectMeta, type Workload } from './workload.
 
 /** substitute replaces `{{key}}` with vars[key]; unknown placeholders are left as written. */
 export function substitute(text: string, vars: Record<string, string>): string {
-  return text.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, key: string) => (Object.hasOwn(vars, key) ? (vars[key] as string) : whole));
+  return text.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, key: string) =>
+    Object.hasOwn(vars, key) ? (vars[key] as string) : whole,
+  );
 }
 
 function triggers(w: Workload): object[] {
   return (w.autoscaling?.keda?.triggers ?? []).map((t) => ({
     type: t.type,
     name: t.name,
-    metadata: Object.fromEntries(Object.entries(t.metadata).map(([k, v]) => [k, substitute(v, w.templateVars)])),
+    metadata: Object.fromEntries(
+      Object.entries(t.metadata).map(([k, v]) => [k, substitute(v, w.templateVars)]),
+    ),
     authenticationRef: t.authenticationRef && { ...t.authenticationRef },
   }));
 }

@@ -27,7 +27,15 @@ export function makeService(s: ServiceParams): KubeObject {
     spec: {
       type: 'ClusterIP',
       selector: { ...s.selector },
-      ports: [{ name: s.protocol, port: s.port, targetPort: s.protocol, protocol: 'TCP', appProtocol: s.protocol }],
+      ports: [
+        {
+          name: s.protocol,
+          port: s.port,
+          targetPort: s.protocol,
+          protocol: 'TCP',
+          appProtocol: s.protocol,
+        },
+      ],
     },
   }) as KubeObject;
 }

@@ -64,6 +64,13 @@ export function maxReplicas(w: Workload): number {
 }
 
 /** objectMeta is the metadata every child of a workload carries. */
-export function objectMeta(w: Pick<Workload, 'name' | 'namespace' | 'labels' | 'annotations'>): KubeObject['metadata'] {
-  return { name: w.name, namespace: w.namespace, labels: { ...w.labels }, annotations: w.annotations && { ...w.annotations } };
+export function objectMeta(
+  w: Pick<Workload, 'name' | 'namespace' | 'labels' | 'annotations'>,
+): KubeObject['metadata'] {
+  return {
+    name: w.name,
+    namespace: w.namespace,
+    labels: { ...w.labels },
+    annotations: w.annotations && { ...w.annotations },
+  };
 }

@@ -15,7 +15,9 @@ export function rfc3339(d: Date): string {
 
 function previousOf(previous: unknown, type: string): Record<string, unknown> | undefined {
   if (!Array.isArray(previous)) return undefined;
-  return previous.find((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && c.type === type);
+  return previous.find(
+    (c): c is Record<string, unknown> => typeof c === 'object' && c !== null && c.type === type,
+  );
 }
 
 /**
@@ -25,13 +27,21 @@ function previousOf(previous: unknown, type: string): Record<string, unknown> | 
  * requests give identical bytes and status never hot-loops.
  * observedGeneration is the parent's metadata.generation when it has one.
  */
-export function conditions(verdicts: Verdict[], previous: unknown, now: Date, generation?: number): Condition[] {
+export function conditions(
+  verdicts: Verdict[],
+  previous: unknown,
+  now: Date,
+  generation?: number,
+): Condition[] {
   return [...verdicts]
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
     .map((v) => {
       const prev = previousOf(previous, v.type);
       const same = prev && prev.status === v.status && typeof prev.lastTransitionTime === 'string';
-      const c: Condition = { ...v, lastTransitionTime: same ? (prev.lastTransitionTime as string) : rfc3339(now) };
+      const c: Condition = {
+        ...v,
+        lastTransitionTime: same ? (prev.lastTransitionTime as string) : rfc3339(now),
+      };
       if (generation !== undefined) c.observedGeneration = generation;
       return c;
     });
@@ -41,11 +51,21 @@ export function conditions(verdicts: Verdict[], previous: unknown, now: Date, ge
 export type DesiredCondition = Verdict;
 
 /** condition builds a verdict from a boolean status. */
-export function condition(type: string, status: boolean, reason: string, message: string): DesiredCondition {
+export function condition(
+  type: string,
+  status: boolean,
+  reason: string,
+  message: string,
+): DesiredCondition {
   return { type, status: status ? 'True' : 'False', reason, message };
 }
 
 /** withTransitions is `conditions` with the previous conditions first (the argument order some callers use). */
-export function withTransitions(previous: unknown, desired: DesiredCondition[], now: Date, generation?: number): Condition[] {
+export function withTransitions(
+  previous: unknown,
+  desired: DesiredCondition[],
+  now: Date,
+  generation?: number,
+): Condition[] {
   return conditions(desired, previous, now, generation);
 }

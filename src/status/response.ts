@@ -12,22 +12,46 @@ import type { Verdict } from './conditions.js';
  * respond checks the children (a bad one throws: 5xx, never a bad 200) and returns the
  * response in canonical form. `finalized` is never set here: only a finalize hook may.
  */
-export function respond(controller: ControllerName, status: Record<string, unknown>, children: KubeObject[]): SyncResponse {
+export function respond(
+  controller: ControllerName,
+  status: Record<string, unknown>,
+  children: KubeObject[],
+): SyncResponse {
   assertChildren(children, controller);
   return canonical({ status, children });
 }
 
 /** statusWith settles a phase and verdicts into a status object (conditions with stable timestamps). */
-export function statusWith(parent: ParentInfo, now: Date, phase: Phase, verdicts: Verdict[], extra: Record<string, unknown>): Record<string, unknown> {
-  return { ...extra, phase, conditions: conditions(verdicts, parent.previousConditions, now, parent.generation) };
+export function statusWith(
+  parent: ParentInfo,
+  now: Date,
+  phase: Phase,
+  verdicts: Verdict[],
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...extra,
+    phase,
+    conditions: conditions(verdicts, parent.previousConditions, now, parent.generation),
+  };
 }
 
 /**
  * invalidSpecResponse: 200 with Ready=False/InvalidSpec naming every bad field, and every
  * observed child kept (sanitised) — an invalid edit must never delete running workloads.
  */
-export function invalidSpecResponse(controller: ControllerName, parent: ParentInfo, observed: ObjectGroups | undefined, message: string, now: Date): SyncResponse {
+export function invalidSpecResponse(
+  controller: ControllerName,
+  parent: ParentInfo,
+  observed: ObjectGroups | undefined,
+  message: string,
+  now: Date,
+): SyncResponse {
   const { phase, verdicts } = invalidSpecVerdicts(message);
   const counts = replicaCounts(observedGroup(observed, DEPLOYMENT));
-  return respond(controller, statusWith(parent, now, phase, verdicts, counts), keepObserved(observed, CONTROLLERS[controller].children));
+  return respond(
+    controller,
+    statusWith(parent, now, phase, verdicts, counts),
+    keepObserved(observed, CONTROLLERS[controller].children),
+  );
 }

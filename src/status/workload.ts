@@ -28,14 +28,18 @@ function num(v: unknown, fallback = 0): number {
 }
 
 function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : {};
 }
 
 function isStalled(status: Record<string, unknown>): boolean {
   const conds = Array.isArray(status.conditions) ? status.conditions : [];
   return conds.some((c) => {
     const r = record(c);
-    return r.type === 'Progressing' && r.status === 'False' && r.reason === 'ProgressDeadlineExceeded';
+    return (
+      r.type === 'Progressing' && r.status === 'False' && r.reason === 'ProgressDeadlineExceeded'
+    );
   });
 }
 
@@ -58,10 +62,18 @@ export function deploymentFacts(name: string, obj: KubeObject | undefined): Depl
 }
 
 /** replicaCounts sums replicas, readyReplicas and availableReplicas over observed Deployments. */
-export function replicaCounts(deployments: KubeObject[]): { replicas: number; readyReplicas: number; availableReplicas: number } {
+export function replicaCounts(deployments: KubeObject[]): {
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+} {
   const facts = deployments.map((d) => deploymentFacts(d.metadata.name, d));
   const sum = (f: (x: DeploymentFacts) => number) => facts.reduce((n, x) => n + f(x), 0);
-  return { replicas: sum((x) => x.replicas), readyReplicas: sum((x) => x.ready), availableReplicas: sum((x) => x.available) };
+  return {
+    replicas: sum((x) => x.replicas),
+    readyReplicas: sum((x) => x.ready),
+    availableReplicas: sum((x) => x.available),
+  };
 }
 
 function rolledOut(f: DeploymentFacts): boolean {
@@ -69,7 +81,13 @@ function rolledOut(f: DeploymentFacts): boolean {
 }
 
 function available(f: DeploymentFacts): Verdict {
-  if (!f.found) return { type: 'Available', status: 'False', reason: 'DeploymentNotFound', message: `Deployment ${f.name} does not exist yet` };
+  if (!f.found)
+    return {
+      type: 'Available',
+      status: 'False',
+      reason: 'DeploymentNotFound',
+      message: `Deployment ${f.name} does not exist yet`,
+    };
   const counts = `${f.available}/${f.desired} replicas available`;
   return f.available >= f.desired
     ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: counts }
@@ -77,11 +95,34 @@ function available(f: DeploymentFacts): Verdict {
 }
 
 function ready(f: DeploymentFacts): Verdict {
-  if (!f.found) return { type: 'Ready', status: 'False', reason: 'DeploymentNotFound', message: `Deployment ${f.name} does not exist yet` };
+  if (!f.found)
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'DeploymentNotFound',
+      message: `Deployment ${f.name} does not exist yet`,
+    };
   const counts = `${f.updated}/${f.desired} updated, ${f.available}/${f.desired} available`;
-  if (f.stalled) return { type: 'Ready', status: 'False', reason: 'ProgressDeadlineExceeded', message: `Deployment ${f.name} exceeded its progress deadline: ${counts}` };
-  if (rolledOut(f)) return { type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: `${f.available}/${f.desired} replicas available` };
-  return { type: 'Ready', status: 'False', reason: 'RolloutInProgress', message: `Deployment ${f.name} is rolling out: ${counts}` };
+  if (f.stalled)
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `Deployment ${f.name} exceeded its progress deadline: ${counts}`,
+    };
+  if (rolledOut(f))
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'AllReplicasReady',
+      message: `${f.available}/${f.desired} replicas available`,
+    };
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: 'RolloutInProgress',
+    message: `Deployment ${f.name} is rolling out: ${counts}`,
+  };
 }
 
 /**
@@ -92,8 +133,10 @@ export function workloadVerdicts(f: DeploymentFacts): { phase: Phase; verdicts: 
   const r = ready(f);
   const a = available(f);
   const verdicts = [r, a];
-  if (f.stalled) verdicts.push({ type: 'Stalled', status: 'True', reason: r.reason, message: r.message });
-  else if (r.status !== 'True') verdicts.push({ type: 'Reconciling', status: 'True', reason: r.reason, message: r.message });
+  if (f.stalled)
+    verdicts.push({ type: 'Stalled', status: 'True', reason: r.reason, message: r.message });
+  else if (r.status !== 'True')
+    verdicts.push({ type: 'Reconciling', status: 'True', reason: r.reason, message: r.message });
   const phase: Phase = f.stalled ? 'Degraded' : a.status === 'True' ? 'Running' : 'Pending';
   return { phase, verdicts };
 }

@@ -20,7 +20,12 @@ export function handler(...opts: Option[]): any {
       apiVersion: 'gati.dev/v1alpha1',
       kind: 'GatiHandler',
       metadata: { name: 'orders', namespace: 'shop', uid: 'uid-orders', generation: 1 },
-      spec: { handlerPath: '/api/orders', version: 'v1', image: 'registry.example.com/orders:1', replicas: 2 },
+      spec: {
+        handlerPath: '/api/orders',
+        version: 'v1',
+        image: 'registry.example.com/orders:1',
+        replicas: 2,
+      },
     },
     opts,
   );
@@ -33,21 +38,44 @@ export function module(...opts: Option[]): any {
       apiVersion: 'gati.dev/v1alpha1',
       kind: 'GatiModule',
       metadata: { name: 'db', namespace: 'shop', uid: 'uid-db', generation: 1 },
-      spec: { moduleName: 'database', moduleType: 'node', runtime: 'node:20', image: 'registry.example.com/db:1', replicas: 1 },
+      spec: {
+        moduleName: 'database',
+        moduleType: 'node',
+        runtime: 'node:20',
+        image: 'registry.example.com/db:1',
+        replicas: 1,
+      },
     },
     opts,
   );
 }
 
 /** withName renames the parent. */
-export const withName = (name: string): Option => (o) => void (o.metadata.name = name);
+export const withName =
+  (name: string): Option =>
+  (o) =>
+    void (o.metadata.name = name);
 /** withSpec merges fields into the spec. */
-export const withSpec = (spec: Record<string, unknown>): Option => (o) => void Object.assign(o.spec, spec);
+export const withSpec =
+  (spec: Record<string, unknown>): Option =>
+  (o) =>
+    void Object.assign(o.spec, spec);
 /** withVersion sets the handler's spec.version (and image). */
-export const withVersion = (version: string, image = `registry.example.com/orders:${version}`): Option => withSpec({ version, image });
+export const withVersion = (
+  version: string,
+  image = `registry.example.com/orders:${version}`,
+): Option => withSpec({ version, image });
 /** withHpa attaches an HPA. */
 export const withHpa = (extra: Record<string, unknown> = {}): Option =>
-  withSpec({ autoscaling: { mode: 'hpa', minReplicas: 2, maxReplicas: 10, targetCPUUtilization: 70, ...extra } });
+  withSpec({
+    autoscaling: {
+      mode: 'hpa',
+      minReplicas: 2,
+      maxReplicas: 10,
+      targetCPUUtilization: 70,
+      ...extra,
+    },
+  });
 /** withKeda attaches a KEDA ScaledObject with one Prometheus trigger using every placeholder. */
 export const withKeda = (extra: Record<string, unknown> = {}): Option =>
   withSpec({
@@ -62,7 +90,8 @@ export const withKeda = (extra: Record<string, unknown> = {}): Option =>
             type: 'prometheus',
             metadata: {
               serverAddress: 'http://prometheus.monitoring:9090',
-              query: 'sum(rate(x{ns="{{namespace}}",svc="{{service}}",v="{{version}}",d="{{deployment}}"}[1m]))',
+              query:
+                'sum(rate(x{ns="{{namespace}}",svc="{{service}}",v="{{version}}",d="{{deployment}}"}[1m]))',
               threshold: '50',
             },
           },
@@ -74,7 +103,10 @@ export const withKeda = (extra: Record<string, unknown> = {}): Option =>
 /** withCapabilities sets a module's capabilities. */
 export const withCapabilities = (...capabilities: string[]): Option => withSpec({ capabilities });
 /** withStatusConditions gives the parent a current status with conditions. */
-export const withStatusConditions = (conditions: unknown[]): Option => (o) => void (o.status = { conditions });
+export const withStatusConditions =
+  (conditions: unknown[]): Option =>
+  (o) =>
+    void (o.status = { conditions });
 
 /** System fields the apiserver and Metacontroller add to a stored object. */
 export function asStored(obj: any, status: Record<string, unknown> = {}, n = 1): any {
@@ -86,24 +118,57 @@ export function asStored(obj: any, status: Record<string, unknown> = {}, n = 1):
     generation: 1,
     creationTimestamp: '2025-01-01T00:00:00Z',
     managedFields: [{ manager: 'metacontroller', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
-    ownerReferences: [{ apiVersion: 'gati.dev/v1alpha1', kind: 'X', name: 'p', uid: 'uid-p', controller: true, blockOwnerDeletion: true }],
-    annotations: { ...(copy.metadata.annotations ?? {}), 'metacontroller.k8s.io/last-applied-configuration': JSON.stringify(obj) },
+    ownerReferences: [
+      {
+        apiVersion: 'gati.dev/v1alpha1',
+        kind: 'X',
+        name: 'p',
+        uid: 'uid-p',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+    annotations: {
+      ...(copy.metadata.annotations ?? {}),
+      'metacontroller.k8s.io/last-applied-configuration': JSON.stringify(obj),
+    },
   };
-  if (copy.kind === 'Service') copy.spec = { ...copy.spec, clusterIP: '10.0.0.10', clusterIPs: ['10.0.0.10'], sessionAffinity: 'None' };
+  if (copy.kind === 'Service')
+    copy.spec = {
+      ...copy.spec,
+      clusterIP: '10.0.0.10',
+      clusterIPs: ['10.0.0.10'],
+      sessionAffinity: 'None',
+    };
   copy.status = status;
   return copy;
 }
 
 /** A Deployment status reporting `ready` of `replicas` pods ready and available on the current generation. */
-export function deploymentStatus(replicas: number, ready = replicas, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: ready, availableReplicas: ready, ...extra };
+export function deploymentStatus(
+  replicas: number,
+  ready = replicas,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    observedGeneration: 1,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    ...extra,
+  };
 }
 
 /**
  * observedGroups groups stored children as Metacontroller sends them: a key for every
  * declared child type, objects keyed by `name` (v1) or `namespace/name` (v2).
  */
-export function observedGroups(controller: ControllerName, children: any[], version: 'v1' | 'v2' = 'v1'): Record<string, Record<string, KubeObject>> {
+export function observedGroups(
+  controller: ControllerName,
+  children: any[],
+  version: 'v1' | 'v2' = 'v1',
+): Record<string, Record<string, KubeObject>> {
   const groups: Record<string, Record<string, KubeObject>> = {};
   for (const t of CONTROLLERS[controller].children) groups[groupKey(t)] = {};
   for (const c of children) {
@@ -114,9 +179,17 @@ export function observedGroups(controller: ControllerName, children: any[], vers
 }
 
 /** syncRequest wraps a parent (and stored children) into a sync request. */
-export function syncRequest(controller: ControllerName, parent: any, children: any[] = [], version: 'v1' | 'v2' = 'v1'): SyncRequest {
+export function syncRequest(
+  controller: ControllerName,
+  parent: any,
+  children: any[] = [],
+  version: 'v1' | 'v2' = 'v1',
+): SyncRequest {
   return {
-    controller: { metadata: { name: `${controller}-controller` }, spec: { hooks: { sync: { version } } } },
+    controller: {
+      metadata: { name: `${controller}-controller` },
+      spec: { hooks: { sync: { version } } },
+    },
     parent,
     children: observedGroups(controller, children, version),
     related: {},

@@ -60,8 +60,16 @@ export function assertGolden(t: Test, dir: string, objects: any[]): void {
     mkdirSync(abs, { recursive: true });
     for (const [f, text] of want) writeFileSync(join(abs, f), text);
   }
-  const have = existsSync(abs) ? readdirSync(abs).filter((f) => f.endsWith('.yaml')).sort() : [];
-  t.same(have, [...want.keys()].sort(), `${dir}: golden files match the emitted objects (UPDATE_GOLDEN=1 to rewrite)`);
+  const have = existsSync(abs)
+    ? readdirSync(abs)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+    : [];
+  t.same(
+    have,
+    [...want.keys()].sort(),
+    `${dir}: golden files match the emitted objects (UPDATE_GOLDEN=1 to rewrite)`,
+  );
   for (const [f, text] of want) {
     const file = join(abs, f);
     t.equal(existsSync(file) ? readFileSync(file, 'utf8') : '', text, `${dir}/${f} matches golden`);

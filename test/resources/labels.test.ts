@@ -8,12 +8,21 @@ import {
   moduleSelector,
 } from '../../src/resources/labels.js';
 
-const has = (labels: Record<string, string>, subset: Record<string, string>) => Object.entries(subset).every(([k, v]) => labels[k] === v);
+const has = (labels: Record<string, string>, subset: Record<string, string>) =>
+  Object.entries(subset).every(([k, v]) => labels[k] === v);
 
 t.test('labels carry their selector and the standard keys', async (t) => {
   const rows = [
-    { reason: 'handler version', labels: handlerVersionLabels('orders', 'v1'), selector: handlerVersionSelector('orders', 'v1') },
-    { reason: 'handler apex', labels: handlerLabels('orders'), selector: handlerSelector('orders') },
+    {
+      reason: 'handler version',
+      labels: handlerVersionLabels('orders', 'v1'),
+      selector: handlerVersionSelector('orders', 'v1'),
+    },
+    {
+      reason: 'handler apex',
+      labels: handlerLabels('orders'),
+      selector: handlerSelector('orders'),
+    },
     { reason: 'module', labels: moduleLabels('db', 'database'), selector: moduleSelector('db') },
   ];
   for (const r of rows) {
@@ -26,10 +35,33 @@ t.test('labels carry their selector and the standard keys', async (t) => {
 });
 
 t.test('selectors hold only what is stable for a workload’s life', async (t) => {
-  t.same(handlerVersionSelector('orders', 'v1'), { 'gati.dev/handler': 'orders', 'gati.dev/version': 'v1' }, 'version selector: handler and version only');
-  t.same(handlerSelector('orders'), { 'gati.dev/handler': 'orders' }, 'apex selector: every version of the handler');
-  t.same(moduleSelector('db'), { 'gati.dev/module': 'db' }, 'module selector: the module object only');
-  t.notOk('app.kubernetes.io/version' in handlerVersionSelector('orders', 'v1'), 'no app.kubernetes.io/version in a selector');
-  t.equal(handlerVersionLabels('orders', 'v1')['app.kubernetes.io/version'], 'v1', 'the version is a label, not a selector key');
-  t.equal(handlerVersionSelector('orders', 'tsv:1')['gati.dev/version'], handlerVersionLabels('orders', 'tsv:1')['gati.dev/version'], 'label-unsafe ids map identically in labels and selector');
+  t.same(
+    handlerVersionSelector('orders', 'v1'),
+    { 'gati.dev/handler': 'orders', 'gati.dev/version': 'v1' },
+    'version selector: handler and version only',
+  );
+  t.same(
+    handlerSelector('orders'),
+    { 'gati.dev/handler': 'orders' },
+    'apex selector: every version of the handler',
+  );
+  t.same(
+    moduleSelector('db'),
+    { 'gati.dev/module': 'db' },
+    'module selector: the module object only',
+  );
+  t.notOk(
+    'app.kubernetes.io/version' in handlerVersionSelector('orders', 'v1'),
+    'no app.kubernetes.io/version in a selector',
+  );
+  t.equal(
+    handlerVersionLabels('orders', 'v1')['app.kubernetes.io/version'],
+    'v1',
+    'the version is a label, not a selector key',
+  );
+  t.equal(
+    handlerVersionSelector('orders', 'tsv:1')['gati.dev/version'],
+    handlerVersionLabels('orders', 'tsv:1')['gati.dev/version'],
+    'label-unsafe ids map identically in labels and selector',
+  );
 });

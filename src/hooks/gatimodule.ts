@@ -1,0 +1,47 @@
+import { validateModuleSpec } from '../api/index.js';
+import { formatErrors } from '../api/validate.js';
+import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import { moduleChildren } from '../resources/module.js';
+import { moduleName } from '../resources/names.js';
+import { invalidSpecResponse, respond, statusWith } from '../status/response.js';
+import { deploymentFacts, workloadVerdicts } from '../status/workload.js';
+import { DEPLOYMENT } from './kinds.js';
+import { observedNamed, readParent } from './observed.js';
+import type { ControllerHooks, HookContext } from './types.js';
+
+/**
+ * syncModule: desired children from the spec, status from the observed Deployment. A parent
+ * being deleted gets the same full answer (Metacontroller only reads its status then).
+ */
+export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse {
+  const parent = readParent(request);
+  const spec = validateModuleSpec(parent.spec);
+  if (!spec.ok)
+    return invalidSpecResponse(
+      'gatimodule',
+      parent,
+      request.children,
+      formatErrors(spec.errors),
+      ctx.now,
+    );
+  const children = moduleChildren({
+    metadata: { name: parent.name, namespace: parent.namespace },
+    spec: spec.value,
+  });
+  const name = moduleName(parent.name);
+  const facts = deploymentFacts(name, observedNamed(request.children, DEPLOYMENT, name));
+  const { phase, verdicts } = workloadVerdicts(facts);
+  const counts = {
+    replicas: facts.replicas,
+    readyReplicas: facts.ready,
+    availableReplicas: facts.available,
+  };
+  return respond(
+    'gatimodule',
+    statusWith(parent, ctx.now, phase, verdicts, { ...counts, service: name }),
+    children,
+  );
+}
+
+/** The GatiModule controller: sync only (its children are garbage-collected with it). */
+export const gatimoduleHooks: ControllerHooks = { sync: syncModule };

@@ -1,0 +1,253 @@
+import t from 'tap';
+import { HOOKS } from '../../src/hooks/index.js';
+import { versionName } from '../../src/resources/names.js';
+import { conditions, condition, withTransitions } from '../../src/status/conditions.js';
+import { deploymentFacts, workloadVerdicts } from '../../src/status/workload.js';
+import {
+  asStored,
+  deploymentStatus,
+  handler,
+  module,
+  syncRequest,
+  withStatusConditions,
+} from '../helpers/builders.js';
+
+const NOW = { now: new Date('2026-01-01T00:00:00Z') };
+
+function observedDeployment(
+  name: string,
+  spec: Record<string, unknown>,
+  status: Record<string, unknown>,
+  generation = 1,
+): any {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'shop', generation },
+    spec,
+    status,
+  };
+}
+
+t.test('workload verdicts from an observed Deployment', async (t) => {
+  const rows = [
+    {
+      reason: 'not created yet',
+      d: undefined,
+      phase: 'Pending',
+      ready: 'DeploymentNotFound',
+      extra: 'Reconciling',
+    },
+    {
+      reason: 'all replicas available on the current generation',
+      d: observedDeployment('d', { replicas: 2 }, deploymentStatus(2)),
+      phase: 'Running',
+      ready: 'AllReplicasReady',
+      extra: undefined,
+    },
+    {
+      reason: 'starting: none available yet',
+      d: observedDeployment('d', { replicas: 2 }, deploymentStatus(2, 0)),
+      phase: 'Pending',
+      ready: 'RolloutInProgress',
+      extra: 'Reconciling',
+    },
+    {
+      reason: 'rolling out: old pods still serving',
+      d: observedDeployment(
+        'd',
+        { replicas: 2 },
+        {
+          observedGeneration: 1,
+          replicas: 3,
+          updatedReplicas: 1,
+          readyReplicas: 3,
+          availableReplicas: 3,
+        },
+      ),
+      phase: 'Running',
+      ready: 'RolloutInProgress',
+      extra: 'Reconciling',
+    },
+    {
+      reason: 'the Deployment controller has not seen the new spec',
+      d: observedDeployment('d', { replicas: 2 }, deploymentStatus(2), 2),
+      phase: 'Running',
+      ready: 'RolloutInProgress',
+      extra: 'Reconciling',
+    },
+    {
+      reason: 'scaled to zero counts as ready',
+      d: observedDeployment('d', { replicas: 0 }, { observedGeneration: 1 }),
+      phase: 'Running',
+      ready: 'AllReplicasReady',
+      extra: undefined,
+    },
+    {
+      reason: 'progress deadline exceeded',
+      d: observedDeployment(
+        'd',
+        { replicas: 2 },
+        deploymentStatus(2, 1, {
+          conditions: [
+            { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' },
+            'junk',
+          ],
+        }),
+      ),
+      phase: 'Degraded',
+      ready: 'ProgressDeadlineExceeded',
+      extra: 'Stalled',
+    },
+  ];
+  for (const r of rows) {
+    const { phase, verdicts } = workloadVerdicts(deploymentFacts('d', r.d));
+    t.equal(phase, r.phase, `${r.reason}: phase`);
+    t.equal(verdicts.find((v) => v.type === 'Ready')?.reason, r.ready, `${r.reason}: Ready reason`);
+    t.same(
+      verdicts.filter((v) => v.type !== 'Ready' && v.type !== 'Available').map((v) => v.type),
+      r.extra ? [r.extra] : [],
+      `${r.reason}: kstatus extras`,
+    );
+  }
+  t.same(
+    deploymentFacts('d', observedDeployment('d', {}, { replicas: 'x' })).replicas,
+    0,
+    'non-numbers read as 0',
+  );
+});
+
+t.test('conditions: stable transition times and generation', async (t) => {
+  const prev = [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'A',
+      message: 'm',
+      lastTransitionTime: '2025-01-01T00:00:00Z',
+    },
+  ];
+  const rows = [
+    {
+      reason: 'same status: time copied',
+      v: condition('Ready', false, 'A', 'x'),
+      want: '2025-01-01T00:00:00Z',
+    },
+    {
+      reason: 'same status, new reason: still copied (not a transition)',
+      v: condition('Ready', false, 'B', 'x'),
+      want: '2025-01-01T00:00:00Z',
+    },
+    {
+      reason: 'status changed: now',
+      v: condition('Ready', true, 'A', 'x'),
+      want: '2026-01-01T00:00:00Z',
+    },
+    {
+      reason: 'no previous condition of that type: now',
+      v: condition('Available', true, 'A', 'x'),
+      want: '2026-01-01T00:00:00Z',
+    },
+  ];
+  for (const r of rows)
+    t.equal(conditions([r.v], prev, NOW.now)[0]?.lastTransitionTime, r.want, r.reason);
+  t.equal(
+    conditions([condition('Ready', true, 'A', 'x')], 'garbage', NOW.now, 7)[0]?.observedGeneration,
+    7,
+    'observedGeneration is the parent generation',
+  );
+  t.notOk(
+    'observedGeneration' in
+      conditions([condition('Ready', true, 'A', 'x')], undefined, NOW.now)[0]!,
+    'no generation: no observedGeneration',
+  );
+  t.same(
+    conditions([condition('Z', true, 'r', 'm'), condition('A', true, 'r', 'm')], [], NOW.now).map(
+      (c) => c.type,
+    ),
+    ['A', 'Z'],
+    'sorted by type',
+  );
+  t.same(
+    withTransitions(prev, [condition('Ready', false, 'A', 'x')], NOW.now),
+    conditions([condition('Ready', false, 'A', 'x')], prev, NOW.now),
+    'withTransitions is conditions with the arguments reordered',
+  );
+});
+
+t.test('handler status', async (t) => {
+  const p = handler(
+    withStatusConditions([
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'AllReplicasReady',
+        message: 'old',
+        lastTransitionTime: '2025-06-01T00:00:00Z',
+      },
+    ]),
+  );
+  const name = versionName('orders', 'v1');
+  const old = observedDeployment(versionName('orders', 'v0'), { replicas: 1 }, deploymentStatus(1));
+  const res = HOOKS.gatihandler.sync(
+    syncRequest('gatihandler', p, [
+      asStored(observedDeployment(name, { replicas: 2 }, {}), deploymentStatus(2)),
+      old,
+    ]),
+    NOW,
+  );
+  t.match(
+    res.status,
+    {
+      phase: 'Running',
+      replicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      version: 'v1',
+      service: 'orders',
+    },
+    'counts sum every observed Deployment; readiness is spec.version’s',
+  );
+  t.notOk(
+    'observedGeneration' in res.status,
+    'status.observedGeneration is left to Metacontroller',
+  );
+  t.match(
+    res.status.conditions,
+    [
+      { type: 'Available', observedGeneration: 1 },
+      { type: 'Ready', status: 'True', lastTransitionTime: '2025-06-01T00:00:00Z' },
+    ],
+    'unchanged Ready keeps its time',
+  );
+});
+
+t.test('module status names its Service', async (t) => {
+  const res = HOOKS.gatimodule.sync(syncRequest('gatimodule', module()), NOW);
+  t.match(res.status, { phase: 'Pending', service: 'db', replicas: 0 });
+});
+
+t.test('gatihandler customize', async (t) => {
+  const customize = HOOKS.gatihandler.customize!;
+  const p = handler();
+  const want = {
+    relatedResources: [
+      { apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions', namespace: 'shop' },
+    ],
+  };
+  t.same(customize({ parent: p }), want, 'every GatiVersion of the namespace, no selector');
+  t.same(
+    customize({
+      parent: { ...p, metadata: { ...p.metadata, labels: { a: 'b' }, annotations: { c: 'd' } } },
+    }),
+    want,
+    'labels and annotations do not change it',
+  );
+  t.same(
+    customize({ parent: { metadata: { name: 'x' } } as any }),
+    { relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }] },
+    'no namespace: none asked for',
+  );
+  t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');
+  t.notOk(HOOKS.gatimodule.customize, 'modules have no related resources');
+});
