@@ -2,3 +2,9 @@
 // exported from here too, so users can unit-test them as pure JSON functions.
 export * from './api/index.js';
 export { canonical, toJson, toYaml } from './render/canonical.js';
+export * from './resources/index.js';
+export * from './status/index.js';
+export { HOOKS } from './hooks/index.js';
+export { gatihandlerHooks, syncHandler, customizeHandler } from './hooks/gatihandler.js';
+export { gatimoduleHooks, syncModule } from './hooks/gatimodule.js';
+export { keepObserved, observedGroup, observedNamed, readParent, sanitise } from './hooks/observed.js';

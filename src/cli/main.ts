@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeCrds } from './crds.js';
 import { serveCommand } from './serve.js';
+import { hookCommand } from './hook.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
 interface Command {
@@ -12,6 +13,7 @@ interface Command {
 /** Every subcommand of gati-operator. Each lives in its own module under src/cli/. */
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  hook: { summary: 'run one hook: request JSON on stdin, response JSON on stdout', usage: 'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]', run: (args) => hookCommand(args) },
   crds: {
     summary: 'write the CustomResourceDefinitions generated from src/api',
     usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',
