@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeCrds } from './crds.js';
 import { serveCommand } from './serve.js';
+import { docsCommand, manifestsCommand } from './install.js';
 import { hookCommand } from './hook.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
@@ -13,6 +14,8 @@ interface Command {
 /** Every subcommand of gati-operator. Each lives in its own module under src/cli/. */
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  manifests: manifestsCommand,
+  docs: docsCommand,
   hook: { summary: 'run one hook: request JSON on stdin, response JSON on stdout', usage: 'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]', run: (args) => hookCommand(args) },
   crds: {
     summary: 'write the CustomResourceDefinitions generated from src/api',

@@ -1,6 +1,7 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../timescape/types.js';
+import { VERSION_ID_ANNOTATION } from '../timescape/versions.js';
 import { makeAutoscaler } from './autoscaler.js';
 import { makeDeployment } from './deployment.js';
 import {
@@ -35,6 +36,9 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     namespace,
     name: workloadName,
     labels: handlerVersionLabels(name, v.versionId),
+    // Labels hold a sanitised versionId; the raw one lets a later sync recognise this
+    // Deployment even when the status that remembered its version is gone.
+    annotations: { [VERSION_ID_ANNOTATION]: v.versionId },
     selector: handlerVersionSelector(name, v.versionId),
     image: v.image,
     port: spec.port,

@@ -4,16 +4,32 @@ import { elapsed } from './rollout.js';
 import { FORCE_ANNOTATION } from './versions.js';
 
 /** Drain policy with every default applied. */
-export type DrainPolicy = Required<Omit<NonNullable<GatiHandlerSpec['drain']>, 'metricQuery'>> & { metricQuery?: string };
+export type DrainPolicy = Required<Omit<NonNullable<GatiHandlerSpec['drain']>, 'metricQuery'>> & {
+  metricQuery?: string;
+};
 
 /** Defaults of spec.drain (DESIGN §4). */
-export const DEFAULT_DRAIN: DrainPolicy = { minSeconds: 30, timeoutSeconds: 600, onTimeout: 'Proceed', threshold: 0, consecutiveChecks: 3 };
+export const DEFAULT_DRAIN: DrainPolicy = {
+  minSeconds: 30,
+  timeoutSeconds: 600,
+  onTimeout: 'Proceed',
+  threshold: 0,
+  consecutiveChecks: 3,
+};
 
 /** Minimum seconds between two metric checks that count towards consecutiveChecks. */
 export const CHECK_INTERVAL_SECONDS = 15;
 
 /** The drain bookkeeping a version carries in status between syncs. */
-export type DrainState = Pick<VersionStatus, 'drainStartedAt' | 'trafficRemovedAt' | 'quietChecks' | 'lastCheckAt' | 'drainedAt' | 'drainReason'>;
+export type DrainState = Pick<
+  VersionStatus,
+  | 'drainStartedAt'
+  | 'trafficRemovedAt'
+  | 'quietChecks'
+  | 'lastCheckAt'
+  | 'drainedAt'
+  | 'drainReason'
+>;
 
 /** What one sync knows about a draining version. */
 export interface DrainInput {
@@ -41,7 +57,16 @@ export interface DrainStep {
 }
 
 function done(state: DrainState, now: Date, reason: string, message: string): DrainStep {
-  return { state: { ...state, drainedAt: state.drainedAt ?? rfc3339(now), drainReason: state.drainReason ?? reason }, drained: true, reason, message };
+  return {
+    state: {
+      ...state,
+      drainedAt: state.drainedAt ?? rfc3339(now),
+      drainReason: state.drainReason ?? reason,
+    },
+    drained: true,
+    reason,
+    message,
+  };
 }
 
 /**
@@ -52,7 +77,13 @@ function done(state: DrainState, now: Date, reason: string, message: string): Dr
  */
 export function stepDrain(prev: DrainState, input: DrainInput): DrainStep {
   const { now, policy } = input;
-  if (prev.drainedAt) return { state: prev, drained: true, reason: prev.drainReason ?? 'Drained', message: `drained (${prev.drainReason})` };
+  if (prev.drainedAt)
+    return {
+      state: prev,
+      drained: true,
+      reason: prev.drainReason ?? 'Drained',
+      message: `drained (${prev.drainReason})`,
+    };
   const state: DrainState = { ...prev, drainStartedAt: prev.drainStartedAt ?? rfc3339(now) };
   if (input.forced) return done(state, now, 'Forced', `${FORCE_ANNOTATION} is set: drain skipped`);
   if (input.neverServed) return done(state, now, 'NeverServed', 'the version never took traffic');
@@ -61,28 +92,83 @@ export function stepDrain(prev: DrainState, input: DrainInput): DrainStep {
   const timedOut = sinceStart >= policy.timeoutSeconds;
   const evidence = state.trafficRemovedAt ? evidenceStep(state, input) : undefined;
   if (evidence?.drained) return done(evidence.state, now, evidence.reason, evidence.message);
-  const waiting = evidence ?? { state, reason: 'WaitingForRoute', message: 'waiting for the gateway to accept the route without this version', dueInSeconds: 5 };
-  if (timedOut && policy.onTimeout === 'Proceed') return done(waiting.state, now, 'DrainTimeout', `not proven drained after ${policy.timeoutSeconds}s; onTimeout Proceed`);
-  if (timedOut) return { ...waiting, drained: false, reason: 'DrainTimeoutHeld', message: `not proven drained after ${policy.timeoutSeconds}s; onTimeout Hold keeps it (${waiting.message})` };
+  const waiting = evidence ?? {
+    state,
+    reason: 'WaitingForRoute',
+    message: 'waiting for the gateway to accept the route without this version',
+    dueInSeconds: 5,
+  };
+  if (timedOut && policy.onTimeout === 'Proceed')
+    return done(
+      waiting.state,
+      now,
+      'DrainTimeout',
+      `not proven drained after ${policy.timeoutSeconds}s; onTimeout Proceed`,
+    );
+  if (timedOut)
+    return {
+      ...waiting,
+      drained: false,
+      reason: 'DrainTimeoutHeld',
+      message: `not proven drained after ${policy.timeoutSeconds}s; onTimeout Hold keeps it (${waiting.message})`,
+    };
   const toTimeout = Math.max(1, policy.timeoutSeconds - sinceStart);
-  return { ...waiting, drained: false, dueInSeconds: Math.min(waiting.dueInSeconds ?? toTimeout, toTimeout) };
+  return {
+    ...waiting,
+    drained: false,
+    dueInSeconds: Math.min(waiting.dueInSeconds ?? toTimeout, toTimeout),
+  };
 }
 
 /** evidenceStep: after the route is programmed, the floor, then the metric or the timer. */
-function evidenceStep(state: DrainState, input: DrainInput): Omit<DrainStep, 'drained'> & { drained: boolean } {
+function evidenceStep(
+  state: DrainState,
+  input: DrainInput,
+): Omit<DrainStep, 'drained'> & { drained: boolean } {
   const { now, policy } = input;
   const sinceRemoved = elapsed(state.trafficRemovedAt!, now);
   if (sinceRemoved < policy.minSeconds) {
-    return { state, drained: false, reason: 'MinimumDrainTime', message: `waiting ${policy.minSeconds}s after the route stopped weighting it`, dueInSeconds: Math.max(1, policy.minSeconds - sinceRemoved) };
+    return {
+      state,
+      drained: false,
+      reason: 'MinimumDrainTime',
+      message: `waiting ${policy.minSeconds}s after the route stopped weighting it`,
+      dueInSeconds: Math.max(1, policy.minSeconds - sinceRemoved),
+    };
   }
-  if (!policy.metricQuery) return { state, drained: true, reason: 'DrainedByTimer', message: `no drain metric configured: drained ${policy.minSeconds}s after the route stopped weighting it` };
-  if (input.rate === undefined) return { state, drained: true, reason: 'DrainedByTimer', message: 'request rate unavailable: drained by timer' };
+  if (!policy.metricQuery)
+    return {
+      state,
+      drained: true,
+      reason: 'DrainedByTimer',
+      message: `no drain metric configured: drained ${policy.minSeconds}s after the route stopped weighting it`,
+    };
+  if (input.rate === undefined)
+    return {
+      state,
+      drained: true,
+      reason: 'DrainedByTimer',
+      message: 'request rate unavailable: drained by timer',
+    };
   const quiet = input.rate <= policy.threshold;
   const due = !state.lastCheckAt || elapsed(state.lastCheckAt, now) >= CHECK_INTERVAL_SECONDS;
-  const next: DrainState = due ? { ...state, lastCheckAt: rfc3339(now), quietChecks: quiet ? (state.quietChecks ?? 0) + 1 : 0 } : state;
+  const next: DrainState = due
+    ? { ...state, lastCheckAt: rfc3339(now), quietChecks: quiet ? (state.quietChecks ?? 0) + 1 : 0 }
+    : state;
   const checks = next.quietChecks ?? 0;
   if (checks >= policy.consecutiveChecks) {
-    return { state: next, drained: true, reason: 'DrainedByMetric', message: `request rate ≤ ${policy.threshold} for ${checks} checks` };
+    return {
+      state: next,
+      drained: true,
+      reason: 'DrainedByMetric',
+      message: `request rate ≤ ${policy.threshold} for ${checks} checks`,
+    };
   }
-  return { state: next, drained: false, reason: 'WaitingForQuiet', message: `request rate ${input.rate} (threshold ${policy.threshold}); ${checks}/${policy.consecutiveChecks} quiet checks`, dueInSeconds: CHECK_INTERVAL_SECONDS };
+  return {
+    state: next,
+    drained: false,
+    reason: 'WaitingForQuiet',
+    message: `request rate ${input.rate} (threshold ${policy.threshold}); ${checks}/${policy.consecutiveChecks} quiet checks`,
+    dueInSeconds: CHECK_INTERVAL_SECONDS,
+  };
 }

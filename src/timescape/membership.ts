@@ -21,14 +21,18 @@ interface VersionLike {
  * GatiVersion's name followed by `-` (so `user-handler-v1` belongs to `user-handler`, not
  * `user`). The first two need no handler to exist; the caller checks that.
  */
-export function handlerOf(gv: VersionLike, handlerNames: Iterable<string>): HandlerMatch | undefined {
+export function handlerOf(
+  gv: VersionLike,
+  handlerNames: Iterable<string>,
+): HandlerMatch | undefined {
   const ref = gv.spec?.handlerRef?.name;
   if (ref) return { name: ref, by: 'handlerRef' };
   const label = gv.metadata.labels?.[HANDLER_REF_LABEL];
   if (label) return { name: label, by: 'label' };
   let best: string | undefined;
   for (const h of handlerNames) {
-    if (gv.metadata.name.startsWith(`${h}-`) && (best === undefined || h.length > best.length)) best = h;
+    if (gv.metadata.name.startsWith(`${h}-`) && (best === undefined || h.length > best.length))
+      best = h;
   }
   return best === undefined ? undefined : { name: best, by: 'namePrefix' };
 }

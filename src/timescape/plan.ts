@@ -4,7 +4,13 @@ import { versionName } from '../resources/names.js';
 import { rfc3339 } from '../status/conditions.js';
 import { deploymentFacts } from '../status/workload.js';
 import { DEFAULT_DRAIN, stepDrain, type DrainPolicy, type DrainState } from './drain.js';
-import { advanceRollout, DEFAULT_STEPS, elapsed, startRollout, type RolloutState } from './rollout.js';
+import {
+  advanceRollout,
+  DEFAULT_STEPS,
+  elapsed,
+  startRollout,
+  type RolloutState,
+} from './rollout.js';
 import { routeAccepted, routeWeights } from './route-status.js';
 import type { VersionWorkload } from './types.js';
 import { candidates, type Candidate, type OwnedVersion } from './versions.js';
@@ -84,9 +90,13 @@ export function planVersions(input: PlanInput): Plan {
   const { spec, now } = input;
   const previous = input.previous?.versions ?? [];
   const prevOf = new Map(previous.map((v) => [v.versionId, v]));
-  const work = candidates({ spec, handlerAnnotations: input.annotations, owned: input.owned, previous, deployments: input.deployments }).map((c) =>
-    observe(c, prevOf.get(c.versionId), input),
-  );
+  const work = candidates({
+    spec,
+    handlerAnnotations: input.annotations,
+    owned: input.owned,
+    previous,
+    deployments: input.deployments,
+  }).map((c) => observe(c, prevOf.get(c.versionId), input));
   const byId = new Map(work.map((w) => [w.c.versionId, w]));
   const dues: number[] = [];
 
@@ -97,7 +107,12 @@ export function planVersions(input: PlanInput): Plan {
   // Rollout: the new version's weight walks the steps; the incumbent yields the rest of the pair's weight.
   const target = byId.get(spec.version)!;
   if (rollout && incumbent?.phase === 'Active') {
-    const progress = advanceRollout(rollout, target.phase === 'Active' && !target.c.pinnedOnly, spec.rollout?.steps ?? DEFAULT_STEPS, now);
+    const progress = advanceRollout(
+      rollout,
+      target.phase === 'Active' && !target.c.pinnedOnly,
+      spec.rollout?.steps ?? DEFAULT_STEPS,
+      now,
+    );
     rollout = progress.state;
     if (progress.dueInSeconds) dues.push(progress.dueInSeconds);
     const pair = target.c.desiredWeight;
@@ -117,7 +132,8 @@ export function planVersions(input: PlanInput): Plan {
   }
 
   const lastServing = holdLastServing(work);
-  for (const w of work) if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, dues);
+  for (const w of work)
+    if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, dues);
   return assemble(work, input, rollout, lastServing, dues);
 }
 
@@ -148,7 +164,12 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
 }
 
 /** decideServing sets phase and base weight of versions that should take traffic. */
-function decideServing(w: Working, incumbentId: string | undefined, input: PlanInput, dues: number[]): void {
+function decideServing(
+  w: Working,
+  incumbentId: string | undefined,
+  input: PlanInput,
+  dues: number[],
+): void {
   const { c } = w;
   w.serving = (c.wanted && (c.desiredWeight > 0 || c.pinnedOnly)) || c.versionId === incumbentId;
   if (!w.serving) return;
@@ -157,12 +178,27 @@ function decideServing(w: Working, incumbentId: string | undefined, input: PlanI
   if (!c.image) {
     setPhase(w, 'Failed', 'NoImage', 'no image: set spec.image on its GatiVersion');
   } else if (w.available) {
-    setPhase(w, 'Active', c.pinnedOnly ? 'PinnedOnly' : 'Weighted', c.pinnedOnly ? pinnedOnlyMessage(c) : `weight ${c.desiredWeight}`);
+    setPhase(
+      w,
+      'Active',
+      c.pinnedOnly ? 'PinnedOnly' : 'Weighted',
+      c.pinnedOnly ? pinnedOnlyMessage(c) : `weight ${c.desiredWeight}`,
+    );
     w.effective = c.pinnedOnly ? 0 : c.desiredWeight;
   } else if (elapsed(firstSeen, input.now) >= deadline) {
-    setPhase(w, 'Failed', 'ProgressDeadlineExceeded', `Deployment ${w.name} not Available within ${deadline}s: it gets no traffic`);
+    setPhase(
+      w,
+      'Failed',
+      'ProgressDeadlineExceeded',
+      `Deployment ${w.name} not Available within ${deadline}s: it gets no traffic`,
+    );
   } else {
-    setPhase(w, 'Pending', 'WaitingForAvailable', `waiting for Deployment ${w.name} to become Available`);
+    setPhase(
+      w,
+      'Pending',
+      'WaitingForAvailable',
+      `waiting for Deployment ${w.name} to become Available`,
+    );
     dues.push(Math.max(1, deadline - elapsed(firstSeen, input.now)));
   }
 }
@@ -171,7 +207,12 @@ function pinnedOnlyMessage(c: Candidate): string {
   return `breaking version without transformers: pinned traffic only until ${c.gatiVersion ? 'its GatiVersion' : 'the GatiHandler'} is annotated gati.dev/route-breaking=true`;
 }
 
-function setPhase(w: Working, phase: VersionStatus['phase'], reason: string, message: string): void {
+function setPhase(
+  w: Working,
+  phase: VersionStatus['phase'],
+  reason: string,
+  message: string,
+): void {
   w.phase = phase;
   w.reason = reason;
   w.message = message;
@@ -205,7 +246,9 @@ function drain(w: Working, input: PlanInput, dues: number[]): void {
   const inDrain = w.prev?.phase === 'Draining' || w.prev?.phase === 'Decommissioned';
   const prevState: DrainState = inDrain && w.prev ? pickDrain(w.prev) : {};
   const weights = routeWeights(input.route);
-  const programmed = input.spec.routing?.provider === 'none' || ((weights.get(w.name) ?? 0) === 0 && routeAccepted(input.route, input.spec));
+  const programmed =
+    input.spec.routing?.provider === 'none' ||
+    ((weights.get(w.name) ?? 0) === 0 && routeAccepted(input.route, input.spec));
   const step = stepDrain(prevState, {
     now: input.now,
     policy: policyOf(input.spec),
@@ -231,13 +274,27 @@ export function policyOf(spec: GatiHandlerSpec): DrainPolicy {
 }
 
 /** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
-function assemble(work: Working[], input: PlanInput, rollout: RolloutState | undefined, lastServing: string[], dues: number[]): Plan {
-  const kept = work.filter((w) => !(w.phase === 'Decommissioned' && !w.c.wanted && w.replicasRunning === 0));
+function assemble(
+  work: Working[],
+  input: PlanInput,
+  rollout: RolloutState | undefined,
+  lastServing: string[],
+  dues: number[],
+): Plan {
+  const kept = work.filter(
+    (w) => !(w.phase === 'Decommissioned' && !w.c.wanted && w.replicasRunning === 0),
+  );
   if (kept.length !== work.length) dues.push(1);
   if (kept.some((w) => w.phase === 'Decommissioned' && !w.c.wanted)) dues.push(5); // waiting for pods to go
   const routed = input.spec.routing?.provider !== 'none';
-  const pins = routed ? kept.filter((w) => w.available && (w.phase === 'Active' || w.phase === 'Draining')) : [];
-  const backends = routed ? kept.filter((w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.phase === 'Draining')) : [];
+  const pins = routed
+    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.phase === 'Draining'))
+    : [];
+  const backends = routed
+    ? kept.filter(
+        (w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.phase === 'Draining'),
+      )
+    : [];
   const overLimit: string[] = [];
   const pinIds = limit(pins, MAX_RULES - 1, overLimit, (w) => (w.phase === 'Active' ? 0 : 1));
   const backendIds = limit(backends, MAX_BACKENDS, overLimit, (w) => -w.effective);
@@ -253,19 +310,38 @@ function assemble(work: Working[], input: PlanInput, rollout: RolloutState | und
   const accepted = !routed || routeAccepted(input.route, input.spec);
   if (routed && !accepted && kept.length > 0) dues.push(5);
   const resyncAfterSeconds = dues.length > 0 ? Math.ceil(Math.min(...dues)) : undefined;
-  return { versions, rollout, resyncAfterSeconds, lastServing, overLimit: [...new Set(overLimit)].sort(), routeAccepted: accepted };
+  return {
+    versions,
+    rollout,
+    resyncAfterSeconds,
+    lastServing,
+    overLimit: [...new Set(overLimit)].sort(),
+    routeAccepted: accepted,
+  };
 }
 
 /** limit keeps at most `max` versions (by priority, then versionId) and records the rest. */
-function limit(ws: Working[], max: number, dropped: string[], priority: (w: Working) => number): Set<string> {
-  const sorted = [...ws].sort((a, b) => priority(a) - priority(b) || (a.c.versionId < b.c.versionId ? -1 : 1));
+function limit(
+  ws: Working[],
+  max: number,
+  dropped: string[],
+  priority: (w: Working) => number,
+): Set<string> {
+  const sorted = [...ws].sort(
+    (a, b) => priority(a) - priority(b) || (a.c.versionId < b.c.versionId ? -1 : 1),
+  );
   for (const w of sorted.slice(max)) dropped.push(w.c.versionId);
   return new Set(sorted.slice(0, max).map((w) => w.c.versionId));
 }
 
 function workloadOf(w: Working): VersionWorkload | undefined {
   if (!w.c.image) return undefined;
-  return { versionId: w.c.versionId, image: w.c.image, replicas: w.c.replicas, state: w.phase === 'Decommissioned' ? 'retire' : 'serve' };
+  return {
+    versionId: w.c.versionId,
+    image: w.c.image,
+    replicas: w.c.replicas,
+    state: w.phase === 'Decommissioned' ? 'retire' : 'serve',
+  };
 }
 
 function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionStatus {

@@ -22,14 +22,19 @@ export const DEFAULT_STEPS: Step[] = [
  * its full weight once Available) when nothing was serving: a first deploy, or an incumbent
  * that had already lost its traffic.
  */
-export function startRollout(previous: GatiHandlerStatus | undefined, specVersion: string, wasServing: (versionId: string) => boolean): RolloutState | undefined {
+export function startRollout(
+  previous: GatiHandlerStatus | undefined,
+  specVersion: string,
+  wasServing: (versionId: string) => boolean,
+): RolloutState | undefined {
   const last = previous?.version;
   if (last === undefined) return undefined;
   const current = previous?.rollout;
   if (last === specVersion) return current?.versionId === specVersion ? current : undefined;
   // Superseded mid-rollout before the target served: the old incumbent is still the one serving.
   const incumbent = current && !wasServing(current.versionId) ? current.previousVersionId : last;
-  if (incumbent === undefined || incumbent === specVersion || !wasServing(incumbent)) return undefined;
+  if (incumbent === undefined || incumbent === specVersion || !wasServing(incumbent))
+    return undefined;
   return { versionId: specVersion, previousVersionId: incumbent, step: 0 };
 }
 
@@ -48,7 +53,12 @@ export interface RolloutProgress {
  * when the new version is Available, and each step holds for its pauseSeconds. A new
  * version that cannot take traffic (not Available, or pinned-only) holds the rollout at 0 %.
  */
-export function advanceRollout(state: RolloutState, canTakeTraffic: boolean, steps: Step[], now: Date): RolloutProgress {
+export function advanceRollout(
+  state: RolloutState,
+  canTakeTraffic: boolean,
+  steps: Step[],
+  now: Date,
+): RolloutProgress {
   if (!canTakeTraffic) return { state, share: 0 };
   let { step, stepStartedAt } = state;
   if (stepStartedAt === undefined) {
@@ -59,7 +69,11 @@ export function advanceRollout(state: RolloutState, canTakeTraffic: boolean, ste
   }
   if (step >= steps.length || steps[step]!.weight >= 100) return { share: 100 };
   const next: RolloutState = { ...state, step, stepStartedAt };
-  return { state: next, share: steps[step]!.weight, dueInSeconds: Math.max(1, steps[step]!.pauseSeconds - elapsed(stepStartedAt, now)) };
+  return {
+    state: next,
+    share: steps[step]!.weight,
+    dueInSeconds: Math.max(1, steps[step]!.pauseSeconds - elapsed(stepStartedAt, now)),
+  };
 }
 
 /** elapsed is the number of seconds from an RFC 3339 time to now. */

@@ -38,7 +38,13 @@ export function routeAccepted(route: KubeObject | undefined, spec: GatiHandlerSp
   const generation = (route.metadata as { generation?: unknown }).generation;
   const parents = (route.status as { parents?: unknown } | undefined)?.parents;
   if (!Array.isArray(parents) || parents.length === 0) return false;
-  return parents.every((p: { conditions?: Array<{ type?: string; status?: string; observedGeneration?: number }> }) =>
-    (p.conditions ?? []).some((c) => c.type === 'Accepted' && c.status === 'True' && (typeof generation !== 'number' || (c.observedGeneration ?? 0) >= generation)),
+  return parents.every(
+    (p: { conditions?: Array<{ type?: string; status?: string; observedGeneration?: number }> }) =>
+      (p.conditions ?? []).some(
+        (c) =>
+          c.type === 'Accepted' &&
+          c.status === 'True' &&
+          (typeof generation !== 'number' || (c.observedGeneration ?? 0) >= generation),
+      ),
   );
 }

@@ -37,13 +37,23 @@ export interface Candidate {
 }
 
 function imageOf(d: KubeObject | undefined): string | undefined {
-  const containers = (d?.spec as { template?: { spec?: { containers?: Array<{ image?: unknown }> } } } | undefined)?.template?.spec?.containers;
+  const containers = (
+    d?.spec as { template?: { spec?: { containers?: Array<{ image?: unknown }> } } } | undefined
+  )?.template?.spec?.containers;
   const image = containers?.[0]?.image;
   return typeof image === 'string' ? image : undefined;
 }
 
-function pinnedOnly(breaking: boolean, transformers: string[] | undefined, annotations: Record<string, string>): boolean {
-  return breaking && (transformers ?? []).length === 0 && annotations[ROUTE_BREAKING_ANNOTATION] !== 'true';
+function pinnedOnly(
+  breaking: boolean,
+  transformers: string[] | undefined,
+  annotations: Record<string, string>,
+): boolean {
+  return (
+    breaking &&
+    (transformers ?? []).length === 0 &&
+    annotations[ROUTE_BREAKING_ANNOTATION] !== 'true'
+  );
 }
 
 interface CandidateInput {
@@ -66,7 +76,11 @@ export function candidates(input: CandidateInput): Candidate[] {
   const out = new Map<string, Candidate>();
   const live = [...input.owned].sort((a, b) => (a.name < b.name ? -1 : 1));
   const bySpec = live.find((g) => g.spec.versionId === spec.version && !g.deleting);
-  const specMeta = bySpec?.spec ?? { breaking: spec.timescape?.breaking ?? false, routingWeight: spec.timescape?.routingWeight ?? 100, transformers: [] };
+  const specMeta = bySpec?.spec ?? {
+    breaking: spec.timescape?.breaking ?? false,
+    routingWeight: spec.timescape?.routingWeight ?? 100,
+    transformers: [],
+  };
   out.set(spec.version, {
     versionId: spec.version,
     image: spec.image,
@@ -76,7 +90,11 @@ export function candidates(input: CandidateInput): Candidate[] {
     wanted: true,
     desiredWeight: specMeta.routingWeight,
     breaking: specMeta.breaking,
-    pinnedOnly: pinnedOnly(specMeta.breaking, specMeta.transformers, bySpec?.annotations ?? input.handlerAnnotations),
+    pinnedOnly: pinnedOnly(
+      specMeta.breaking,
+      specMeta.transformers,
+      bySpec?.annotations ?? input.handlerAnnotations,
+    ),
     forced: false,
   });
   for (const g of live) {
@@ -116,5 +134,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       forced: false,
     });
   }
-  return [...out.values()].sort((a, b) => (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0));
+  return [...out.values()].sort((a, b) =>
+    a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0,
+  );
 }

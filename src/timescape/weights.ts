@@ -8,7 +8,9 @@ export function percentages(weights: number[]): number[] {
   const exact = weights.map((w) => (w * 100) / total);
   const out = exact.map(Math.floor);
   let left = 100 - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, i) => ({ i, r: e - Math.floor(e) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  const order = exact
+    .map((e, i) => ({ i, r: e - Math.floor(e) }))
+    .sort((a, b) => b.r - a.r || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
     out[i]! += 1;

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
+import { makeHTTPRoute } from '../../src/resources/httproute.js';
 import { HOOKS } from '../../src/hooks/index.js';
 import { CONTROLLERS } from '../../src/hooks/kinds.js';
 import { toJson } from '../../src/render/canonical.js';
@@ -33,8 +34,11 @@ const SYSTEM = [
 interface Case {
   controller: 'gatihandler' | 'gatimodule';
   parent: (...o: Option[]) => any;
-  /** The children the builders make for this parent (hook tests build expectations with builders). */
-  expected: (parent: any) => any[];
+  /**
+   * The children the builders make for this parent (hook tests build expectations with
+   * builders); `available`: its Deployment is observed Available, so a handler also routes.
+   */
+  expected: (parent: any, available?: boolean) => any[];
   invalid: Option;
 }
 
@@ -42,10 +46,14 @@ const CASES: Case[] = [
   {
     controller: 'gatihandler',
     parent: handler,
-    expected: (p) => {
+    expected: (p, available = false) => {
       const v = validateHandlerSpec(p.spec);
       if (!v.ok) throw new Error('fixture invalid');
       const h = { metadata: p.metadata, spec: v.value };
+      const route =
+        available && v.value.routing?.provider !== 'none'
+          ? makeHTTPRoute(h, [{ versionId: v.value.version, pin: true, weight: 100 }])
+          : undefined;
       return [
         ...versionChildren(h, {
           versionId: v.value.version,
@@ -54,6 +62,7 @@ const CASES: Case[] = [
           state: 'serve',
         }),
         makeApexService(h),
+        ...(route ? [route] : []),
       ];
     },
     invalid: withSpec({ port: 70000 }),
@@ -156,7 +165,7 @@ for (const c of CASES) {
       async (t) => {
         const p = c.parent();
         const res = sync(stored(p), NOW);
-        t.same(res.children, c.expected(p), 'same children as C1');
+        t.same(res.children, c.expected(p, true), 'same children as C1 (a handler now also routes)');
         const text = JSON.stringify(res.children);
         for (const echo of [
           'child-uid',
@@ -209,16 +218,18 @@ for (const c of CASES) {
         const req = stored(before);
         const after = c.parent(withSpec({ replicas: 1 }));
         const res = sync({ ...req, parent: after }, NOW);
-        t.same(res.children, c.expected(after), 'desired children follow the new spec');
+        t.same(res.children, c.expected(after, true), 'desired children follow the new spec');
         t.equal(res.status.replicas, 3, 'status reports the 3 observed replicas');
+        // (A handler's superseded version drains rather than vanishing: Timescape scenarios
+        // cover that. Dropping the route provider drops the HTTPRoute outright.)
         const fewer =
           c.controller === 'gatihandler'
-            ? withSpec({ version: 'v2', image: 'i:2' })
+            ? withSpec({ routing: { provider: 'none' } })
             : withSpec({ capabilities: ['network'] });
         const shrunk = sync({ ...stored(c.parent()), parent: c.parent(fewer) }, NOW);
         t.same(
           shrunk.children,
-          c.expected(c.parent(fewer)),
+          c.expected(c.parent(fewer), true),
           'children no longer wanted are omitted, so Metacontroller deletes them',
         );
       },
@@ -252,7 +263,7 @@ for (const c of CASES) {
       async (t) => {
         const p = c.parent((o) => void (o.metadata.deletionTimestamp = '2026-01-01T00:00:00Z'));
         const res = sync(stored(p), NOW);
-        t.same(res.children, c.expected(c.parent()), 'full children');
+        t.same(res.children, c.expected(c.parent(), true), 'full children');
         t.equal(res.status.phase, 'Running', 'full status');
         checkTopLevel(t, res, 'C9');
       },

@@ -232,10 +232,15 @@ t.test('gatihandler customize', async (t) => {
   const p = handler();
   const want = {
     relatedResources: [
+      { apiVersion: 'gati.dev/v1alpha1', resource: 'gatihandlers', namespace: 'shop' },
       { apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions', namespace: 'shop' },
     ],
   };
-  t.same(customize({ parent: p }), want, 'every GatiVersion of the namespace, no selector');
+  t.same(
+    customize({ parent: p }),
+    want,
+    'every GatiHandler (rivals for the name-prefix rule) and GatiVersion of the namespace, no selector',
+  );
   t.same(
     customize({
       parent: { ...p, metadata: { ...p.metadata, labels: { a: 'b' }, annotations: { c: 'd' } } },
@@ -245,7 +250,12 @@ t.test('gatihandler customize', async (t) => {
   );
   t.same(
     customize({ parent: { metadata: { name: 'x' } } as any }),
-    { relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }] },
+    {
+      relatedResources: [
+        { apiVersion: 'gati.dev/v1alpha1', resource: 'gatihandlers' },
+        { apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' },
+      ],
+    },
     'no namespace: none asked for',
   );
   t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');

@@ -1,7 +1,12 @@
 import t from 'tap';
 import { percentages } from '../../src/timescape/weights.js';
 import { advanceRollout, startRollout, DEFAULT_STEPS } from '../../src/timescape/rollout.js';
-import { stepDrain, DEFAULT_DRAIN, CHECK_INTERVAL_SECONDS, type DrainInput } from '../../src/timescape/drain.js';
+import {
+  stepDrain,
+  DEFAULT_DRAIN,
+  CHECK_INTERVAL_SECONDS,
+  type DrainInput,
+} from '../../src/timescape/drain.js';
 import { handlerOf } from '../../src/timescape/membership.js';
 import { routeAccepted, routeWeights } from '../../src/timescape/route-status.js';
 
@@ -20,27 +25,79 @@ t.test('percentages add up to exactly 100 (largest remainder)', async (t) => {
   ];
   for (const c of cases) {
     t.strictSame(percentages(c.w), c.want, c.reason);
-    if (c.w.some((x) => x > 0)) t.equal(percentages(c.w).reduce((a, b) => a + b, 0), 100, `${c.reason}: sums to 100`);
+    if (c.w.some((x) => x > 0))
+      t.equal(
+        percentages(c.w).reduce((a, b) => a + b, 0),
+        100,
+        `${c.reason}: sums to 100`,
+      );
   }
 });
 
 t.test('startRollout', async (t) => {
   const serving = (ids: string[]) => (id: string) => ids.includes(id);
   const cases = [
-    { reason: 'first reconcile: nothing to roll from', prev: undefined, spec: 'v1', s: [], want: undefined },
-    { reason: 'same version, no rollout', prev: { version: 'v1' }, spec: 'v1', s: ['v1'], want: undefined },
-    { reason: 'version change from a serving incumbent', prev: { version: 'v1' }, spec: 'v2', s: ['v1'], want: { versionId: 'v2', previousVersionId: 'v1', step: 0 } },
-    { reason: 'incumbent not serving: switch at once', prev: { version: 'v1' }, spec: 'v2', s: [], want: undefined },
-    { reason: 'rollout in progress kept', prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 1 } }, spec: 'v2', s: ['v1', 'v2'], want: { versionId: 'v2', previousVersionId: 'v1', step: 1 } },
-    { reason: 'superseded mid-rollout before serving: roll from the old incumbent', prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } }, spec: 'v3', s: ['v1'], want: { versionId: 'v3', previousVersionId: 'v1', step: 0 } },
-    { reason: 'rollback to the incumbent: no rollout needed', prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } }, spec: 'v1', s: ['v1'], want: undefined },
+    {
+      reason: 'first reconcile: nothing to roll from',
+      prev: undefined,
+      spec: 'v1',
+      s: [],
+      want: undefined,
+    },
+    {
+      reason: 'same version, no rollout',
+      prev: { version: 'v1' },
+      spec: 'v1',
+      s: ['v1'],
+      want: undefined,
+    },
+    {
+      reason: 'version change from a serving incumbent',
+      prev: { version: 'v1' },
+      spec: 'v2',
+      s: ['v1'],
+      want: { versionId: 'v2', previousVersionId: 'v1', step: 0 },
+    },
+    {
+      reason: 'incumbent not serving: switch at once',
+      prev: { version: 'v1' },
+      spec: 'v2',
+      s: [],
+      want: undefined,
+    },
+    {
+      reason: 'rollout in progress kept',
+      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 1 } },
+      spec: 'v2',
+      s: ['v1', 'v2'],
+      want: { versionId: 'v2', previousVersionId: 'v1', step: 1 },
+    },
+    {
+      reason: 'superseded mid-rollout before serving: roll from the old incumbent',
+      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } },
+      spec: 'v3',
+      s: ['v1'],
+      want: { versionId: 'v3', previousVersionId: 'v1', step: 0 },
+    },
+    {
+      reason: 'rollback to the incumbent: no rollout needed',
+      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } },
+      spec: 'v1',
+      s: ['v1'],
+      want: undefined,
+    },
   ];
-  for (const c of cases) t.strictSame(startRollout(c.prev as any, c.spec, serving(c.s)), c.want, c.reason);
+  for (const c of cases)
+    t.strictSame(startRollout(c.prev as any, c.spec, serving(c.s)), c.want, c.reason);
 });
 
 t.test('advanceRollout walks one step per due sync', async (t) => {
   const s0 = { versionId: 'v2', previousVersionId: 'v1', step: 0 };
-  t.strictSame(advanceRollout(s0, false, DEFAULT_STEPS, at(0)), { state: s0, share: 0 }, 'not available: holds at 0%');
+  t.strictSame(
+    advanceRollout(s0, false, DEFAULT_STEPS, at(0)),
+    { state: s0, share: 0 },
+    'not available: holds at 0%',
+  );
   const p1 = advanceRollout(s0, true, DEFAULT_STEPS, at(0));
   t.equal(p1.share, 10, 'first step starts at 10%');
   t.equal(p1.dueInSeconds, 300, 'due when the step ends');
@@ -53,11 +110,21 @@ t.test('advanceRollout walks one step per due sync', async (t) => {
   const p4 = advanceRollout(p3.state!, true, DEFAULT_STEPS, at(900));
   t.strictSame(p4, { share: 100 }, 'then done (state cleared)');
   t.strictSame(advanceRollout(s0, true, [], at(0)), { share: 100 }, 'no steps: switch at once');
-  t.strictSame(advanceRollout(s0, true, [{ weight: 100, pauseSeconds: 60 }], at(0)), { share: 100 }, 'a 100% step ends the rollout');
+  t.strictSame(
+    advanceRollout(s0, true, [{ weight: 100, pauseSeconds: 60 }], at(0)),
+    { share: 100 },
+    'a 100% step ends the rollout',
+  );
 });
 
 t.test('stepDrain', async (t) => {
-  const base: DrainInput = { now: at(0), policy: DEFAULT_DRAIN, routeProgrammed: false, forced: false, neverServed: false };
+  const base: DrainInput = {
+    now: at(0),
+    policy: DEFAULT_DRAIN,
+    routeProgrammed: false,
+    forced: false,
+    neverServed: false,
+  };
   let s = stepDrain({}, base);
   t.notOk(s.drained, 'waits for the route');
   t.equal(s.reason, 'WaitingForRoute');
@@ -75,7 +142,10 @@ t.test('stepDrain', async (t) => {
 
   t.test('metric evidence needs consecutive quiet checks', async (t) => {
     const policy = { ...DEFAULT_DRAIN, metricQuery: 'q', consecutiveChecks: 2 };
-    let d = stepDrain({ trafficRemovedAt: iso(0), drainStartedAt: iso(0) }, { ...base, policy, now: at(30), rate: 5 });
+    let d = stepDrain(
+      { trafficRemovedAt: iso(0), drainStartedAt: iso(0) },
+      { ...base, policy, now: at(30), rate: 5 },
+    );
     t.equal(d.reason, 'WaitingForQuiet', 'traffic seen');
     t.equal(d.state.quietChecks, 0);
     d = stepDrain(d.state, { ...base, policy, now: at(30 + CHECK_INTERVAL_SECONDS), rate: 0 });
@@ -85,18 +155,31 @@ t.test('stepDrain', async (t) => {
     d = stepDrain(d.state, { ...base, policy, now: at(30 + 2 * CHECK_INTERVAL_SECONDS), rate: 0 });
     t.ok(d.drained, 'two quiet checks: drained');
     t.equal(d.state.drainReason, 'DrainedByMetric');
-    const unknown = stepDrain({ trafficRemovedAt: iso(0), drainStartedAt: iso(0) }, { ...base, policy, now: at(30) });
-    t.equal(unknown.state.drainReason, 'DrainedByTimer', 'metric unavailable falls back to the timer');
+    const unknown = stepDrain(
+      { trafficRemovedAt: iso(0), drainStartedAt: iso(0) },
+      { ...base, policy, now: at(30) },
+    );
+    t.equal(
+      unknown.state.drainReason,
+      'DrainedByTimer',
+      'metric unavailable falls back to the timer',
+    );
     t.match(unknown.message, /unavailable/);
   });
 
   t.test('timeout policy', async (t) => {
     const policy = { ...DEFAULT_DRAIN, metricQuery: 'q', timeoutSeconds: 100 };
     const busy = { ...base, now: at(100), rate: 9, routeProgrammed: true };
-    const proceed = stepDrain({ drainStartedAt: iso(0), trafficRemovedAt: iso(0) }, { ...busy, policy });
+    const proceed = stepDrain(
+      { drainStartedAt: iso(0), trafficRemovedAt: iso(0) },
+      { ...busy, policy },
+    );
     t.ok(proceed.drained, 'Proceed decommissions at timeout');
     t.equal(proceed.state.drainReason, 'DrainTimeout');
-    const hold = stepDrain({ drainStartedAt: iso(0), trafficRemovedAt: iso(0) }, { ...busy, policy: { ...policy, onTimeout: 'Hold' } });
+    const hold = stepDrain(
+      { drainStartedAt: iso(0), trafficRemovedAt: iso(0) },
+      { ...busy, policy: { ...policy, onTimeout: 'Hold' } },
+    );
     t.notOk(hold.drained, 'Hold keeps waiting');
     t.equal(hold.reason, 'DrainTimeoutHeld');
   });
@@ -108,15 +191,37 @@ t.test('stepDrain', async (t) => {
 });
 
 t.test('handlerOf: handlerRef, then label, then the longest name prefix', async (t) => {
-  const gv = (name: string, extra: any = {}) => ({ metadata: { name, labels: extra.labels }, spec: extra.spec });
+  const gv = (name: string, extra: any = {}) => ({
+    metadata: { name, labels: extra.labels },
+    spec: extra.spec,
+  });
   const hs = ['user', 'user-handler', 'orders'];
   const cases = [
-    { reason: 'seed: longest prefix wins', gv: gv('user-handler-v1'), want: { name: 'user-handler', by: 'namePrefix' } },
-    { reason: 'shorter prefix when the longer does not match', gv: gv('user-v2'), want: { name: 'user', by: 'namePrefix' } },
+    {
+      reason: 'seed: longest prefix wins',
+      gv: gv('user-handler-v1'),
+      want: { name: 'user-handler', by: 'namePrefix' },
+    },
+    {
+      reason: 'shorter prefix when the longer does not match',
+      gv: gv('user-v2'),
+      want: { name: 'user', by: 'namePrefix' },
+    },
     { reason: 'prefix must be followed by -', gv: gv('userx-v1'), want: undefined },
     { reason: 'no match', gv: gv('payments-v1'), want: undefined },
-    { reason: 'label beats prefix', gv: gv('user-handler-v1', { labels: { 'gati.dev/handler': 'orders' } }), want: { name: 'orders', by: 'label' } },
-    { reason: 'handlerRef beats label', gv: gv('x', { labels: { 'gati.dev/handler': 'orders' }, spec: { handlerRef: { name: 'user' } } }), want: { name: 'user', by: 'handlerRef' } },
+    {
+      reason: 'label beats prefix',
+      gv: gv('user-handler-v1', { labels: { 'gati.dev/handler': 'orders' } }),
+      want: { name: 'orders', by: 'label' },
+    },
+    {
+      reason: 'handlerRef beats label',
+      gv: gv('x', {
+        labels: { 'gati.dev/handler': 'orders' },
+        spec: { handlerRef: { name: 'user' } },
+      }),
+      want: { name: 'user', by: 'handlerRef' },
+    },
   ];
   for (const c of cases) t.strictSame(handlerOf(c.gv, hs), c.want, c.reason);
 });
@@ -125,13 +230,33 @@ t.test('route status readers', async (t) => {
   const spec: any = { routing: { parentRefs: [{ name: 'gw' }] } };
   const route: any = {
     metadata: { name: 'r', generation: 3 },
-    spec: { rules: [{ matches: [{ headers: [{ name: 'x', value: 'v1' }] }], backendRefs: [{ name: 'a' }] }, { matches: [{ path: {} }], backendRefs: [{ name: 'a', weight: 0 }, { name: 'b' }] }] },
-    status: { parents: [{ conditions: [{ type: 'Accepted', status: 'True', observedGeneration: 3 }] }] },
+    spec: {
+      rules: [
+        { matches: [{ headers: [{ name: 'x', value: 'v1' }] }], backendRefs: [{ name: 'a' }] },
+        { matches: [{ path: {} }], backendRefs: [{ name: 'a', weight: 0 }, { name: 'b' }] },
+      ],
+    },
+    status: {
+      parents: [{ conditions: [{ type: 'Accepted', status: 'True', observedGeneration: 3 }] }],
+    },
   };
-  t.strictSame([...routeWeights(route)], [['a', 0], ['b', 1]], 'weighted rule only; weight defaults to 1');
+  t.strictSame(
+    [...routeWeights(route)],
+    [
+      ['a', 0],
+      ['b', 1],
+    ],
+    'weighted rule only; weight defaults to 1',
+  );
   t.ok(routeAccepted(route, spec), 'accepted at its generation');
-  t.notOk(routeAccepted({ ...route, metadata: { name: 'r', generation: 4 } }, spec), 'stale status is not accepted');
+  t.notOk(
+    routeAccepted({ ...route, metadata: { name: 'r', generation: 4 } }, spec),
+    'stale status is not accepted',
+  );
   t.notOk(routeAccepted({ ...route, status: {} }, spec), 'no status yet');
-  t.ok(routeAccepted({ ...route, status: {} }, { routing: {} } as any), 'no parentRefs: nothing to wait for');
+  t.ok(
+    routeAccepted({ ...route, status: {} }, { routing: {} } as any),
+    'no parentRefs: nothing to wait for',
+  );
   t.ok(routeAccepted(undefined, spec), 'no route: nothing routes through it');
 });

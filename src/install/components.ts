@@ -1,0 +1,131 @@
+import { stringify } from 'yaml';
+import { CONTROLLERS } from '../hooks/kinds.js';
+import type { ControllerName } from '../hooks/types.js';
+import { CONTAINER_PORT, LABELS, NAME, NAMESPACE, PORT_NAME, SELECTOR } from './constants.js';
+import { CONTROLLER_HOOKS, controllerName } from './controllers.js';
+
+type Obj = Record<string, unknown>;
+
+/** Secret holding the bearer token Metacontroller sends and the server checks (created by the user). */
+export const TOKEN_SECRET = { name: `${NAME}-token`, key: 'token' };
+/** Where the bearer-token component mounts the Secret in the hook server (AUTH_TOKEN_FILE points here). */
+export const TOKEN_DIR = '/var/run/secrets/gati-operator';
+
+/** Namespace Prometheus runs in; the prometheus and drain-evidence components allow traffic to/from it. */
+export const PROMETHEUS_NAMESPACE = 'monitoring';
+/** Port of the Prometheus HTTP API the drain-evidence query goes to. */
+export const PROMETHEUS_PORT = 9090;
+
+/** A kustomization (or component) file; `kind` decides which. */
+export function kustomization(body: Obj, component = false): Obj {
+  return component
+    ? { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', ...body }
+    : { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body };
+}
+
+function controllerTarget(c: ControllerName): Obj {
+  return {
+    group: 'metacontroller.k8s.io',
+    version: 'v1alpha1',
+    kind: 'CompositeController',
+    name: controllerName(c),
+  };
+}
+
+/** authorizationPatch adds the Bearer authorization (Metacontroller ≥ 4.16) to every hook of one controller. */
+function authorizationPatch(c: ControllerName): Obj {
+  const value = {
+    type: 'Bearer',
+    secretRef: { name: TOKEN_SECRET.name, namespace: NAMESPACE, key: TOKEN_SECRET.key },
+  };
+  const ops = CONTROLLER_HOOKS[c].map((h) => ({
+    op: 'add',
+    path: `/spec/hooks/${h}/webhook/authorization`,
+    value,
+  }));
+  return {
+    target: controllerTarget(c),
+    patch: stringify(ops, { lineWidth: 0, aliasDuplicateObjects: false }),
+  };
+}
+
+/** The Deployment half of the bearer-token component: mount the Secret and name it in AUTH_TOKEN_FILE. */
+function tokenMountPatch(): Obj {
+  const patch = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: NAME, namespace: NAMESPACE },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: NAME,
+              env: [{ name: 'AUTH_TOKEN_FILE', value: `${TOKEN_DIR}/${TOKEN_SECRET.key}` }],
+              volumeMounts: [{ name: 'auth-token', mountPath: TOKEN_DIR, readOnly: true }],
+            },
+          ],
+          volumes: [
+            { name: 'auth-token', secret: { secretName: TOKEN_SECRET.name, defaultMode: 0o440 } },
+          ],
+        },
+      },
+    },
+  };
+  return {
+    target: { group: 'apps', version: 'v1', kind: 'Deployment', name: NAME },
+    patch: stringify(patch, { lineWidth: 0 }),
+  };
+}
+
+/** bearerTokenComponent: Metacontroller authenticates every hook call with the token in Secret gati-operator-token. */
+export function bearerTokenComponent(): Obj {
+  const controllers = (Object.keys(CONTROLLERS) as ControllerName[]).sort();
+  return kustomization(
+    { patches: [...controllers.map(authorizationPatch), tokenMountPatch()] },
+    true,
+  );
+}
+
+function extraPolicy(suffix: string, spec: Obj): Obj {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `${NAME}-${suffix}`, namespace: NAMESPACE, labels: LABELS },
+    spec: { podSelector: { matchLabels: SELECTOR }, ...spec },
+  };
+}
+
+const PROMETHEUS_PEER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PROMETHEUS_NAMESPACE } },
+};
+
+/** serviceMonitor lets the Prometheus Operator scrape /metrics (needs its CRD, hence a component). */
+export function serviceMonitor(): Obj {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name: NAME, namespace: NAMESPACE, labels: LABELS },
+    spec: {
+      selector: { matchLabels: SELECTOR },
+      namespaceSelector: { matchNames: [NAMESPACE] },
+      endpoints: [{ port: PORT_NAME, path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
+    },
+  };
+}
+
+/** prometheusScrapePolicy admits scrapes from the Prometheus namespace (NetworkPolicies add up). */
+export function prometheusScrapePolicy(): Obj {
+  return extraPolicy('prometheus-scrape', {
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [PROMETHEUS_PEER], ports: [{ port: CONTAINER_PORT, protocol: 'TCP' }] }],
+  });
+}
+
+/** drainEvidencePolicy lets the server query Prometheus for drain evidence. */
+export function drainEvidencePolicy(): Obj {
+  return extraPolicy('drain-evidence', {
+    policyTypes: ['Egress'],
+    egress: [{ to: [PROMETHEUS_PEER], ports: [{ port: PROMETHEUS_PORT, protocol: 'TCP' }] }],
+  });
+}

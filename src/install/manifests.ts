@@ -1,0 +1,217 @@
+import {
+  CONTAINER_PORT,
+  IMAGE,
+  LABELS,
+  METACONTROLLER_NAMESPACE,
+  NAME,
+  NAMESPACE,
+  PORT_NAME,
+  PRESTOP_SECONDS,
+  RUN_AS_UID,
+  SELECTOR,
+  SERVICE_PORT,
+  SHUTDOWN_GRACE_MS,
+  TERMINATION_GRACE_SECONDS,
+} from './constants.js';
+
+type Obj = Record<string, unknown>;
+
+function meta(name: string, namespaced = true): Obj {
+  return namespaced ? { name, namespace: NAMESPACE, labels: LABELS } : { name, labels: LABELS };
+}
+
+/** namespace is the hook server's Namespace. */
+export function namespace(): Obj {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: meta(NAMESPACE, false) };
+}
+
+/** serviceAccount is the hook server's ServiceAccount; it needs no RBAC and mounts no token. */
+export function serviceAccount(): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(NAME),
+    automountServiceAccountToken: false,
+  };
+}
+
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: RUN_AS_UID,
+  runAsGroup: RUN_AS_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Environment of the hook server; see docs/configuration.md for every variable. */
+const ENV = [
+  { name: 'HOST', value: '0.0.0.0' },
+  { name: 'PORT', value: String(CONTAINER_PORT) },
+  { name: 'SHUTDOWN_GRACE_MS', value: String(SHUTDOWN_GRACE_MS) },
+  // Keeps the V8 heap below the memory limit so a burst of large requests fails a request, not the pod.
+  { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' },
+];
+
+function container(): Obj {
+  return {
+    name: NAME,
+    image: IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: PORT_NAME, containerPort: CONTAINER_PORT, protocol: 'TCP' }],
+    env: ENV,
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: PORT_NAME },
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 2,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: PORT_NAME },
+      initialDelaySeconds: 5,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+    // The Service's endpoints stop receiving new calls while the pod sleeps; then SIGTERM lets in-flight hooks finish.
+    lifecycle: { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
+    resources: {
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    },
+    securityContext: CONTAINER_SECURITY,
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+/** deployment runs two hardened replicas of the hook server spread over nodes. */
+export function deployment(): Obj {
+  const spreadOverNodes = {
+    labelSelector: { matchLabels: SELECTOR },
+    topologyKey: 'kubernetes.io/hostname',
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(NAME),
+    spec: {
+      replicas: 2,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: SELECTOR },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: LABELS },
+        spec: {
+          serviceAccountName: NAME,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS_UID,
+            runAsGroup: RUN_AS_UID,
+            fsGroup: RUN_AS_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: spreadOverNodes },
+              ],
+            },
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: SELECTOR },
+            },
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: SELECTOR },
+            },
+          ],
+          containers: [container()],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+        },
+      },
+    },
+  };
+}
+
+/** service is the ClusterIP Service the CompositeControllers call: port 80 → the container's `http` port. */
+export function service(): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(NAME),
+    spec: {
+      type: 'ClusterIP',
+      selector: SELECTOR,
+      ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: 'TCP' }],
+    },
+  };
+}
+
+/** podDisruptionBudget keeps one hook server up through voluntary disruptions (node drains). */
+export function podDisruptionBudget(): Obj {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(NAME),
+    spec: { minAvailable: 1, selector: { matchLabels: SELECTOR } },
+  };
+}
+
+/** DNS egress: to any pod on port 53 (cluster DNS lives in kube-system on most clusters, elsewhere on some). */
+const DNS_EGRESS = {
+  ports: [
+    { port: 53, protocol: 'UDP' },
+    { port: 53, protocol: 'TCP' },
+  ],
+};
+
+/**
+ * networkPolicy admits hook calls only from the metacontroller namespace and allows no egress
+ * but DNS: the server needs nothing else unless drain evidence is configured (a component adds that).
+ */
+export function networkPolicy(): Obj {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(NAME),
+    spec: {
+      podSelector: { matchLabels: SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': METACONTROLLER_NAMESPACE },
+              },
+            },
+          ],
+          ports: [{ port: CONTAINER_PORT, protocol: 'TCP' }],
+        },
+      ],
+      egress: [DNS_EGRESS],
+    },
+  };
+}
+
+/** The install manifests in apply order, each with its numbered file name. */
+export function operatorManifests(): Array<{ file: string; object: Obj }> {
+  return [
+    { file: '100-namespace.yaml', object: namespace() },
+    { file: '200-serviceaccount.yaml', object: serviceAccount() },
+    { file: '300-deployment.yaml', object: deployment() },
+    { file: '400-service.yaml', object: service() },
+    { file: '500-poddisruptionbudget.yaml', object: podDisruptionBudget() },
+    { file: '600-networkpolicy.yaml', object: networkPolicy() },
+  ];
+}
