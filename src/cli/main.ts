@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeCrds } from './crds.js';
+import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
 import { docsCommand, manifestsCommand } from './install.js';
 import { hookCommand } from './hook.js';
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   manifests: manifestsCommand,
   docs: docsCommand,
   hook: { summary: 'run one hook: request JSON on stdin, response JSON on stdout', usage: 'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]', run: (args) => hookCommand(args) },
+  render: { summary: 'render Gati YAML for a deployment target: kubernetes, helm or gitops', usage: RENDER_USAGE, run: (args) => renderCommand(args) },
   crds: {
     summary: 'write the CustomResourceDefinitions generated from src/api',
     usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Ensures a helm binary for the render tests and prints its path as the LAST
+# line of stdout. Everything else goes to stderr.
+#
+#  1. If HELM_BIN is set and executable, use it.
+#  2. Else reuse ${GATI_HELM_CACHE:-$HOME/.cache/gati-operator}/helm-<v>/helm.
+#  3. Else use a `helm` on PATH whose version matches <v>.
+#  4. Else build it there from the official Go module helm.sh/helm/v3@<v>
+#     through the Go module proxy (a cold build takes a few minutes).
+#
+# Exit codes: 0 ok; 3 "SKIP: ..." (no helm and no usable Go toolchain); other = failure.
+set -euo pipefail
+
+HELM_VERSION="${GATI_HELM_VERSION:-v3.17.4}"
+log() { printf '[helm] %s\n' "$*" >&2; }
+die() { printf '[helm] ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [ -n "${HELM_BIN:-}" ]; then
+  [ -x "$HELM_BIN" ] || die "HELM_BIN=$HELM_BIN is not executable"
+  printf '%s\n' "$HELM_BIN"
+  exit 0
+fi
+
+CACHE_ROOT="${GATI_HELM_CACHE:-$HOME/.cache/gati-operator}"
+DEST="$CACHE_ROOT/helm-$HELM_VERSION"
+if [ -x "$DEST/helm" ] && [ -f "$DEST/.complete" ]; then
+  log "cached: $DEST/helm"
+  printf '%s\n' "$DEST/helm"
+  exit 0
+fi
+
+if command -v helm >/dev/null 2>&1 && helm version --short 2>/dev/null | grep -q "^$HELM_VERSION"; then
+  log "using helm on PATH: $(command -v helm)"
+  command -v helm
+  exit 0
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  printf 'SKIP: neither helm %s nor a go toolchain (to build it) found on PATH; or set HELM_BIN\n' "$HELM_VERSION"
+  exit 3
+fi
+
+mkdir -p "$CACHE_ROOT"
+LOG="$CACHE_ROOT/build-helm-$HELM_VERSION.log"
+exec 9>"$CACHE_ROOT/.helm.lock"
+if command -v flock >/dev/null 2>&1; then
+  if ! flock -n 9; then
+    log "another helm build is running; waiting..."
+    flock -w 1800 9 || die "timed out waiting for the helm build lock"
+  fi
+fi
+if [ -x "$DEST/helm" ] && [ -f "$DEST/.complete" ]; then
+  printf '%s\n' "$DEST/helm"
+  exit 0
+fi
+
+TMP="$DEST.tmp.$$"
+rm -rf "$TMP"
+mkdir -p "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+START=$(date +%s)
+log "building helm $HELM_VERSION into $DEST (log: $LOG)"
+LDF="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+if ! (cd "$TMP" && GOFLAGS= GOBIN="$TMP" CGO_ENABLED=0 GOTOOLCHAIN=local \
+      go install -trimpath -ldflags "$LDF" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") >"$LOG" 2>&1; then
+  tail -n 40 "$LOG" >&2 || true
+  die "go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION failed (full log: $LOG)"
+fi
+"$TMP/helm" version --short >&2 || die "built helm does not run"
+touch "$TMP/.complete"
+rm -rf "$DEST"
+mv "$TMP" "$DEST"
+trap - EXIT
+log "built in $(( $(date +%s) - START ))s: $DEST/helm"
+printf '%s\n' "$DEST/helm"
