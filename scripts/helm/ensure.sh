@@ -8,8 +8,13 @@
 #  4. Else build it there from the official Go module helm.sh/helm/v3@<v>
 #     through the Go module proxy (a cold build takes a few minutes).
 #
-# Exit codes: 0 ok; 3 "SKIP: ..." (no helm and no usable Go toolchain); other = failure.
+# With --cached-only, step 4 is skipped: exit 4 "SKIP: ..." when there is nothing to reuse
+# (tests use this so a cold build never runs inside a test timeout).
+#
+# Exit codes: 0 ok; 3 "SKIP: ..." (no helm and no usable Go toolchain); 4 (--cached-only, not built); other = failure.
 set -euo pipefail
+CACHED_ONLY=0
+[ "${1:-}" = "--cached-only" ] && CACHED_ONLY=1
 
 HELM_VERSION="${GATI_HELM_VERSION:-v3.17.4}"
 log() { printf '[helm] %s\n' "$*" >&2; }
@@ -35,6 +40,10 @@ if command -v helm >/dev/null 2>&1 && helm version --short 2>/dev/null | grep -q
   exit 0
 fi
 
+if [ "$CACHED_ONLY" = 1 ]; then
+  printf 'SKIP: helm %s not built yet: run scripts/helm/ensure.sh (a few minutes) or set HELM_BIN\n' "$HELM_VERSION"
+  exit 4
+fi
 if ! command -v go >/dev/null 2>&1; then
   printf 'SKIP: neither helm %s nor a go toolchain (to build it) found on PATH; or set HELM_BIN\n' "$HELM_VERSION"
   exit 3
