@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { crdsMarkdown } from '../api/docs.js';
-import { operatorYaml, writeInstallFiles } from '../install/files.js';
+
+// The generators load on demand: `serve` and `hook` start without them.
+const installModule = () => import('../install/files.js');
+const docsModule = () => import('../api/docs.js');
 
 /** optionValue returns the value after `names` in args, undefined when absent, or throws when the value is missing. */
 function optionValue(args: string[], names: string[]): string | undefined {
@@ -36,6 +38,7 @@ export const manifestsCommand = {
         throw new CliUsageError(
           '--image only applies to the printed operator.yaml; use kustomize images: for the tree',
         );
+      const { operatorYaml, writeInstallFiles } = await installModule();
       if (root === undefined) {
         process.stdout.write(operatorYaml(image));
         return 0;
@@ -57,6 +60,7 @@ export const docsCommand = {
   async run(args: string[]): Promise<number> {
     try {
       const file = optionValue(args, ['-o', '--output']);
+      const { crdsMarkdown } = await docsModule();
       if (file === undefined) {
         process.stdout.write(crdsMarkdown());
         return 0;
