@@ -1,2 +1,0 @@
-// Coverage counts src/ only: tests and helpers are not the product.
-export default () => ['src/**/*.ts'];
