@@ -1,0 +1,2 @@
+// autocannon ships no types; the bench uses its programmatic API loosely.
+declare module 'autocannon';

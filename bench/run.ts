@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: hook throughput and latency against the parsing floor, in the same run and
+ * the same server process, for three realistic request sets; then the pure hook functions
+ * alone against JSON.parse of their own request. Prints a table and writes
+ * bench/results/<date>.json.
+ *
+ * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_WARMUP_SECONDS (default 3),
+ * BENCH_SETS (comma list, default small,medium,large), BENCH_OUT (file name under
+ * bench/results, default <date>.json), BENCH_NODE_ARGS (extra flags for the server process).
+ */
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import { HOOKS } from '../src/hooks/index.js';
+import type { SyncRequest } from '../src/api/metacontroller.js';
+import { requestSets, type RequestSet } from './fixtures.js';
+import { machine, startServer, today, writeResult } from './lib.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const ONLY = (process.env.BENCH_SETS ?? 'small,medium,large').split(',');
+/** Concurrent connections per set. Large bodies use 2: Metacontroller rarely has two 5 MiB parents in flight. */
+const CONNECTIONS: Record<RequestSet['name'], number> = { small: 10, medium: 10, large: 2 };
+/** Clock the pure hooks run at: two minutes after the scenario started, as in the fixtures. */
+const NOW = new Date('2026-01-01T00:02:00Z');
+
+interface Load {
+  requestsPerSecond: number;
+  total: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+async function load(base: string, path: string, body: string, connections: number, seconds: number): Promise<Load> {
+  const r = await autocannon({
+    url: `${base}${path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+    timeout: 30,
+  });
+  return {
+    requestsPerSecond: r.requests.total / (r.duration || seconds),
+    total: r.requests.total,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  };
+}
+
+/** check sends one request to each route and verifies the answer before timing anything. */
+async function check(base: string, set: RequestSet): Promise<{ hookResponseBytes: number; children: number }> {
+  const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: set.text });
+  const hook = await post(set.path);
+  const text = await hook.text();
+  if (hook.status !== 200) throw new Error(`${set.name}: ${set.path} answered ${hook.status}: ${text.slice(0, 300)}`);
+  const floor = await post('/floor');
+  if (floor.status !== 200 || (await floor.text()) !== '{}') throw new Error(`${set.name}: /floor did not answer {}`);
+  return { hookResponseBytes: Buffer.byteLength(text), children: (JSON.parse(text) as { children: unknown[] }).children.length };
+}
+
+/** perCall times fn over about `ms` milliseconds after a warm-up; returns µs per call. */
+function perCall(fn: () => unknown, ms = 1000): { microseconds: number; iterations: number } {
+  const until = (budgetMs: number) => {
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(Math.round(budgetMs)) * 1_000_000n;
+    let n = 0;
+    let now = start;
+    while (now < end) {
+      fn();
+      n++;
+      now = process.hrtime.bigint();
+    }
+    return { n, ns: Number(now - start) };
+  };
+  until(ms / 3);
+  const { n, ns } = until(ms);
+  return { microseconds: ns / n / 1000, iterations: n };
+}
+
+function micro(set: RequestSet) {
+  const parse = perCall(() => JSON.parse(set.text));
+  const request = JSON.parse(set.text) as SyncRequest;
+  const sync = HOOKS[set.controller].sync;
+  const hook = perCall(() => sync(request, { now: NOW }));
+  return { parseMicroseconds: parse.microseconds, hookMicroseconds: hook.microseconds, hookOverParse: hook.microseconds / parse.microseconds, iterations: { parse: parse.iterations, hook: hook.iterations } };
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+async function main() {
+  const started = Date.now();
+  const sets = requestSets().filter((s) => ONLY.includes(s.name));
+  const server = await startServer();
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const set of sets) {
+      const connections = CONNECTIONS[set.name];
+      const answer = await check(server.base, set);
+      process.stderr.write(`${set.name}: ${fmt(Buffer.byteLength(set.text))} bytes, ${set.observedChildren} observed children → ${answer.children} desired; ${connections} connections\n`);
+      await load(server.base, set.path, set.text, connections, WARMUP);
+      await load(server.base, '/floor', set.text, connections, WARMUP);
+      const hook = await load(server.base, set.path, set.text, connections, SECONDS);
+      const floor = await load(server.base, '/floor', set.text, connections, SECONDS);
+      results.push({
+        set: set.name,
+        controller: set.controller,
+        path: set.path,
+        requestBytes: Buffer.byteLength(set.text),
+        observedChildren: set.observedChildren,
+        ...answer,
+        connections,
+        hook,
+        floor,
+        throughputRatio: hook.requestsPerSecond / floor.requestsPerSecond,
+      });
+    }
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) process.stderr.write(`bench server exited with ${code}\n`);
+  }
+  const microResults = sets.map((s) => ({ set: s.name, controller: s.controller, requestBytes: Buffer.byteLength(s.text), ...micro(s) }));
+  const out = {
+    date: new Date().toISOString(),
+    command: 'npm run bench',
+    machine: machine(),
+    settings: { secondsPerMeasurement: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, loadGenerator: 'autocannon (same machine, own process)', serverLogLevel: 'info (to /dev/null)', overloadGuard: 'off in the bench server', loadAverageAtStart: loadavg() },
+    http: results,
+    pure: microResults,
+    targets: {
+      smallRatio: ratioOf(results, 'small'),
+      mediumRatio: ratioOf(results, 'medium'),
+      largeP99Ms: (results.find((r) => r.set === 'large')?.hook as Load | undefined)?.p99Ms,
+      hookBelowParse: microResults.every((m) => m.hookOverParse < 1),
+    },
+    totalSeconds: (Date.now() - started) / 1000,
+  };
+  printTable(results, microResults);
+  const path = writeResult(process.env.BENCH_OUT ?? `${today()}.json`, out);
+  console.log(`\nwrote ${path} (${fmt(out.totalSeconds, 0)} s)`);
+}
+
+function ratioOf(results: Record<string, unknown>[], set: string): number | undefined {
+  return results.find((r) => r.set === set)?.throughputRatio as number | undefined;
+}
+
+function printTable(results: Record<string, unknown>[], microResults: ReturnType<typeof micro>[] & { set: string }[]) {
+  console.log('\nHTTP (hook vs floor, same process)');
+  console.log(['set', 'bytes', 'conns', 'route', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'hook÷floor'].map((h) => h.padStart(10)).join(''));
+  for (const r of results) {
+    for (const route of ['hook', 'floor'] as const) {
+      const l = r[route] as Load;
+      const cells = [r.set as string, fmt(r.requestBytes as number), String(r.connections), route, fmt(l.requestsPerSecond, 1), fmt(l.p50Ms, 1), fmt(l.p99Ms, 1), String(l.non2xx + l.errors), route === 'hook' ? fmt(r.throughputRatio as number, 3) : ''];
+      console.log(cells.map((c) => c.padStart(10)).join(''));
+    }
+  }
+  console.log('\nPure hook vs JSON.parse of its own request (µs per call)');
+  console.log(['set', 'parse µs', 'hook µs', 'hook÷parse'].map((h) => h.padStart(12)).join(''));
+  for (const m of microResults) console.log([m.set, fmt(m.parseMicroseconds, 1), fmt(m.hookMicroseconds, 1), fmt(m.hookOverParse, 3)].map((c) => c.padStart(12)).join(''));
+}
+
+await main();
