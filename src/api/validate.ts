@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
 
@@ -58,8 +59,19 @@ const REWRITES: Array<[RegExp, string]> = [
   [/^Expected /, 'must be '],
 ];
 
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/** check is the schema's compiled checker (built once per schema): hooks validate a spec on every sync. */
+function check(schema: TSchema, value: unknown): boolean {
+  let c = compiled.get(schema);
+  if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema)));
+  return c.Check(value);
+}
+
 /** schemaErrors lists schema violations, one per field (the first per path wins). */
 function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldError[] {
+  // The interpreted error walk is several times slower than the compiled check; run it only on a failure.
+  if (check(schema, value)) return [];
   const seen = new Set<string>();
   const out: FieldError[] = [];
   for (const e of Value.Errors(schema, value)) {
