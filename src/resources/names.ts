@@ -60,8 +60,19 @@ export function labelValue(raw: string): string {
  * another handler's apex Service name.
  */
 export function versionName(handlerName: string, versionId: string): string {
-  return withHash(sanitiseDns(`${handlerName}-${versionId}`), `${handlerName}\u0000${versionId}`);
+  const key = `${handlerName}\u0000${versionId}`;
+  let name = versionNames.get(key);
+  if (name === undefined) {
+    // A pure function called for every child and label of every version: worth a memo.
+    if (versionNames.size >= MEMO_LIMIT) versionNames.clear();
+    name = withHash(sanitiseDns(`${handlerName}-${versionId}`), key);
+    versionNames.set(key, name);
+  }
+  return name;
 }
+
+const MEMO_LIMIT = 10_000;
+const versionNames = new Map<string, string>();
 
 /** apexServiceName names the handler's Service that selects every version's pods. */
 export function apexServiceName(handlerName: string): string {

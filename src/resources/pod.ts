@@ -58,13 +58,11 @@ export interface ContainerEnvVar {
 }
 
 /** The apiserver defaults fieldRef.apiVersion; emitting it avoids a diff on every sync. */
+// No defensive copy: every builder's output goes through canonical(), which copies deeply.
 function normaliseEnv(e: EnvVar): ContainerEnvVar {
   const fieldRef = e.valueFrom?.fieldRef;
-  if (!fieldRef) return structuredClone(e);
-  return {
-    ...structuredClone(e),
-    valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } },
-  };
+  if (!fieldRef) return e;
+  return { ...e, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };
 }
 
 function timing(p: ProbeSettings): Record<string, number> {
