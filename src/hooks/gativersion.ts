@@ -3,7 +3,7 @@ import type { VersionStatus } from '../api/gatihandler.js';
 import { validateVersionSpec, formatErrors } from '../api/index.js';
 import { conditions, type Verdict } from '../status/conditions.js';
 import { handlerOf } from '../timescape/membership.js';
-import { observedGroup } from './observed.js';
+import { observedGroup, readParent } from './observed.js';
 import { GATI_HANDLER } from './kinds.js';
 import type { ControllerHooks, HookContext } from './types.js';
 import { badRequest } from '../errors.js';
@@ -28,8 +28,12 @@ interface Resolved {
   message: string;
 }
 
-function requireParent(req: SyncRequest): KubeObject {
-  if (!req.parent?.metadata?.name) throw badRequest('parent.metadata.name is required');
+/**
+ * requireParent: sync needs a spec object like every controller's sync (a 400 otherwise);
+ * finalize only needs a name, so a malformed GatiVersion can still be deleted.
+ */
+function requireParent(req: SyncRequest, needSpec: boolean): KubeObject {
+  readParent(req, needSpec);
   return req.parent;
 }
 
@@ -94,7 +98,7 @@ function generationOf(o: KubeObject): number | undefined {
 
 /** syncGatiVersion mirrors the handler's report of this version into the GatiVersion status. */
 export function syncGatiVersion(req: SyncRequest, ctx: HookContext): SyncResponse {
-  const gv = requireParent(req);
+  const gv = requireParent(req, true);
   const spec = validateVersionSpec(gv.spec);
   if (!spec.ok) {
     const msg = formatErrors(spec.errors);
@@ -112,7 +116,7 @@ export function syncGatiVersion(req: SyncRequest, ctx: HookContext): SyncRespons
  * (the GatiVersion only carried its metadata).
  */
 export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncResponse {
-  const gv = requireParent(req);
+  const gv = requireParent(req, false);
   const versionId = (gv.spec as { versionId?: unknown } | undefined)?.versionId;
   const r = resolve(gv, typeof versionId === 'string' ? versionId : undefined, req.related);
   const handlerGone = !r.handler || Boolean(r.handler.metadata.deletionTimestamp);
