@@ -1,6 +1,6 @@
 import { configHelp, loadConfig } from '../config.js';
 import { buildApp } from '../server/app.js';
-import { listenWithGrace } from '../server/lifecycle.js';
+import { listenWithGrace, type ServeOptions } from '../server/lifecycle.js';
 
 /** `gati-operator serve`: the hook server Metacontroller calls, configured by environment variables. */
 export const serveCommand = {
@@ -20,10 +20,10 @@ See docs/configuration.md for their meaning.`,
   },
 };
 
-/** serve loads the config, builds the app with the real hooks and listens until a signal stops it. */
-export async function serve(env: Record<string, string | undefined>): Promise<string> {
+/** serve loads the config, builds the app with the real hooks and listens until a signal stops it; returns the address. */
+export async function serve(env: Record<string, string | undefined>, process?: Pick<ServeOptions, 'signals' | 'exit'>): Promise<string> {
   const config = loadConfig(env);
   const readiness = { ready: true };
   const app = buildApp({ config, readiness });
-  return listenWithGrace({ app, config, readiness });
+  return listenWithGrace({ app, config, readiness, ...process });
 }

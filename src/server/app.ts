@@ -53,14 +53,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Only JSON is a hook body; anything else is a 415, never a string that fails validation later.
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler(handleError);
+  const readiness = options.readiness ?? { ready: true };
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // Once shutdown starts, answers end their keep-alive connection, so close() need not wait for it to idle out.
+    if (!readiness.ready) reply.header('connection', 'close');
   });
 
   const metrics = createMetrics(options.registry ?? new Registry());
   const pressure = options.pressure ?? createPressureProbe(config.overload);
   app.addHook('onClose', async () => pressure.close());
-  const readiness = options.readiness ?? { ready: true };
 
   const guards = [...(config.auth ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))] : []), overloadGuard(pressure, config.overload.retryAfterSeconds)];
   const hookPaths = registerHookRoutes(app, {

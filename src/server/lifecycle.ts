@@ -8,7 +8,7 @@ export interface ServeOptions {
   config: Pick<Config, 'host' | 'port' | 'shutdownGraceMs'>;
   readiness: Readiness;
   exit?: (code: number) => void;
-  signals?: Pick<NodeJS.Process, 'once'>;
+  signals?: { once(event: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
 }
 
 /**
@@ -18,7 +18,7 @@ export interface ServeOptions {
  */
 export async function listenWithGrace(opts: ServeOptions): Promise<string> {
   const { app, config, readiness } = opts;
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const exit = opts.exit ?? process.exit.bind(process);
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address }, 'gati-operator hook server listening');
   let closing = false;

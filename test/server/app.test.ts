@@ -180,6 +180,7 @@ t.test('health, readiness and request ids', async (t) => {
   const r = await app.inject('/readyz');
   t.equal(r.statusCode, 503);
   t.same(JSON.parse(r.body), { status: 'shutting down' });
+  t.equal(r.headers.connection, 'close', 'answers end keep-alive connections once shutdown starts');
   t.equal((await app.inject('/healthz')).statusCode, 200, 'liveness is unaffected');
   const given = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
   t.equal(given.headers['x-request-id'], 'abc-123', 'an incoming request id is honoured');

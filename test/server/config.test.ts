@@ -1,8 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, configHelp, configTable, loadConfig } from '../../src/config.js';
-import { serveCommand } from '../../src/cli/serve.js';
+import { serve, serveCommand } from '../../src/cli/serve.js';
 
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'configuration.md');
 const BEGIN = '<!-- BEGIN GENERATED: configTable() in src/config.ts -->\n';
@@ -89,4 +90,14 @@ t.test('serve --help lists the variables; serve takes no arguments', async (t) =
   t.match(configHelp(), /PORT\s+8080/);
   t.match(configHelp(), /AUTH_TOKEN_FILE\s+\(unset\)/);
   await t.rejects(serveCommand.run(['--port', '1']), /serve takes no arguments/);
+});
+
+t.test('serve listens with the real hooks and shuts down on a signal', async (t) => {
+  const signals = new EventEmitter();
+  const exited = new Promise<number>((r) => signals.once('exit', r));
+  const address = await serve({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, { signals, exit: (code) => void signals.emit('exit', code) });
+  const res = await fetch(`${address}/hooks/gatimodule/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.equal(res.status, 400, 'routed to the real hooks, which validate their input');
+  signals.emit('SIGTERM');
+  t.equal(await exited, 0);
 });
