@@ -24,14 +24,18 @@ function fieldsOf(value: unknown): Record<string, unknown> {
   if (Array.isArray(value)) {
     const out: Record<string, unknown> = {};
     value.forEach((v, i) => {
-      const key = v && typeof v === 'object' && 'name' in v ? `k:{"name":${JSON.stringify((v as { name: unknown }).name)}}` : `i:${i}`;
+      const key =
+        v && typeof v === 'object' && 'name' in v
+          ? `k:{"name":${JSON.stringify((v as { name: unknown }).name)}}`
+          : `i:${i}`;
       out[key] = { '.': {}, ...fieldsOf(v) };
     });
     return out;
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[`f:${k}`] = v && typeof v === 'object' ? fieldsOf(v) : {};
+    for (const [k, v] of Object.entries(value))
+      out[`f:${k}`] = v && typeof v === 'object' ? fieldsOf(v) : {};
     return out;
   }
   return {};
@@ -40,16 +44,53 @@ function fieldsOf(value: unknown): Record<string, unknown> {
 /** stored adds what the apiserver and Metacontroller write on a child: managedFields per manager and last-applied. */
 export function stored(obj: Obj, n: number): Obj {
   const copy = structuredClone(obj);
-  const desired = { apiVersion: copy.apiVersion, kind: copy.kind, metadata: { name: copy.metadata.name, namespace: copy.metadata.namespace, labels: copy.metadata.labels }, spec: copy.spec };
+  const desired = {
+    apiVersion: copy.apiVersion,
+    kind: copy.kind,
+    metadata: {
+      name: copy.metadata.name,
+      namespace: copy.metadata.namespace,
+      labels: copy.metadata.labels,
+    },
+    spec: copy.spec,
+  };
   copy.metadata = {
     ...copy.metadata,
-    uid: copy.metadata.uid ?? `5f0c${String(n).padStart(4, '0')}-9a3e-4c4e-8d1b-3b8f2a6c${String(n).padStart(4, '0')}`,
+    uid:
+      copy.metadata.uid ??
+      `5f0c${String(n).padStart(4, '0')}-9a3e-4c4e-8d1b-3b8f2a6c${String(n).padStart(4, '0')}`,
     resourceVersion: String(48_213_000 + n),
     creationTimestamp: copy.metadata.creationTimestamp ?? '2026-01-01T00:00:00Z',
     annotations: { ...(copy.metadata.annotations ?? {}), [LAST_APPLIED]: JSON.stringify(desired) },
     managedFields: [
-      { manager: 'metacontroller', operation: 'Update', apiVersion: copy.apiVersion, time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: fieldsOf({ metadata: { annotations: { [LAST_APPLIED]: '' }, labels: copy.metadata.labels, ownerReferences: copy.metadata.ownerReferences }, spec: copy.spec }) },
-      ...(copy.status ? [{ manager: 'kube-controller-manager', operation: 'Update', apiVersion: copy.apiVersion, time: '2026-01-01T00:00:05Z', fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: fieldsOf({ status: copy.status }) }] : []),
+      {
+        manager: 'metacontroller',
+        operation: 'Update',
+        apiVersion: copy.apiVersion,
+        time: '2026-01-01T00:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: fieldsOf({
+          metadata: {
+            annotations: { [LAST_APPLIED]: '' },
+            labels: copy.metadata.labels,
+            ownerReferences: copy.metadata.ownerReferences,
+          },
+          spec: copy.spec,
+        }),
+      },
+      ...(copy.status
+        ? [
+            {
+              manager: 'kube-controller-manager',
+              operation: 'Update',
+              apiVersion: copy.apiVersion,
+              time: '2026-01-01T00:00:05Z',
+              fieldsType: 'FieldsV1',
+              subresource: 'status',
+              fieldsV1: fieldsOf({ status: copy.status }),
+            },
+          ]
+        : []),
     ],
   };
   return copy;
@@ -60,11 +101,21 @@ function env(n: number): Array<Record<string, unknown>> {
   return Array.from({ length: n }, (_, i) =>
     i % 3 === 0
       ? { name: `FEATURE_FLAG_${i}`, value: `enabled-for-tenant-group-${i}` }
-      : { name: `SERVICE_SETTING_${i}`, valueFrom: i % 3 === 1 ? { secretKeyRef: { name: 'users-secrets', key: `setting-${i}` } } : { configMapKeyRef: { name: 'users-config', key: `setting-${i}` } } },
+      : {
+          name: `SERVICE_SETTING_${i}`,
+          valueFrom:
+            i % 3 === 1
+              ? { secretKeyRef: { name: 'users-secrets', key: `setting-${i}` } }
+              : { configMapKeyRef: { name: 'users-config', key: `setting-${i}` } },
+        },
   );
 }
 
-type Request = { children: Record<string, Record<string, Obj>>; related: Record<string, Record<string, Obj>>; [k: string]: unknown };
+type Request = {
+  children: Record<string, Record<string, Obj>>;
+  related: Record<string, Record<string, Obj>>;
+  [k: string]: unknown;
+};
 
 function lastRequest(sim: Cluster, controller: ControllerName, name: string): Request {
   const call = sim.lastCall(controller, NS, name);
@@ -74,7 +125,8 @@ function lastRequest(sim: Cluster, controller: ControllerName, name: string): Re
 
 function dress(groups: Record<string, Record<string, Obj>>, start: number): number {
   let n = start;
-  for (const g of Object.values(groups)) for (const k of Object.keys(g)) g[k] = stored(g[k] as Obj, n++);
+  for (const g of Object.values(groups))
+    for (const k of Object.keys(g)) g[k] = stored(g[k] as Obj, n++);
   return n;
 }
 
@@ -89,12 +141,25 @@ function small(): RequestSet {
     apiVersion: 'gati.dev/v1alpha1',
     kind: 'GatiModule',
     metadata: { name: 'db', namespace: NS },
-    spec: { moduleName: 'database', moduleType: 'node', runtime: 'node:20', image: 'registry.example.com/db:1.4.2', replicas: 1, capabilities: ['network', 'database:read', 'database:write', 'logging'] },
+    spec: {
+      moduleName: 'database',
+      moduleType: 'node',
+      runtime: 'node:20',
+      image: 'registry.example.com/db:1.4.2',
+      replicas: 1,
+      capabilities: ['network', 'database:read', 'database:write', 'logging'],
+    },
   });
   sim.advance(60);
   const req = lastRequest(sim, 'gatimodule', 'db');
   dress(req.children, 1);
-  return { name: 'small', controller: 'gatimodule', path: '/hooks/gatimodule/sync', text: JSON.stringify(req), observedChildren: count(req.children) };
+  return {
+    name: 'small',
+    controller: 'gatimodule',
+    path: '/hooks/gatimodule/sync',
+    text: JSON.stringify(req),
+    observedChildren: count(req.children),
+  };
 }
 
 /** A handler with 5 live versions (its own spec.version plus 4 GatiVersions), all Available. */
@@ -111,7 +176,10 @@ function handlerCluster(): Cluster {
       replicas: 3,
       env: env(24),
       autoscaling: { mode: 'hpa', minReplicas: 2, maxReplicas: 12, targetCPUUtilization: 70 },
-      routing: { parentRefs: [{ name: 'public', namespace: 'gateways' }], hostnames: ['api.example.com'] },
+      routing: {
+        parentRefs: [{ name: 'public', namespace: 'gateways' }],
+        hostnames: ['api.example.com'],
+      },
       probes: { path: '/api/health' },
     },
   });
@@ -121,7 +189,13 @@ function handlerCluster(): Cluster {
       apiVersion: 'gati.dev/v1alpha1',
       kind: 'GatiVersion',
       metadata: { name: `users-v${i}`, namespace: NS },
-      spec: { versionId: id, image: `registry.example.com/users:tsv-17000000${i}0`, handlerRef: { name: 'users' }, routingWeight: 10 * i, transformers: [`v${i}-to-v${i + 1}`] },
+      spec: {
+        versionId: id,
+        image: `registry.example.com/users:tsv-17000000${i}0`,
+        handlerRef: { name: 'users' },
+        routingWeight: 10 * i,
+        transformers: [`v${i}-to-v${i + 1}`],
+      },
     });
   }
   sim.advance(120);
@@ -133,7 +207,13 @@ function medium(sim: Cluster): RequestSet {
   const req = lastRequest(sim, 'gatihandler', 'users');
   const n = dress(req.children, 1);
   dress(req.related, n);
-  return { name: 'medium', controller: 'gatihandler', path: '/hooks/gatihandler/sync', text: JSON.stringify(req), observedChildren: count(req.children) };
+  return {
+    name: 'medium',
+    controller: 'gatihandler',
+    path: '/hooks/gatihandler/sync',
+    text: JSON.stringify(req),
+    observedChildren: count(req.children),
+  };
 }
 
 /**
@@ -156,7 +236,13 @@ function large(sim: Cluster): RequestSet {
   }
   const n = dress(req.children, 1);
   dress(req.related, n);
-  return { name: 'large', controller: 'gatihandler', path: '/hooks/gatihandler/sync', text: JSON.stringify(req), observedChildren: count(req.children) };
+  return {
+    name: 'large',
+    controller: 'gatihandler',
+    path: '/hooks/gatihandler/sync',
+    text: JSON.stringify(req),
+    observedChildren: count(req.children),
+  };
 }
 
 /** requestSets builds the three sets; large is checked to be at least 5 MiB. */
@@ -164,6 +250,7 @@ export function requestSets(): RequestSet[] {
   const sim = handlerCluster();
   const sets = [small(), medium(sim), large(sim)];
   const bytes = Buffer.byteLength(sets[2]!.text);
-  if (bytes < 5 * 1024 * 1024) throw new Error(`large request is only ${bytes} bytes; it must be ≥ 5 MiB`);
+  if (bytes < 5 * 1024 * 1024)
+    throw new Error(`large request is only ${bytes} bytes; it must be ≥ 5 MiB`);
   return sets;
 }

@@ -21,11 +21,15 @@ export interface BenchServer {
  */
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'bench', 'server.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...extra, '--import', 'tsx', join(ROOT, 'bench', 'server.ts')],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start in 30 s')), 30_000);
@@ -33,7 +37,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
       clearTimeout(timer);
       resolve(l);
     });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code} before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`bench server exited with ${code} before listening`)),
+    );
   });
   const { listening } = JSON.parse(line) as { listening: string };
   return {

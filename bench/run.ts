@@ -34,7 +34,13 @@ interface Load {
   timeouts: number;
 }
 
-async function load(base: string, path: string, body: string, connections: number, seconds: number): Promise<Load> {
+async function load(
+  base: string,
+  path: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<Load> {
   const r = await autocannon({
     url: `${base}${path}`,
     method: 'POST',
@@ -57,14 +63,27 @@ async function load(base: string, path: string, body: string, connections: numbe
 }
 
 /** check sends one request to each route and verifies the answer before timing anything. */
-async function check(base: string, set: RequestSet): Promise<{ hookResponseBytes: number; children: number }> {
-  const post = (path: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: set.text });
+async function check(
+  base: string,
+  set: RequestSet,
+): Promise<{ hookResponseBytes: number; children: number }> {
+  const post = (path: string) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: set.text,
+    });
   const hook = await post(set.path);
   const text = await hook.text();
-  if (hook.status !== 200) throw new Error(`${set.name}: ${set.path} answered ${hook.status}: ${text.slice(0, 300)}`);
+  if (hook.status !== 200)
+    throw new Error(`${set.name}: ${set.path} answered ${hook.status}: ${text.slice(0, 300)}`);
   const floor = await post('/floor');
-  if (floor.status !== 200 || (await floor.text()) !== '{}') throw new Error(`${set.name}: /floor did not answer {}`);
-  return { hookResponseBytes: Buffer.byteLength(text), children: (JSON.parse(text) as { children: unknown[] }).children.length };
+  if (floor.status !== 200 || (await floor.text()) !== '{}')
+    throw new Error(`${set.name}: /floor did not answer {}`);
+  return {
+    hookResponseBytes: Buffer.byteLength(text),
+    children: (JSON.parse(text) as { children: unknown[] }).children.length,
+  };
 }
 
 /** perCall times fn over about `ms` milliseconds after a warm-up; returns µs per call. */
@@ -91,10 +110,16 @@ function micro(set: RequestSet) {
   const request = JSON.parse(set.text) as SyncRequest;
   const sync = HOOKS[set.controller].sync;
   const hook = perCall(() => sync(request, { now: NOW }));
-  return { parseMicroseconds: parse.microseconds, hookMicroseconds: hook.microseconds, hookOverParse: hook.microseconds / parse.microseconds, iterations: { parse: parse.iterations, hook: hook.iterations } };
+  return {
+    parseMicroseconds: parse.microseconds,
+    hookMicroseconds: hook.microseconds,
+    hookOverParse: hook.microseconds / parse.microseconds,
+    iterations: { parse: parse.iterations, hook: hook.iterations },
+  };
 }
 
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 async function main() {
   const started = Date.now();
@@ -105,7 +130,9 @@ async function main() {
     for (const set of sets) {
       const connections = CONNECTIONS[set.name];
       const answer = await check(server.base, set);
-      process.stderr.write(`${set.name}: ${fmt(Buffer.byteLength(set.text))} bytes, ${set.observedChildren} observed children → ${answer.children} desired; ${connections} connections\n`);
+      process.stderr.write(
+        `${set.name}: ${fmt(Buffer.byteLength(set.text))} bytes, ${set.observedChildren} observed children → ${answer.children} desired; ${connections} connections\n`,
+      );
       await load(server.base, set.path, set.text, connections, WARMUP);
       await load(server.base, '/floor', set.text, connections, WARMUP);
       const hook = await load(server.base, set.path, set.text, connections, SECONDS);
@@ -127,12 +154,25 @@ async function main() {
     const code = await server.stop();
     if (code !== 0) process.stderr.write(`bench server exited with ${code}\n`);
   }
-  const microResults = sets.map((s) => ({ set: s.name, controller: s.controller, requestBytes: Buffer.byteLength(s.text), ...micro(s) }));
+  const microResults = sets.map((s) => ({
+    set: s.name,
+    controller: s.controller,
+    requestBytes: Buffer.byteLength(s.text),
+    ...micro(s),
+  }));
   const out = {
     date: new Date().toISOString(),
     command: 'npm run bench',
     machine: machine(),
-    settings: { secondsPerMeasurement: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, loadGenerator: 'autocannon (same machine, own process)', serverLogLevel: 'info (to /dev/null)', overloadGuard: 'off in the bench server', loadAverageAtStart: loadavg() },
+    settings: {
+      secondsPerMeasurement: SECONDS,
+      warmupSeconds: WARMUP,
+      connections: CONNECTIONS,
+      loadGenerator: 'autocannon (same machine, own process)',
+      serverLogLevel: 'info (to /dev/null)',
+      overloadGuard: 'off in the bench server',
+      loadAverageAtStart: loadavg(),
+    },
     http: results,
     pure: microResults,
     targets: {
@@ -152,19 +192,41 @@ function ratioOf(results: Record<string, unknown>[], set: string): number | unde
   return results.find((r) => r.set === set)?.throughputRatio as number | undefined;
 }
 
-function printTable(results: Record<string, unknown>[], microResults: ReturnType<typeof micro>[] & { set: string }[]) {
+function printTable(
+  results: Record<string, unknown>[],
+  microResults: ReturnType<typeof micro>[] & { set: string }[],
+) {
   console.log('\nHTTP (hook vs floor, same process)');
-  console.log(['set', 'bytes', 'conns', 'route', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'hook÷floor'].map((h) => h.padStart(10)).join(''));
+  console.log(
+    ['set', 'bytes', 'conns', 'route', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'hook÷floor']
+      .map((h) => h.padStart(10))
+      .join(''),
+  );
   for (const r of results) {
     for (const route of ['hook', 'floor'] as const) {
       const l = r[route] as Load;
-      const cells = [r.set as string, fmt(r.requestBytes as number), String(r.connections), route, fmt(l.requestsPerSecond, 1), fmt(l.p50Ms, 1), fmt(l.p99Ms, 1), String(l.non2xx + l.errors), route === 'hook' ? fmt(r.throughputRatio as number, 3) : ''];
+      const cells = [
+        r.set as string,
+        fmt(r.requestBytes as number),
+        String(r.connections),
+        route,
+        fmt(l.requestsPerSecond, 1),
+        fmt(l.p50Ms, 1),
+        fmt(l.p99Ms, 1),
+        String(l.non2xx + l.errors),
+        route === 'hook' ? fmt(r.throughputRatio as number, 3) : '',
+      ];
       console.log(cells.map((c) => c.padStart(10)).join(''));
     }
   }
   console.log('\nPure hook vs JSON.parse of its own request (µs per call)');
   console.log(['set', 'parse µs', 'hook µs', 'hook÷parse'].map((h) => h.padStart(12)).join(''));
-  for (const m of microResults) console.log([m.set, fmt(m.parseMicroseconds, 1), fmt(m.hookMicroseconds, 1), fmt(m.hookOverParse, 3)].map((c) => c.padStart(12)).join(''));
+  for (const m of microResults)
+    console.log(
+      [m.set, fmt(m.parseMicroseconds, 1), fmt(m.hookMicroseconds, 1), fmt(m.hookOverParse, 3)]
+        .map((c) => c.padStart(12))
+        .join(''),
+    );
 }
 
 await main();

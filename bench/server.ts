@@ -14,9 +14,21 @@ import { listenWithGrace } from '../src/server/lifecycle.js';
 
 // The overload guard stays off unless asked for: on a shared 2-core box it would turn a
 // measurement of serving cost into a count of fast 429s (the floor route has no guard).
-const config = loadConfig({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_MAX_HEAP_PERCENT: '0', ...process.env, HOST: '127.0.0.1', PORT: process.env.PORT ?? '0' });
+const config = loadConfig({
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+  OVERLOAD_MAX_HEAP_PERCENT: '0',
+  ...process.env,
+  HOST: '127.0.0.1',
+  PORT: process.env.PORT ?? '0',
+});
 const readiness = { ready: true };
-const app = buildApp({ config, readiness, logStream: pino.destination({ dest: '/dev/null', sync: false }) });
+const app = buildApp({
+  config,
+  readiness,
+  logStream: pino.destination({ dest: '/dev/null', sync: false }),
+});
 app.post('/floor', async (_req, reply) => reply.type('application/json; charset=utf-8').send('{}'));
 const address = await listenWithGrace({ app, config, readiness });
-process.stdout.write(`${JSON.stringify({ listening: address, pid: process.pid, logLevel: config.logLevel })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ listening: address, pid: process.pid, logLevel: config.logLevel })}\n`,
+);

@@ -7,7 +7,10 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** StringEnum is a string restricted to the given values (rendered as `enum` in CRDs). */
-export function StringEnum<T extends string[]>(values: [...T], options: { description?: string; default?: T[number] } = {}) {
+export function StringEnum<T extends string[]>(
+  values: [...T],
+  options: { description?: string; default?: T[number] } = {},
+) {
   return Type.Union(
     values.map((v) => Type.Literal(v)),
     options,
@@ -57,13 +60,21 @@ const KeyRef = Type.Object({
 export const EnvVar = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
-    value: Type.Optional(Type.String({ description: 'Literal value. Empty values are rejected: leave the variable out instead.', minLength: 1 })),
+    value: Type.Optional(
+      Type.String({
+        description: 'Literal value. Empty values are rejected: leave the variable out instead.',
+        minLength: 1,
+      }),
+    ),
     valueFrom: Type.Optional(
       Type.Object({
         secretKeyRef: Type.Optional(KeyRef),
         configMapKeyRef: Type.Optional(KeyRef),
         fieldRef: Type.Optional(
-          Type.Object({ fieldPath: Type.String({ minLength: 1 }) }, { description: 'Downward API field, e.g. `metadata.name`.' }),
+          Type.Object(
+            { fieldPath: Type.String({ minLength: 1 }) },
+            { description: 'Downward API field, e.g. `metadata.name`.' },
+          ),
         ),
       }),
     ),
@@ -76,18 +87,27 @@ export const EnvVar = Type.Object(
 export type EnvVar = Static<typeof EnvVar>;
 
 /** Extra environment variables, kept in the order given. */
-export const EnvList = Type.Array(EnvVar, { maxItems: 128, description: 'Extra environment variables.' });
+export const EnvList = Type.Array(EnvVar, {
+  maxItems: 128,
+  description: 'Extra environment variables.',
+});
 
 /** KEDA trigger, passed through to the ScaledObject. */
 export const KedaTrigger = Type.Object({
-  type: Type.String({ minLength: 1, description: 'KEDA scaler type, e.g. `prometheus`, `cpu`, `kafka`.' }),
+  type: Type.String({
+    minLength: 1,
+    description: 'KEDA scaler type, e.g. `prometheus`, `cpu`, `kafka`.',
+  }),
   name: Type.Optional(Type.String({ minLength: 1 })),
   metadata: Type.Record(Type.String(), Type.String(), {
     description:
       'Scaler metadata. `{{version}}`, `{{service}}`, `{{deployment}}` and `{{namespace}}` are substituted per version.',
   }),
   authenticationRef: Type.Optional(
-    Type.Object({ name: Type.String({ minLength: 1 }), kind: Type.Optional(StringEnum(['TriggerAuthentication', 'ClusterTriggerAuthentication'])) }),
+    Type.Object({
+      name: Type.String({ minLength: 1 }),
+      kind: Type.Optional(StringEnum(['TriggerAuthentication', 'ClusterTriggerAuthentication'])),
+    }),
   ),
 });
 
@@ -96,27 +116,60 @@ export const Autoscaling = Type.Object(
   {
     mode: StringEnum(['none', 'hpa', 'keda'], {
       default: 'none',
-      description: '`none` keeps spec.replicas; `hpa` attaches a HorizontalPodAutoscaler; `keda` a KEDA ScaledObject.',
+      description:
+        '`none` keeps spec.replicas; `hpa` attaches a HorizontalPodAutoscaler; `keda` a KEDA ScaledObject.',
     }),
-    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Default 1. 0 only with keda on workloads that take no weighted traffic.' })),
-    maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Upper bound; required for hpa and keda.' })),
-    targetCPUUtilization: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'HPA CPU target in percent of requests. Default 80.' })),
-    targetMemoryUtilization: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'HPA memory target in percent of requests. Unset: no memory metric.' })),
+    minReplicas: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10000,
+        description: 'Default 1. 0 only with keda on workloads that take no weighted traffic.',
+      }),
+    ),
+    maxReplicas: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10000,
+        description: 'Upper bound; required for hpa and keda.',
+      }),
+    ),
+    targetCPUUtilization: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'HPA CPU target in percent of requests. Default 80.',
+      }),
+    ),
+    targetMemoryUtilization: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'HPA memory target in percent of requests. Unset: no memory metric.',
+      }),
+    ),
     keda: Type.Optional(
       Type.Object({
         triggers: Type.Array(KedaTrigger, { minItems: 1, maxItems: 32 }),
-        pollingInterval: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds. KEDA default 30.' })),
-        cooldownPeriod: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds. KEDA default 300.' })),
+        pollingInterval: Type.Optional(
+          Type.Integer({ minimum: 1, description: 'Seconds. KEDA default 30.' }),
+        ),
+        cooldownPeriod: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'Seconds. KEDA default 300.' }),
+        ),
       }),
     ),
   },
   {
-    description: 'Autoscaling. Exactly one autoscaler per Deployment; spec.replicas is not emitted when one is attached.',
+    description:
+      'Autoscaling. Exactly one autoscaler per Deployment; spec.replicas is not emitted when one is attached.',
     'x-kubernetes-validations': [
       cel(
-        "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
+        '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',
         'minReplicas must be less than or equal to maxReplicas',
-        (s) => !has(s, 'minReplicas') || !has(s, 'maxReplicas') || (s.minReplicas as number) <= (s.maxReplicas as number),
+        (s) =>
+          !has(s, 'minReplicas') ||
+          !has(s, 'maxReplicas') ||
+          (s.minReplicas as number) <= (s.maxReplicas as number),
         '.minReplicas',
       ),
       cel(
@@ -155,9 +208,16 @@ export type Condition = Static<typeof Condition>;
 
 /** Fields every Gati status carries (kstatus-compatible). */
 export const StatusCommon = {
-  observedGeneration: Type.Optional(Type.Integer({ description: 'Generation observed; written by Metacontroller.' })),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'Generation observed; written by Metacontroller.' }),
+  ),
   phase: Type.Optional(Type.String()),
-  conditions: Type.Optional(Type.Array(Condition, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })),
+  conditions: Type.Optional(
+    Type.Array(Condition, {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+  ),
 };
 
 /** Loose object metadata: what the hooks read of a parent's metadata. */

@@ -25,7 +25,11 @@ interface CrdDefinition {
   columns: PrinterColumn[];
 }
 
-const READY: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
+const READY: PrinterColumn = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+};
 const PHASE: PrinterColumn = { name: 'Phase', type: 'string', jsonPath: '.status.phase' };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -74,7 +78,12 @@ export const DEFINITIONS: CrdDefinition[] = [
       { name: 'Version', type: 'string', jsonPath: '.spec.versionId' },
       { name: 'Handler', type: 'string', jsonPath: '.status.handler' },
       { name: 'Weight', type: 'integer', jsonPath: '.spec.routingWeight' },
-      { name: 'Traffic', type: 'integer', jsonPath: '.status.trafficPercent', description: 'Percent of weighted traffic' },
+      {
+        name: 'Traffic',
+        type: 'integer',
+        jsonPath: '.status.trafficPercent',
+        description: 'Percent of weighted traffic',
+      },
       PHASE,
       READY,
       AGE,
@@ -126,7 +135,10 @@ export function toStructural(schema: TSchema, path = ''): JSONSchemaProps {
       out.additionalProperties = toStructural(values[0] as TSchema, `${path}.*`);
     } else if (k === 'properties') {
       out.properties = Object.fromEntries(
-        Object.entries(v as Record<string, TSchema>).map(([pk, ps]) => [pk, toStructural(ps, `${path}.${pk}`)]),
+        Object.entries(v as Record<string, TSchema>).map(([pk, ps]) => [
+          pk,
+          toStructural(ps, `${path}.${pk}`),
+        ]),
       );
     } else if (k === 'items') {
       out.items = toStructural(v as TSchema, `${path}[]`);
@@ -163,9 +175,17 @@ export function structuralProblems(schema: JSONSchemaProps, path = ''): string[]
   const where = path || '.';
   const problems: string[] = [];
   const typed = typeof schema.type === 'string' || schema['x-kubernetes-int-or-string'] === true;
-  if (!typed && schema['x-kubernetes-preserve-unknown-fields'] !== true) problems.push(`${where}: no type`);
+  if (!typed && schema['x-kubernetes-preserve-unknown-fields'] !== true)
+    problems.push(`${where}: no type`);
   for (const k of Object.keys(schema)) {
-    if (k === '$ref' || k === 'anyOf' || k === 'oneOf' || k === 'allOf' || k === 'not' || k === 'patternProperties') {
+    if (
+      k === '$ref' ||
+      k === 'anyOf' ||
+      k === 'oneOf' ||
+      k === 'allOf' ||
+      k === 'not' ||
+      k === 'patternProperties'
+    ) {
       problems.push(`${where}: ${k} is not allowed`);
     } else if (!KEPT.has(k)) {
       problems.push(`${where}: unknown keyword ${k}`);
@@ -176,10 +196,14 @@ export function structuralProblems(schema: JSONSchemaProps, path = ''): string[]
   }
   if (schema.additionalProperties === false) problems.push(`${where}: additionalProperties: false`);
   const props = (schema.properties ?? {}) as Record<string, JSONSchemaProps>;
-  for (const [k, v] of Object.entries(props)) problems.push(...structuralProblems(v, `${path}.${k}`));
-  if (schema.items) problems.push(...structuralProblems(schema.items as JSONSchemaProps, `${path}[]`));
+  for (const [k, v] of Object.entries(props))
+    problems.push(...structuralProblems(v, `${path}.${k}`));
+  if (schema.items)
+    problems.push(...structuralProblems(schema.items as JSONSchemaProps, `${path}[]`));
   if (typeof schema.additionalProperties === 'object') {
-    problems.push(...structuralProblems(schema.additionalProperties as JSONSchemaProps, `${path}.*`));
+    problems.push(
+      ...structuralProblems(schema.additionalProperties as JSONSchemaProps, `${path}.*`),
+    );
   }
   return problems;
 }
@@ -207,7 +231,14 @@ export function crdFor(def: CrdDefinition): Record<string, unknown> {
     },
     spec: {
       group: GROUP,
-      names: { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular, shortNames: def.shortNames, categories: ['gati'] },
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.singular,
+        shortNames: def.shortNames,
+        categories: ['gati'],
+      },
       scope: 'Namespaced',
       versions: [
         {

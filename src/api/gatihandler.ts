@@ -1,5 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Autoscaling, Condition, EnvList, Resource, Resources, StatusCommon, StringEnum } from './common.js';
+import {
+  Autoscaling,
+  Condition,
+  EnvList,
+  Resource,
+  Resources,
+  StatusCommon,
+  StringEnum,
+} from './common.js';
 import { cel, has } from './cel.js';
 
 /** A version identifier: used in names, labels and the pin header (e.g. `v1.0.0`, `tsv:1700000000-users-001`). */
@@ -7,7 +15,8 @@ export const VersionId = Type.String({
   minLength: 1,
   maxLength: 63,
   pattern: '^[A-Za-z0-9]([A-Za-z0-9._:-]*[A-Za-z0-9])?$',
-  description: 'Version identifier, e.g. `v1.0.0` or a Timescape TSV. Letters, digits, `.`, `_`, `:`, `-`; at most 63.',
+  description:
+    'Version identifier, e.g. `v1.0.0` or a Timescape TSV. Letters, digits, `.`, `_`, `:`, `-`; at most 63.',
 });
 
 const ParentRef = Type.Object({
@@ -27,13 +36,20 @@ export const Routing = Type.Object(
       description:
         '`gateway-api`: an HTTPRoute with one pin rule per version and one weighted rule. `none`: only the apex Service (no weights, no pins).',
     }),
-    parentRefs: Type.Optional(Type.Array(ParentRef, { maxItems: 32, description: 'Gateways (or a Service for GAMMA) the HTTPRoute attaches to.' })),
-    hostnames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 16 })),
+    parentRefs: Type.Optional(
+      Type.Array(ParentRef, {
+        maxItems: 32,
+        description: 'Gateways (or a Service for GAMMA) the HTTPRoute attaches to.',
+      }),
+    ),
+    hostnames: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 16 }),
+    ),
     pinHeader: Type.String({
       default: 'x-gati-version',
       minLength: 1,
       maxLength: 256,
-      pattern: '^[A-Za-z0-9!#$%&\'*+\\-.^_`|~]+$',
+      pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$",
       description: 'Request header whose exact value pins a request to a version.',
     }),
   },
@@ -51,8 +67,17 @@ export const Routing = Type.Object(
 );
 
 const RolloutStep = Type.Object({
-  weight: Type.Integer({ minimum: 1, maximum: 100, description: 'Percent of weighted traffic the new version receives.' }),
-  pauseSeconds: Type.Integer({ minimum: 0, maximum: 604800, default: 0, description: 'How long to hold this step.' }),
+  weight: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    description: 'Percent of weighted traffic the new version receives.',
+  }),
+  pauseSeconds: Type.Integer({
+    minimum: 0,
+    maximum: 604800,
+    default: 0,
+    description: 'How long to hold this step.',
+  }),
 });
 
 /** Progressive rollout of a new spec.version. */
@@ -61,13 +86,15 @@ export const Rollout = Type.Object(
     steps: Type.Optional(
       Type.Array(RolloutStep, {
         maxItems: 20,
-        description: 'Default: 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
+        description:
+          'Default: 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
       }),
     ),
     progressDeadlineSeconds: Type.Integer({
       minimum: 1,
       default: 600,
-      description: 'A version not Available this long after it appeared is Failed and never gets weight.',
+      description:
+        'A version not Available this long after it appeared is Failed and never gets weight.',
     }),
   },
   { description: 'How a new spec.version takes over from the previous one.' },
@@ -76,9 +103,20 @@ export const Rollout = Type.Object(
 /** How a version's traffic drains before its workloads are removed. */
 export const Drain = Type.Object(
   {
-    minSeconds: Type.Integer({ minimum: 0, default: 30, description: 'Minimum wait after the route stops sending weighted traffic.' }),
-    timeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'Give up waiting for evidence after this long.' }),
-    onTimeout: StringEnum(['Proceed', 'Hold'], { default: 'Proceed', description: 'On timeout: decommission anyway, or keep waiting.' }),
+    minSeconds: Type.Integer({
+      minimum: 0,
+      default: 30,
+      description: 'Minimum wait after the route stops sending weighted traffic.',
+    }),
+    timeoutSeconds: Type.Integer({
+      minimum: 1,
+      default: 600,
+      description: 'Give up waiting for evidence after this long.',
+    }),
+    onTimeout: StringEnum(['Proceed', 'Hold'], {
+      default: 'Proceed',
+      description: 'On timeout: decommission anyway, or keep waiting.',
+    }),
     metricQuery: Type.Optional(
       Type.String({
         minLength: 1,
@@ -86,8 +124,17 @@ export const Drain = Type.Object(
           'PromQL giving the request rate of one version. `{{namespace}}`, `{{handler}}`, `{{version}}`, `{{service}}` are substituted.',
       }),
     ),
-    threshold: Type.Number({ minimum: 0, default: 0, description: 'Request rate at or below which a check counts as quiet.' }),
-    consecutiveChecks: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Quiet checks in a row that prove drained.' }),
+    threshold: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: 'Request rate at or below which a check counts as quiet.',
+    }),
+    consecutiveChecks: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: 'Quiet checks in a row that prove drained.',
+    }),
   },
   { description: 'Drain policy.' },
 );
@@ -95,8 +142,14 @@ export const Drain = Type.Object(
 /** Probe settings; HTTP probes on the Gati app port. */
 export const Probes = Type.Object(
   {
-    path: Type.String({ default: '/health', pattern: '^/', description: 'Path for readiness and liveness probes.' }),
-    readinessPath: Type.Optional(Type.String({ pattern: '^/', description: 'Overrides `path` for readiness.' })),
+    path: Type.String({
+      default: '/health',
+      pattern: '^/',
+      description: 'Path for readiness and liveness probes.',
+    }),
+    readinessPath: Type.Optional(
+      Type.String({ pattern: '^/', description: 'Overrides `path` for readiness.' }),
+    ),
     initialDelaySeconds: Type.Integer({ minimum: 0, default: 0 }),
     periodSeconds: Type.Integer({ minimum: 1, default: 10 }),
     timeoutSeconds: Type.Integer({ minimum: 1, default: 2 }),
@@ -105,7 +158,8 @@ export const Probes = Type.Object(
       minimum: 0,
       maximum: 300,
       default: 10,
-      description: 'preStop sleep so endpoints deregister before SIGTERM. Grace period = this + 30 s.',
+      description:
+        'preStop sleep so endpoints deregister before SIGTERM. Grace period = this + 30 s.',
     }),
   },
   { description: 'Health probes and shutdown timing.' },
@@ -114,11 +168,29 @@ export const Probes = Type.Object(
 /** GatiHandler.spec: seed fields verbatim plus the operator's additions. */
 export const GatiHandlerSpec = Type.Object(
   {
-    handlerPath: Type.String({ minLength: 1, maxLength: 1024, description: 'URL path prefix served by the handler; starts with `/`.' }),
+    handlerPath: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'URL path prefix served by the handler; starts with `/`.',
+    }),
     version: VersionId,
-    replicas: Type.Integer({ minimum: 0, maximum: 10000, default: 1, description: 'Replicas per live version when not autoscaled.' }),
-    image: Type.String({ minLength: 1, maxLength: 1024, description: 'Container image of spec.version.' }),
-    port: Type.Integer({ minimum: 1, maximum: 65535, default: 3000, description: 'Port the Gati app listens on.' }),
+    replicas: Type.Integer({
+      minimum: 0,
+      maximum: 10000,
+      default: 1,
+      description: 'Replicas per live version when not autoscaled.',
+    }),
+    image: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'Container image of spec.version.',
+    }),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 3000,
+      description: 'Port the Gati app listens on.',
+    }),
     resources: Type.Optional(Resources),
     env: Type.Optional(EnvList),
     timescape: Type.Optional(
@@ -168,12 +240,21 @@ export const VersionStatus = Type.Object({
   availableReplicas: Type.Integer({ minimum: 0 }),
   firstSeenAt: Type.Optional(Type.String({ format: 'date-time' })),
   availableAt: Type.Optional(Type.String({ format: 'date-time' })),
-  supersededAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a newer spec.version finished rolling out over it.' })),
+  supersededAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'When a newer spec.version finished rolling out over it.',
+    }),
+  ),
   drainStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
   trafficRemovedAt: Type.Optional(Type.String({ format: 'date-time' })),
   drainedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  quietChecks: Type.Optional(Type.Integer({ minimum: 0, description: 'Drain evidence: quiet metric checks in a row.' })),
-  lastCheckAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the last metric check was counted.' })),
+  quietChecks: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Drain evidence: quiet metric checks in a row.' }),
+  ),
+  lastCheckAt: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When the last metric check was counted.' }),
+  ),
   drainReason: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
@@ -197,7 +278,12 @@ export const GatiHandlerStatus = Type.Object({
       stepStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
     }),
   ),
-  versions: Type.Optional(Type.Array(VersionStatus, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['versionId'] })),
+  versions: Type.Optional(
+    Type.Array(VersionStatus, {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['versionId'],
+    }),
+  ),
 });
 export type GatiHandlerStatus = Static<typeof GatiHandlerStatus>;
 

@@ -24,9 +24,18 @@ export const CAPABILITIES = [
 /** GatiModule.spec: seed fields verbatim plus env and autoscaling. */
 export const GatiModuleSpec = Type.Object(
   {
-    moduleName: Type.String({ minLength: 1, maxLength: 253, description: 'Gati module name, e.g. `database`.' }),
+    moduleName: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: 'Gati module name, e.g. `database`.',
+    }),
     moduleType: StringEnum(['node', 'wasm', 'oci'], { description: 'How the module is packaged.' }),
-    runtime: Type.String({ minLength: 1, maxLength: 253, description: 'Runtime the image targets, e.g. `node:20` (informational; recorded as the annotation gati.dev/runtime).' }),
+    runtime: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description:
+        'Runtime the image targets, e.g. `node:20` (informational; recorded as the annotation gati.dev/runtime).',
+    }),
     replicas: Type.Integer({ minimum: 0, maximum: 10000, default: 1 }),
     image: Type.String({ minLength: 1, maxLength: 1024 }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 50051, description: 'gRPC port.' }),

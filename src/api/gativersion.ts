@@ -6,19 +6,47 @@ import { VersionId } from './gatihandler.js';
 export const GatiVersionSpec = Type.Object(
   {
     versionId: VersionId,
-    breaking: Type.Boolean({ default: false, description: 'Breaking API change. Without transformers it gets pinned traffic only until weighted explicitly.' }),
-    routingWeight: Type.Integer({ minimum: 0, maximum: 1000000, default: 100, description: 'Relative weight in the weighted rule (Gateway API semantics).' }),
+    breaking: Type.Boolean({
+      default: false,
+      description:
+        'Breaking API change. Without transformers it gets pinned traffic only until weighted explicitly.',
+    }),
+    routingWeight: Type.Integer({
+      minimum: 0,
+      maximum: 1000000,
+      default: 100,
+      description: 'Relative weight in the weighted rule (Gateway API semantics).',
+    }),
     transformers: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), { maxItems: 64, description: 'Transformers (compiled into the app) bridging this version; informational.' }),
+      Type.Array(Type.String({ minLength: 1 }), {
+        maxItems: 64,
+        description: 'Transformers (compiled into the app) bridging this version; informational.',
+      }),
     ),
     handlerRef: Type.Optional(
       Type.Object(
         { name: Type.String({ minLength: 1, maxLength: 253 }) },
-        { description: 'Owning GatiHandler. Else label gati.dev/handler, else the longest handler name prefixing this name followed by `-`.' },
+        {
+          description:
+            'Owning GatiHandler. Else label gati.dev/handler, else the longest handler name prefixing this name followed by `-`.',
+        },
       ),
     ),
-    image: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "Image of this version. Default: the handler's image when versionId is the handler's spec.version, else the image its Deployment already runs." })),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: "Replicas of this version; default the handler's." })),
+    image: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description:
+          "Image of this version. Default: the handler's image when versionId is the handler's spec.version, else the image its Deployment already runs.",
+      }),
+    ),
+    replicas: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10000,
+        description: "Replicas of this version; default the handler's.",
+      }),
+    ),
   },
   { description: 'Version metadata for Timescape orchestration.' },
 );

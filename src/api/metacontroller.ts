@@ -5,7 +5,10 @@ export const KubeObject = Type.Object(
   {
     apiVersion: Type.Optional(Type.String()),
     kind: Type.Optional(Type.String()),
-    metadata: Type.Object({ name: Type.String({ minLength: 1 }), namespace: Type.Optional(Type.String()) }, { additionalProperties: true }),
+    metadata: Type.Object(
+      { name: Type.String({ minLength: 1 }), namespace: Type.Optional(Type.String()) },
+      { additionalProperties: true },
+    ),
   },
   { additionalProperties: true },
 );
@@ -49,7 +52,10 @@ export interface SyncResponse {
 
 /** Request body of a customize hook. */
 export const CustomizeRequest = Type.Object(
-  { controller: Type.Optional(Type.Object({}, { additionalProperties: true })), parent: KubeObject },
+  {
+    controller: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    parent: KubeObject,
+  },
   { additionalProperties: true },
 );
 export type CustomizeRequest = Static<typeof CustomizeRequest>;

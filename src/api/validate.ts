@@ -15,7 +15,11 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldEr
 
 /** formatErrors renders field errors as one stable line each: `spec.port: must be ≤ 65535 (got 70000)`. */
 export function formatErrors(errors: FieldError[]): string {
-  return errors.map((e) => `${e.field}: ${e.message}${e.value === undefined ? '' : ` (got ${short(e.value)})`}`).join('; ');
+  return errors
+    .map(
+      (e) => `${e.field}: ${e.message}${e.value === undefined ? '' : ` (got ${short(e.value)})`}`,
+    )
+    .join('; ');
 }
 
 function short(v: unknown): string {
@@ -78,7 +82,10 @@ function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldErr
     if (seen.has(e.path)) continue;
     // A union's own error repeats its members' errors at the same path; keep the union's.
     seen.add(e.path);
-    const err: FieldError = { field: pointerToField(prefix, e.path), message: schemaMessage(e.schema, e.message) };
+    const err: FieldError = {
+      field: pointerToField(prefix, e.path),
+      message: schemaMessage(e.schema, e.message),
+    };
     if (e.value !== undefined) err.value = e.value;
     out.push(err);
   }
@@ -99,10 +106,12 @@ function celErrors(schema: TSchema, value: unknown, field: string, out: FieldErr
   }
   const props = s.properties as Record<string, TSchema> | undefined;
   if (props && typeof value === 'object') {
-    for (const [k, sub] of Object.entries(props)) celErrors(sub, (value as Record<string, unknown>)[k], `${field}.${k}`, out);
+    for (const [k, sub] of Object.entries(props))
+      celErrors(sub, (value as Record<string, unknown>)[k], `${field}.${k}`, out);
   }
   const items = s.items as TSchema | undefined;
-  if (items && Array.isArray(value)) value.forEach((v, i) => celErrors(items, v, `${field}[${i}]`, out));
+  if (items && Array.isArray(value))
+    value.forEach((v, i) => celErrors(items, v, `${field}[${i}]`, out));
 }
 
 /**
@@ -111,7 +120,10 @@ function celErrors(schema: TSchema, value: unknown, field: string, out: FieldErr
  */
 export function validate<T>(schema: TSchema, value: unknown, prefix: string): Validated<T> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, errors: [{ field: prefix, message: 'must be an object', value: value ?? null }] };
+    return {
+      ok: false,
+      errors: [{ field: prefix, message: 'must be an object', value: value ?? null }],
+    };
   }
   const copy = Value.Default(schema, structuredClone(value));
   const errors = schemaErrors(schema, copy, prefix);

@@ -17,8 +17,17 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   manifests: manifestsCommand,
   docs: docsCommand,
-  hook: { summary: 'run one hook: request JSON on stdin, response JSON on stdout', usage: 'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]', run: (args) => hookCommand(args) },
-  render: { summary: 'render Gati YAML for a deployment target: kubernetes, helm or gitops', usage: RENDER_USAGE, run: (args) => renderCommand(args) },
+  hook: {
+    summary: 'run one hook: request JSON on stdin, response JSON on stdout',
+    usage:
+      'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]',
+    run: (args) => hookCommand(args),
+  },
+  render: {
+    summary: 'render Gati YAML for a deployment target: kubernetes, helm or gitops',
+    usage: RENDER_USAGE,
+    run: (args) => renderCommand(args),
+  },
   crds: {
     summary: 'write the CustomResourceDefinitions generated from src/api',
     usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',
@@ -70,7 +79,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => {

@@ -1,6 +1,11 @@
 import { HOOKS } from '../hooks/index.js';
 import type { HookRegistry } from '../hooks/types.js';
-import { GITOPS_DEFAULTS, renderGitops, type GitopsOptions, type GitopsTool } from '../render/gitops.js';
+import {
+  GITOPS_DEFAULTS,
+  renderGitops,
+  type GitopsOptions,
+  type GitopsTool,
+} from '../render/gitops.js';
 import { renderHelm } from '../render/helm.js';
 import { readGatiObjects } from '../render/input.js';
 import { renderKubernetes, type Payload } from '../render/kubernetes.js';
@@ -43,7 +48,8 @@ function isTarget(v: string): v is Target {
 
 function target(value: string | undefined, from: string): Target {
   if (value === undefined || value === '') return 'kubernetes';
-  if (!isTarget(value)) throw new UsageError(`${from}: unknown target "${value}" (want ${TARGETS.join(', ')})`);
+  if (!isTarget(value))
+    throw new UsageError(`${from}: unknown target "${value}" (want ${TARGETS.join(', ')})`);
   return value;
 }
 
@@ -96,11 +102,17 @@ export function parseRenderArgs(args: string[], env: NodeJS.ProcessEnv = process
   if (inputs.length === 0) throw new UsageError('-f <file|dir> is required');
   const output = one('output');
   if (!output) throw new UsageError('-o <dir> is required');
-  const t = one('target') !== undefined ? target(one('target'), '--target') : target(env.DEPLOYMENT_TARGET, 'DEPLOYMENT_TARGET');
+  const t =
+    one('target') !== undefined
+      ? target(one('target'), '--target')
+      : target(env.DEPLOYMENT_TARGET, 'DEPLOYMENT_TARGET');
   const tool = one('gitops-tool');
-  if (tool !== undefined && tool !== 'argocd' && tool !== 'flux') throw new UsageError(`--gitops-tool: unknown tool "${tool}" (want argocd, flux)`);
+  if (tool !== undefined && tool !== 'argocd' && tool !== 'flux')
+    throw new UsageError(`--gitops-tool: unknown tool "${tool}" (want argocd, flux)`);
   const envs = values.get('env');
-  for (const e of envs ?? []) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(e)) throw new UsageError(`--env: "${e}" must be a DNS label`);
+  for (const e of envs ?? [])
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(e))
+      throw new UsageError(`--env: "${e}" must be a DNS label`);
   return {
     target: t,
     static: flags.has('--static'),
@@ -109,24 +121,40 @@ export function parseRenderArgs(args: string[], env: NodeJS.ProcessEnv = process
     force: flags.has('--force'),
     chartName: one('chart-name'),
     chartVersion: one('chart-version'),
-    gitops: { tool: tool as GitopsTool | undefined, repoUrl: one('repo-url'), repoPath: one('repo-path'), revision: one('revision'), envs, name: one('name') },
+    gitops: {
+      tool: tool as GitopsTool | undefined,
+      repoUrl: one('repo-url'),
+      repoPath: one('repo-path'),
+      revision: one('revision'),
+      envs,
+      name: one('name'),
+    },
   };
 }
 
 /** renderFiles renders a parsed command line to files (no writing), running `registry` offline for --static. */
 export function renderFiles(a: RenderArgs, registry: HookRegistry = HOOKS): RenderedFiles {
   const gati = readGatiObjects(a.inputs).map((o) => o.object);
-  const payload: Payload = a.static ? { objects: renderStatic(gati, registry).objects, static: true } : { objects: gati, static: false };
-  if (a.target === 'helm') return renderHelm(payload, { chartName: a.chartName, chartVersion: a.chartVersion });
+  const payload: Payload = a.static
+    ? { objects: renderStatic(gati, registry).objects, static: true }
+    : { objects: gati, static: false };
+  if (a.target === 'helm')
+    return renderHelm(payload, { chartName: a.chartName, chartVersion: a.chartVersion });
   if (a.target === 'gitops') return renderGitops(payload, a.gitops);
   return renderKubernetes(payload);
 }
 
 /** renderCommand runs `gati-operator render`: read, render, write, list what it wrote. */
-export async function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function renderCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const a = parseRenderArgs(args, env);
   const files = renderFiles(a);
   for (const path of writeFiles(a.output, files, a.force)) process.stdout.write(`wrote ${path}\n`);
-  if (a.target === 'gitops' && !a.gitops.repoUrl) process.stderr.write(`note: --repo-url not given; the ${a.gitops.tool ?? GITOPS_DEFAULTS.tool} objects point at ${GITOPS_DEFAULTS.repoUrl}\n`);
+  if (a.target === 'gitops' && !a.gitops.repoUrl)
+    process.stderr.write(
+      `note: --repo-url not given; the ${a.gitops.tool ?? GITOPS_DEFAULTS.tool} objects point at ${GITOPS_DEFAULTS.repoUrl}\n`,
+    );
   return 0;
 }

@@ -14,14 +14,20 @@ Environment variables (default):
 ${configHelp()}
 See docs/configuration.md for their meaning.`,
   async run(args: string[]): Promise<number> {
-    if (args.length > 0) throw new Error(`serve takes no arguments (got ${JSON.stringify(args[0])}); configure it with environment variables`);
+    if (args.length > 0)
+      throw new Error(
+        `serve takes no arguments (got ${JSON.stringify(args[0])}); configure it with environment variables`,
+      );
     await serve(process.env);
     return 0;
   },
 };
 
 /** serve loads the config, builds the app with the real hooks and listens until a signal stops it; returns the address. */
-export async function serve(env: Record<string, string | undefined>, process?: Pick<ServeOptions, 'signals' | 'exit'>): Promise<string> {
+export async function serve(
+  env: Record<string, string | undefined>,
+  process?: Pick<ServeOptions, 'signals' | 'exit'>,
+): Promise<string> {
   const config = loadConfig(env);
   const readiness = { ready: true };
   const app = buildApp({ config, readiness });

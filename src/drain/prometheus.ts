@@ -10,7 +10,12 @@ export interface WarnLogger {
  * Observe gathers external observations for one hook call. It never rejects: anything it
  * cannot learn is simply absent, and the pure hook falls back to its timer.
  */
-export type Observe = (controller: ControllerName, hook: HookName, request: unknown, log: WarnLogger) => Promise<Observations>;
+export type Observe = (
+  controller: ControllerName,
+  hook: HookName,
+  request: unknown,
+  log: WarnLogger,
+) => Promise<Observations>;
 
 /** Options of the Prometheus drain-evidence client. */
 export interface PrometheusOptions {
@@ -52,9 +57,14 @@ export function createPrometheusObserver(opts: PrometheusOptions): Observe {
     const hit = cache.get(q.promql);
     if (hit && hit.expires > now()) return hit.value;
     if (cache.size >= MAX_CACHE) prune(cache, now());
-    const value = slots(AbortSignal.timeout(opts.timeoutMs), (signal) => queryScalar(doFetch, url, q.promql, signal)).catch((err: unknown) => {
+    const value = slots(AbortSignal.timeout(opts.timeoutMs), (signal) =>
+      queryScalar(doFetch, url, q.promql, signal),
+    ).catch((err: unknown) => {
       // Logged once per key per cache window: the failure is cached like a value.
-      log.warn({ drainKey: q.key, err: String(err) }, 'drain evidence unavailable; the hook falls back to its timer');
+      log.warn(
+        { drainKey: q.key, err: String(err) },
+        'drain evidence unavailable; the hook falls back to its timer',
+      );
       return undefined;
     });
     cache.set(q.promql, { expires: now() + opts.cacheSeconds * 1000, value });
@@ -87,8 +97,16 @@ export function drainQueries(request: SyncRequest): Query[] {
   const out: Query[] = [];
   for (const v of versions as Array<Record<string, unknown>>) {
     if (v?.phase !== 'Draining' || typeof v.versionId !== 'string') continue;
-    const vars = { namespace, handler, version: v.versionId, service: typeof v.service === 'string' ? v.service : '' };
-    out.push({ key: drainKey(namespace, handler, v.versionId), promql: substitute(template, vars) });
+    const vars = {
+      namespace,
+      handler,
+      version: v.versionId,
+      service: typeof v.service === 'string' ? v.service : '',
+    };
+    out.push({
+      key: drainKey(namespace, handler, v.versionId),
+      promql: substitute(template, vars),
+    });
   }
   return out;
 }
@@ -100,19 +118,35 @@ export function substitute(template: string, vars: Record<string, string>): stri
   );
 }
 
-async function queryScalar(doFetch: typeof fetch, base: string, promql: string, signal: AbortSignal): Promise<number> {
-  const res = await doFetch(`${base.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal });
+async function queryScalar(
+  doFetch: typeof fetch,
+  base: string,
+  promql: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const res = await doFetch(
+    `${base.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(promql)}`,
+    { signal },
+  );
   if (res.status !== 200) throw new Error(`Prometheus answered HTTP ${res.status}`);
   return parseQueryResult(await res.json());
 }
 
 /** parseQueryResult reads an instant-query answer as one number: a scalar, or a vector's sum (empty = 0). */
 export function parseQueryResult(body: unknown): number {
-  const data = (body as { status?: unknown; data?: { resultType?: unknown; result?: unknown } } | null)?.data;
-  if ((body as { status?: unknown }).status !== 'success' || !data) throw new Error('Prometheus query did not succeed');
-  if (data.resultType === 'scalar') return finite(Array.isArray(data.result) ? data.result[1] : undefined);
-  if (data.resultType !== 'vector' || !Array.isArray(data.result)) throw new Error(`unexpected resultType ${String(data.resultType)}`);
-  return (data.result as Array<{ value?: unknown[] }>).reduce((sum, s) => sum + finite(s?.value?.[1]), 0);
+  const data = (
+    body as { status?: unknown; data?: { resultType?: unknown; result?: unknown } } | null
+  )?.data;
+  if ((body as { status?: unknown }).status !== 'success' || !data)
+    throw new Error('Prometheus query did not succeed');
+  if (data.resultType === 'scalar')
+    return finite(Array.isArray(data.result) ? data.result[1] : undefined);
+  if (data.resultType !== 'vector' || !Array.isArray(data.result))
+    throw new Error(`unexpected resultType ${String(data.resultType)}`);
+  return (data.result as Array<{ value?: unknown[] }>).reduce(
+    (sum, s) => sum + finite(s?.value?.[1]),
+    0,
+  );
 }
 
 function finite(v: unknown): number {
@@ -124,7 +158,8 @@ function finite(v: unknown): number {
 function prune(cache: Map<string, CacheEntry>, at: number): void {
   for (const [k, e] of cache) if (e.expires <= at) cache.delete(k);
   // Still full of live entries: drop the oldest half rather than grow without bound.
-  if (cache.size >= MAX_CACHE) [...cache.keys()].slice(0, MAX_CACHE / 2).forEach((k) => cache.delete(k));
+  if (cache.size >= MAX_CACHE)
+    [...cache.keys()].slice(0, MAX_CACHE / 2).forEach((k) => cache.delete(k));
 }
 
 /** limiter runs at most `n` tasks at once; a task still waiting when its signal aborts is rejected. */

@@ -1,4 +1,10 @@
-import type { KubeObject, SyncRequest, SyncResponse, CustomizeRequest, CustomizeResponse } from '../api/metacontroller.js';
+import type {
+  KubeObject,
+  SyncRequest,
+  SyncResponse,
+  CustomizeRequest,
+  CustomizeResponse,
+} from '../api/metacontroller.js';
 import type { VersionStatus } from '../api/gatihandler.js';
 import { validateVersionSpec, formatErrors } from '../api/index.js';
 import { conditions, type Verdict } from '../status/conditions.js';
@@ -37,44 +43,99 @@ function requireParent(req: SyncRequest, needSpec: boolean): KubeObject {
   return req.parent;
 }
 
-function resolve(gv: KubeObject, versionId: string | undefined, related: SyncRequest['related']): Resolved {
+function resolve(
+  gv: KubeObject,
+  versionId: string | undefined,
+  related: SyncRequest['related'],
+): Resolved {
   const handlers = observedGroup(related, GATI_HANDLER);
-  const match = handlerOf(gv as Parameters<typeof handlerOf>[0], handlers.map((h) => h.metadata.name));
-  if (!match) return { message: `no GatiHandler in namespace matches: set spec.handlerRef.name or label gati.dev/handler` };
+  const match = handlerOf(
+    gv as Parameters<typeof handlerOf>[0],
+    handlers.map((h) => h.metadata.name),
+  );
+  if (!match)
+    return {
+      message: `no GatiHandler in namespace matches: set spec.handlerRef.name or label gati.dev/handler`,
+    };
   const handler = handlers.find((h) => h.metadata.name === match.name);
-  if (!handler) return { handlerName: match.name, message: `GatiHandler ${match.name} (by ${match.by}) not found` };
-  const versions = ((handler.status as { versions?: VersionStatus[] } | undefined)?.versions ?? []) as VersionStatus[];
+  if (!handler)
+    return {
+      handlerName: match.name,
+      message: `GatiHandler ${match.name} (by ${match.by}) not found`,
+    };
+  const versions = ((handler.status as { versions?: VersionStatus[] } | undefined)?.versions ??
+    []) as VersionStatus[];
   const entry = versions.find((v) => v.versionId === versionId);
-  return { handler, handlerName: match.name, entry, message: `belongs to GatiHandler ${match.name} (by ${match.by})` };
+  return {
+    handler,
+    handlerName: match.name,
+    entry,
+    message: `belongs to GatiHandler ${match.name} (by ${match.by})`,
+  };
 }
 
 function mirrorConditions(r: Resolved): Verdict[] {
-  if (!r.handler) return [condition('Ready', false, 'HandlerNotFound', r.message), condition('Stalled', true, 'HandlerNotFound', r.message)];
+  if (!r.handler)
+    return [
+      condition('Ready', false, 'HandlerNotFound', r.message),
+      condition('Stalled', true, 'HandlerNotFound', r.message),
+    ];
   const e = r.entry;
   if (!e) {
     const msg = `${r.message}; waiting for the handler to pick this version up`;
-    return [condition('Ready', false, 'WaitingForHandler', msg), condition('Reconciling', true, 'WaitingForHandler', msg)];
+    return [
+      condition('Ready', false, 'WaitingForHandler', msg),
+      condition('Reconciling', true, 'WaitingForHandler', msg),
+    ];
   }
-  const text = e.message ?? `${e.phase}: effective weight ${e.effectiveWeight}, ${e.trafficPercent}% of weighted traffic`;
+  const text =
+    e.message ??
+    `${e.phase}: effective weight ${e.effectiveWeight}, ${e.trafficPercent}% of weighted traffic`;
   const out = [
-    condition('Ready', e.phase === 'Active', e.phase === 'Active' ? 'Active' : (e.reason ?? e.phase), text),
-    condition('Available', e.availableReplicas > 0, e.availableReplicas > 0 ? 'MinimumReplicasAvailable' : 'NoReplicasAvailable', `${e.availableReplicas} available replicas`),
-    condition('TrafficRouted', e.effectiveWeight > 0 || e.pinned, e.effectiveWeight > 0 ? 'Weighted' : e.pinned ? 'PinnedOnly' : 'NotRouted', text),
+    condition(
+      'Ready',
+      e.phase === 'Active',
+      e.phase === 'Active' ? 'Active' : (e.reason ?? e.phase),
+      text,
+    ),
+    condition(
+      'Available',
+      e.availableReplicas > 0,
+      e.availableReplicas > 0 ? 'MinimumReplicasAvailable' : 'NoReplicasAvailable',
+      `${e.availableReplicas} available replicas`,
+    ),
+    condition(
+      'TrafficRouted',
+      e.effectiveWeight > 0 || e.pinned,
+      e.effectiveWeight > 0 ? 'Weighted' : e.pinned ? 'PinnedOnly' : 'NotRouted',
+      text,
+    ),
   ];
   if (e.phase === 'Draining') out.push(condition('Draining', true, e.reason ?? 'Draining', text));
   if (e.drainedAt) out.push(condition('Drained', true, e.drainReason ?? 'Drained', text));
-  if (e.phase === 'Pending' || e.phase === 'Draining') out.push(condition('Reconciling', true, e.phase, text));
+  if (e.phase === 'Pending' || e.phase === 'Draining')
+    out.push(condition('Reconciling', true, e.phase, text));
   if (e.phase === 'Failed') out.push(condition('Stalled', true, e.reason ?? 'Failed', text));
   return out;
 }
 
-function mirrorStatus(req: SyncRequest, ctx: HookContext, r: Resolved, extra: Verdict[] = []): Record<string, unknown> {
+function mirrorStatus(
+  req: SyncRequest,
+  ctx: HookContext,
+  r: Resolved,
+  extra: Verdict[] = [],
+): Record<string, unknown> {
   const gv = req.parent;
   const prev = (gv.status ?? {}) as { conditions?: unknown };
   const e = r.entry;
   const status: Record<string, unknown> = {
     phase: e?.phase ?? 'Pending',
-    conditions: conditions([...mirrorConditions(r), ...extra], prev.conditions, ctx.now, generationOf(gv)),
+    conditions: conditions(
+      [...mirrorConditions(r), ...extra],
+      prev.conditions,
+      ctx.now,
+      generationOf(gv),
+    ),
   };
   if (r.handlerName) status.handler = r.handlerName;
   if (e) {
@@ -102,11 +163,23 @@ export function syncGatiVersion(req: SyncRequest, ctx: HookContext): SyncRespons
   const spec = validateVersionSpec(gv.spec);
   if (!spec.ok) {
     const msg = formatErrors(spec.errors);
-    const verdicts = [condition('Ready', false, 'InvalidSpec', msg), condition('Stalled', true, 'InvalidSpec', msg)];
+    const verdicts = [
+      condition('Ready', false, 'InvalidSpec', msg),
+      condition('Stalled', true, 'InvalidSpec', msg),
+    ];
     const previous = (gv.status as { conditions?: unknown } | undefined)?.conditions;
-    return canonical({ status: { phase: 'Pending', conditions: conditions(verdicts, previous, ctx.now, generationOf(gv)) }, children: [] });
+    return canonical({
+      status: {
+        phase: 'Pending',
+        conditions: conditions(verdicts, previous, ctx.now, generationOf(gv)),
+      },
+      children: [],
+    });
   }
-  return canonical({ status: mirrorStatus(req, ctx, resolve(gv, spec.value.versionId, req.related)), children: [] });
+  return canonical({
+    status: mirrorStatus(req, ctx, resolve(gv, spec.value.versionId, req.related)),
+    children: [],
+  });
 }
 
 /**
@@ -130,8 +203,14 @@ export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncRes
         : r.entry.source === 'spec'
           ? "the version stays as the handler's spec.version"
           : `waiting for the handler to drain version ${r.entry.versionId} (${r.entry.phase})`;
-  const extra = [condition('Finalizing', !released, released ? 'Released' : 'WaitingForDrain', why)];
-  const res: SyncResponse = { status: mirrorStatus(req, ctx, r, extra), children: [], finalized: released };
+  const extra = [
+    condition('Finalizing', !released, released ? 'Released' : 'WaitingForDrain', why),
+  ];
+  const res: SyncResponse = {
+    status: mirrorStatus(req, ctx, r, extra),
+    children: [],
+    finalized: released,
+  };
   // The handler's status change re-triggers us (related watch); the resync is a backstop.
   if (!released) res.resyncAfterSeconds = 30;
   return canonical(res);
@@ -141,7 +220,11 @@ export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncRes
 export function customizeGatiVersion(req: CustomizeRequest): CustomizeResponse {
   const ns = req.parent.metadata.namespace;
   if (!ns) throw badRequest('parent.metadata.namespace is required: GatiVersion is namespaced');
-  return { relatedResources: [{ apiVersion: GATI_HANDLER.apiVersion, resource: GATI_HANDLER.resource, namespace: ns }] };
+  return {
+    relatedResources: [
+      { apiVersion: GATI_HANDLER.apiVersion, resource: GATI_HANDLER.resource, namespace: ns },
+    ],
+  };
 }
 
 /** The GatiVersion controller's hooks. */

@@ -1,4 +1,9 @@
-import type { CustomizeRequest, CustomizeResponse, SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import type {
+  CustomizeRequest,
+  CustomizeResponse,
+  SyncRequest,
+  SyncResponse,
+} from '../api/metacontroller.js';
 
 /**
  * Observations from outside the request, gathered by the server before a hook runs

@@ -11,7 +11,8 @@ function byName(a: string, b: string): number {
 function byObjectOrder(a: string, b: string): number {
   const ia = FIRST.indexOf(a);
   const ib = FIRST.indexOf(b);
-  if (ia !== -1 || ib !== -1) return (ia === -1 ? FIRST.length : ia) - (ib === -1 ? FIRST.length : ib);
+  if (ia !== -1 || ib !== -1)
+    return (ia === -1 ? FIRST.length : ia) - (ib === -1 ? FIRST.length : ib);
   return byName(a, b);
 }
 
@@ -40,7 +41,9 @@ function canon(value: unknown): unknown {
 
 /** toYaml renders objects as canonical multi-document YAML (`---` between documents). */
 export function toYaml(objects: unknown[], header?: string): string {
-  const docs = objects.map((o) => stringify(canonical(o), { lineWidth: 0, aliasDuplicateObjects: false }));
+  const docs = objects.map((o) =>
+    stringify(canonical(o), { lineWidth: 0, aliasDuplicateObjects: false }),
+  );
   return (header ?? '') + docs.join('---\n');
 }
 

@@ -15,7 +15,10 @@ import { RESERVED_ENV } from '../resources/pod.js';
  * create; named ports in probes and Services are resolved to numbers, as the contract asks.
  */
 
-type Requirements = { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
+type Requirements = {
+  requests?: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+};
 
 /** The contract's HandlerSpec (structurally). */
 export interface ContractHandlerSpec {
@@ -108,7 +111,11 @@ interface BuiltContainer {
 
 function numericProbe(probe: Rec | undefined, port: number): ContractProbe | undefined {
   if (!probe) return undefined;
-  const { httpGet, tcpSocket: _tcp, ...timing } = probe as { httpGet?: { path: string }; tcpSocket?: unknown } & ContractProbe;
+  const {
+    httpGet,
+    tcpSocket: _tcp,
+    ...timing
+  } = probe as { httpGet?: { path: string }; tcpSocket?: unknown } & ContractProbe;
   return { ...timing, ...(httpGet ? { httpGet: { ...httpGet, port } } : {}) };
 }
 
@@ -123,7 +130,9 @@ export class GatiManifestGenerator {
 
   /** nameOf derives an object name: from handlerPath (`/api/users` → `api-users`) or moduleName. */
   nameOf(spec: Spec): string {
-    const raw = isHandler(spec) ? spec.handlerPath.replace(/^\/+|\/+$/g, '').replace(/\//g, '-') || 'root' : spec.moduleName;
+    const raw = isHandler(spec)
+      ? spec.handlerPath.replace(/^\/+|\/+$/g, '').replace(/\//g, '-') || 'root'
+      : spec.moduleName;
     return dnsName(raw);
   }
 
@@ -135,7 +144,15 @@ export class GatiManifestGenerator {
       const v = validateHandlerSpec({ ...spec, env });
       if (!v.ok) throw new Error(`HandlerSpec: ${formatErrors(v.errors)}`);
       const handler = { metadata, spec: v.value };
-      return [...versionChildren(handler, { versionId: v.value.version, image: v.value.image, replicas: v.value.replicas, state: 'serve' }), makeApexService(handler)];
+      return [
+        ...versionChildren(handler, {
+          versionId: v.value.version,
+          image: v.value.image,
+          replicas: v.value.replicas,
+          state: 'serve',
+        }),
+        makeApexService(handler),
+      ];
     }
     const v = validateModuleSpec({ ...spec, env });
     if (!v.ok) throw new Error(`ModuleSpec: ${formatErrors(v.errors)}`);
@@ -150,7 +167,10 @@ export class GatiManifestGenerator {
 
   /** generateDeployment: the spec of the Deployment the operator would create. */
   generateDeployment(spec: Spec): ContractDeploymentSpec {
-    const d = this.built(spec, 'Deployment').spec as Rec & { replicas?: number; template: { metadata: Rec; spec: Rec & { containers: BuiltContainer[] } } };
+    const d = this.built(spec, 'Deployment').spec as Rec & {
+      replicas?: number;
+      template: { metadata: Rec; spec: Rec & { containers: BuiltContainer[] } };
+    };
     const containers = d.template.spec.containers.map((c) => {
       const port = c.ports[0]?.containerPort ?? spec.port;
       const out = {
@@ -159,21 +179,33 @@ export class GatiManifestGenerator {
         livenessProbe: numericProbe(c.livenessProbe, port),
         readinessProbe: numericProbe(c.readinessProbe, port),
       };
-      return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as ContractDeploymentSpec['template']['spec']['containers'][number];
+      return Object.fromEntries(
+        Object.entries(out).filter(([, v]) => v !== undefined),
+      ) as ContractDeploymentSpec['template']['spec']['containers'][number];
     });
-    return { ...(d as unknown as ContractDeploymentSpec), replicas: d.replicas ?? spec.replicas, template: { ...(d.template as unknown as ContractDeploymentSpec['template']), spec: { ...d.template.spec, containers } } };
+    return {
+      ...(d as unknown as ContractDeploymentSpec),
+      replicas: d.replicas ?? spec.replicas,
+      template: {
+        ...(d.template as unknown as ContractDeploymentSpec['template']),
+        spec: { ...d.template.spec, containers },
+      },
+    };
   }
 
   /** generateService: the spec of the handler's apex Service (or the module's Service), target port as a number. */
   generateService(spec: Spec): ContractServiceSpec {
-    const s = this.built(spec, 'Service').spec as ContractServiceSpec & { ports: Array<{ targetPort: number | string }> };
+    const s = this.built(spec, 'Service').spec as ContractServiceSpec & {
+      ports: Array<{ targetPort: number | string }>;
+    };
     return { ...s, ports: s.ports.map((p) => ({ ...p, targetPort: spec.port })) };
   }
 
   /** generateConfigMap: the spec's own environment (the operator injects PORT, HOST and NODE_ENV itself). */
   generateConfigMap(spec: Spec): ContractConfigMapSpec {
     const data: Record<string, string> = {};
-    for (const { name, value } of envList(spec.env)) if (!RESERVED_ENV.includes(name)) data[name] = value;
+    for (const { name, value } of envList(spec.env))
+      if (!RESERVED_ENV.includes(name)) data[name] = value;
     return { data };
   }
 }

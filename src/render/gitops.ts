@@ -57,19 +57,39 @@ function overlayPath(repoPath: string, env: string): string {
  * `RespectIgnoreDifferences` keeps a sync from fighting them. Health comes from the Lua
  * check in argocd/ (it must be installed in argocd-cm: an Application cannot carry it).
  */
-export function argocdApplication(o: Required<GitopsOptions>, env: string, staticMode: boolean): Record<string, unknown> {
+export function argocdApplication(
+  o: Required<GitopsOptions>,
+  env: string,
+  staticMode: boolean,
+): Record<string, unknown> {
   const ignoreDifferences = staticMode
     ? []
-    : DEFINITIONS.map((d) => ({ group: GROUP, kind: d.kind, managedFieldsManagers: ['metacontroller'], jqPathExpressions: ['.metadata.finalizers'] }));
+    : DEFINITIONS.map((d) => ({
+        group: GROUP,
+        kind: d.kind,
+        managedFieldsManagers: ['metacontroller'],
+        jqPathExpressions: ['.metadata.finalizers'],
+      }));
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: `${o.name}-${env}`, namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    metadata: {
+      name: `${o.name}-${env}`,
+      namespace: 'argocd',
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+    },
     spec: {
       project: 'default',
-      source: { repoURL: o.repoUrl, targetRevision: o.revision, path: overlayPath(o.repoPath, env) },
+      source: {
+        repoURL: o.repoUrl,
+        targetRevision: o.revision,
+        path: overlayPath(o.repoPath, env),
+      },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'default' },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['RespectIgnoreDifferences=true', 'ServerSideApply=true'] },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['RespectIgnoreDifferences=true', 'ServerSideApply=true'],
+      },
       ...(ignoreDifferences.length > 0 ? { ignoreDifferences } : {}),
     },
   };
@@ -87,30 +107,72 @@ export function fluxObjects(o: Required<GitopsOptions>): Array<Record<string, un
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: `${o.name}-${env}`, namespace: 'flux-system' },
-    spec: { interval: '10m0s', path: `./${overlayPath(o.repoPath, env)}`, prune: true, wait: true, timeout: '10m0s', sourceRef: { kind: 'GitRepository', name: o.name } },
+    spec: {
+      interval: '10m0s',
+      path: `./${overlayPath(o.repoPath, env)}`,
+      prune: true,
+      wait: true,
+      timeout: '10m0s',
+      sourceRef: { kind: 'GitRepository', name: o.name },
+    },
   }));
   return [source, ...kustomizations];
 }
 
 /** renderGitops lays out base/, overlays/<env>/ and the Argo CD or Flux objects pointing at them. */
 export function renderGitops(payload: Payload, options: GitopsOptions = {}): RenderedFiles {
-  const o: Required<GitopsOptions> = { ...GITOPS_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const o: Required<GitopsOptions> = {
+    ...GITOPS_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
   const files: RenderedFiles = new Map();
   const resource = payload.static ? 'workloads.yaml' : 'gati.yaml';
-  const what = payload.static ? 'Static render: the workloads themselves, for a cluster WITHOUT the Gati operator (no drain, no decommission).' : 'The Gati objects; the operator creates their workloads in the cluster, never in Git.';
+  const what = payload.static
+    ? 'Static render: the workloads themselves, for a cluster WITHOUT the Gati operator (no drain, no decommission).'
+    : 'The Gati objects; the operator creates their workloads in the cluster, never in Git.';
   files.set(`base/${resource}`, toYaml(payload.objects, note(what)));
-  files.set('base/kustomization.yaml', toYaml([{ ...KUSTOMIZE, resources: [resource] }], RENDER_HEADER));
+  files.set(
+    'base/kustomization.yaml',
+    toYaml([{ ...KUSTOMIZE, resources: [resource] }], RENDER_HEADER),
+  );
   for (const env of o.envs) {
-    files.set(`overlays/${env}/kustomization.yaml`, toYaml([{ ...KUSTOMIZE, resources: ['../../base'] }], note(`Overlay ${env}: add patches here (e.g. a GatiVersion's routingWeight).`)));
+    files.set(
+      `overlays/${env}/kustomization.yaml`,
+      toYaml(
+        [{ ...KUSTOMIZE, resources: ['../../base'] }],
+        note(`Overlay ${env}: add patches here (e.g. a GatiVersion's routingWeight).`),
+      ),
+    );
   }
   if (o.tool === 'flux') {
-    files.set('flux/sync.yaml', toYaml(fluxObjects(o), note('kubectl apply -f flux/sync.yaml   (Flux installed in flux-system)')));
+    files.set(
+      'flux/sync.yaml',
+      toYaml(
+        fluxObjects(o),
+        note('kubectl apply -f flux/sync.yaml   (Flux installed in flux-system)'),
+      ),
+    );
     return files;
   }
-  for (const env of o.envs) files.set(`argocd/application-${env}.yaml`, toYaml([argocdApplication(o, env, payload.static)], note('kubectl apply -f this file   (Argo CD installed in argocd)')));
+  for (const env of o.envs)
+    files.set(
+      `argocd/application-${env}.yaml`,
+      toYaml(
+        [argocdApplication(o, env, payload.static)],
+        note('kubectl apply -f this file   (Argo CD installed in argocd)'),
+      ),
+    );
   if (!payload.static) {
     files.set('argocd/health.lua', HEALTH_LUA);
-    files.set('argocd/argocd-cm-patch.yaml', toYaml([argocdConfigPatch()], note('Health checks of the Gati kinds: kubectl -n argocd patch configmap argocd-cm --patch-file argocd/argocd-cm-patch.yaml')));
+    files.set(
+      'argocd/argocd-cm-patch.yaml',
+      toYaml(
+        [argocdConfigPatch()],
+        note(
+          'Health checks of the Gati kinds: kubectl -n argocd patch configmap argocd-cm --patch-file argocd/argocd-cm-patch.yaml',
+        ),
+      ),
+    );
   }
   return files;
 }

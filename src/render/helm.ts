@@ -34,7 +34,10 @@ interface Param {
 type Rec = Record<string, unknown>;
 
 function at(obj: unknown, path: Path): unknown {
-  return path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Rec)[k as string] : undefined), obj);
+  return path.reduce<unknown>(
+    (o, k) => (o !== null && typeof o === 'object' ? (o as Rec)[k as string] : undefined),
+    obj,
+  );
 }
 
 function setAt(obj: unknown, path: Path, value: unknown): void {
@@ -52,17 +55,29 @@ function jsonSchemaOf(schema: TSchema | undefined): JsonSchema {
 }
 
 function specSchema(kind: GatiKind, path: string[]): JsonSchema {
-  const schema = path.reduce<TSchema | undefined>((s, k) => (s?.properties as Record<string, TSchema> | undefined)?.[k], SPEC_SCHEMAS[kind]);
+  const schema = path.reduce<TSchema | undefined>(
+    (s, k) => (s?.properties as Record<string, TSchema> | undefined)?.[k],
+    SPEC_SCHEMAS[kind],
+  );
   return jsonSchemaOf(schema);
 }
 
 /** Tunable spec fields per Gati kind: values key → path under spec. */
 const GATI_FIELDS: Record<GatiKind, Record<string, string[]>> = {
-  GatiHandler: { image: ['image'], version: ['version'], replicas: ['replicas'], routingWeight: ['timescape', 'routingWeight'] },
+  GatiHandler: {
+    image: ['image'],
+    version: ['version'],
+    replicas: ['replicas'],
+    routingWeight: ['timescape', 'routingWeight'],
+  },
   GatiModule: { image: ['image'], replicas: ['replicas'] },
   GatiVersion: { image: ['image'], replicas: ['replicas'], routingWeight: ['routingWeight'] },
 };
-const GATI_GROUPS: Record<GatiKind, string> = { GatiHandler: 'handlers', GatiModule: 'modules', GatiVersion: 'versions' };
+const GATI_GROUPS: Record<GatiKind, string> = {
+  GatiHandler: 'handlers',
+  GatiModule: 'modules',
+  GatiVersion: 'versions',
+};
 
 function gatiParams(o: KubeObject, key: string): Param[] {
   const kind = o.kind as GatiKind;
@@ -70,7 +85,9 @@ function gatiParams(o: KubeObject, key: string): Param[] {
     const path = ['spec', ...sub];
     const value = at(o, path);
     if (typeof value !== 'string' && typeof value !== 'number') return [];
-    return [{ path, values: [GATI_GROUPS[kind], key, field], value, schema: specSchema(kind, sub) }];
+    return [
+      { path, values: [GATI_GROUPS[kind], key, field], value, schema: specSchema(kind, sub) },
+    ];
   });
 }
 
@@ -82,19 +99,43 @@ const WEIGHT_SCHEMA = { type: 'integer', minimum: 0, maximum: 1000000 };
 function workloadParams(o: KubeObject, key: string): Param[] {
   const out: Param[] = [];
   if (o.kind === 'Deployment') {
-    const containers = (at(o, ['spec', 'template', 'spec', 'containers']) ?? []) as Array<{ name: string; image?: unknown }>;
+    const containers = (at(o, ['spec', 'template', 'spec', 'containers']) ?? []) as Array<{
+      name: string;
+      image?: unknown;
+    }>;
     containers.forEach((c, i) => {
-      if (typeof c.image === 'string') out.push({ path: ['spec', 'template', 'spec', 'containers', i, 'image'], values: ['workloads', key, 'images', c.name], value: c.image, schema: IMAGE_SCHEMA });
+      if (typeof c.image === 'string')
+        out.push({
+          path: ['spec', 'template', 'spec', 'containers', i, 'image'],
+          values: ['workloads', key, 'images', c.name],
+          value: c.image,
+          schema: IMAGE_SCHEMA,
+        });
     });
     const replicas = at(o, ['spec', 'replicas']);
-    if (typeof replicas === 'number') out.push({ path: ['spec', 'replicas'], values: ['workloads', key, 'replicas'], value: replicas, schema: REPLICAS_SCHEMA });
+    if (typeof replicas === 'number')
+      out.push({
+        path: ['spec', 'replicas'],
+        values: ['workloads', key, 'replicas'],
+        value: replicas,
+        schema: REPLICAS_SCHEMA,
+      });
   }
   if (o.kind === 'HTTPRoute') {
-    const rules = (at(o, ['spec', 'rules']) ?? []) as Array<{ matches?: Array<{ headers?: unknown }>; backendRefs?: Array<{ name: string; weight?: unknown }> }>;
+    const rules = (at(o, ['spec', 'rules']) ?? []) as Array<{
+      matches?: Array<{ headers?: unknown }>;
+      backendRefs?: Array<{ name: string; weight?: unknown }>;
+    }>;
     rules.forEach((r, i) => {
       if ((r.matches ?? []).some((m) => m.headers !== undefined)) return;
       (r.backendRefs ?? []).forEach((b, j) => {
-        if (typeof b.weight === 'number') out.push({ path: ['spec', 'rules', i, 'backendRefs', j, 'weight'], values: ['routes', key, 'weights', b.name], value: b.weight, schema: WEIGHT_SCHEMA });
+        if (typeof b.weight === 'number')
+          out.push({
+            path: ['spec', 'rules', i, 'backendRefs', j, 'weight'],
+            values: ['routes', key, 'weights', b.name],
+            value: b.weight,
+            schema: WEIGHT_SCHEMA,
+          });
       });
     });
   }
@@ -106,7 +147,11 @@ function valueKeys(objects: KubeObject[]): string[] {
   const count = new Map<string, number>();
   const short = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
   for (const o of objects) count.set(short(o), (count.get(short(o)) ?? 0) + 1);
-  return objects.map((o) => ((count.get(short(o)) ?? 0) > 1 ? `${o.metadata.namespace ?? ''}/${o.metadata.name}` : o.metadata.name));
+  return objects.map((o) =>
+    (count.get(short(o)) ?? 0) > 1
+      ? `${o.metadata.namespace ?? ''}/${o.metadata.name}`
+      : o.metadata.name,
+  );
 }
 
 const PLACEHOLDER = (i: number) => `__GATI_HELM_VALUE_${i}__`;
@@ -122,7 +167,10 @@ function template(o: KubeObject, params: Param[]): string {
   params.forEach((p, i) => setAt(copy, p.path, PLACEHOLDER(i)));
   let text = toYaml([copy]).replaceAll('{{', '{{ "{{" }}');
   params.forEach((p, i) => {
-    text = text.replace(PLACEHOLDER(i), `{{ index .Values ${p.values.map(goString).join(' ')} | toJson }}`);
+    text = text.replace(
+      PLACEHOLDER(i),
+      `{{ index .Values ${p.values.map(goString).join(' ')} | toJson }}`,
+    );
   });
   return text;
 }
@@ -135,7 +183,13 @@ function setValue(tree: Rec, path: string[], value: unknown): void {
 
 /** valuesSchema builds the JSON Schema of values.yaml: every parameter required, nothing else allowed. */
 function valuesSchema(params: Param[]): JsonSchema {
-  const root: JsonSchema = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false, properties: {}, required: [] };
+  const root: JsonSchema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    additionalProperties: false,
+    properties: {},
+    required: [],
+  };
   for (const p of params) {
     let node = root;
     p.values.forEach((k, i) => {
@@ -143,7 +197,13 @@ function valuesSchema(params: Param[]): JsonSchema {
       const required = node.required as string[];
       if (!required.includes(k)) required.push(k);
       if (i === p.values.length - 1) props[k] = p.schema;
-      else node = (props[k] ??= { type: 'object', additionalProperties: false, properties: {}, required: [] }) as JsonSchema;
+      else
+        node = (props[k] ??= {
+          type: 'object',
+          additionalProperties: false,
+          properties: {},
+          required: [],
+        }) as JsonSchema;
     });
   }
   return sortRequired(root);
@@ -151,7 +211,8 @@ function valuesSchema(params: Param[]): JsonSchema {
 
 function sortRequired(schema: JsonSchema): JsonSchema {
   if (Array.isArray(schema.required)) (schema.required as string[]).sort();
-  for (const sub of Object.values((schema.properties ?? {}) as Record<string, JsonSchema>)) sortRequired(sub);
+  for (const sub of Object.values((schema.properties ?? {}) as Record<string, JsonSchema>))
+    sortRequired(sub);
   return schema;
 }
 
@@ -211,8 +272,18 @@ export function renderHelm(payload: Payload, options: HelmOptions = {}): Rendere
     annotations: { 'gati.dev/render-mode': payload.static ? 'static' : 'operator' },
   };
   files.set('Chart.yaml', toYaml([chart], RENDER_HEADER));
-  files.set('values.yaml', toYaml([values], RENDER_HEADER + '# Defaults reproduce the rendered objects exactly; values.schema.json lists every key.\n'));
-  files.set('values.schema.json', JSON.stringify(canonical(valuesSchema(allParams)), null, 2) + '\n');
+  files.set(
+    'values.yaml',
+    toYaml(
+      [values],
+      RENDER_HEADER +
+        '# Defaults reproduce the rendered objects exactly; values.schema.json lists every key.\n',
+    ),
+  );
+  files.set(
+    'values.schema.json',
+    JSON.stringify(canonical(valuesSchema(allParams)), null, 2) + '\n',
+  );
   files.set('templates/NOTES.txt', notes(payload));
   return files;
 }

@@ -2,7 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { API_VERSION } from '../api/common.js';
-import { isGatiKind, validateHandlerSpec, validateModuleSpec, validateVersionSpec, type GatiKind } from '../api/index.js';
+import {
+  isGatiKind,
+  validateHandlerSpec,
+  validateModuleSpec,
+  validateVersionSpec,
+  type GatiKind,
+} from '../api/index.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { formatErrors, type FieldError, type Validated } from '../api/validate.js';
 import { canonical } from './canonical.js';
@@ -63,8 +69,10 @@ function where(file: string, index: number): string {
 
 function metadataErrors(obj: Record<string, unknown>): FieldError[] {
   const meta = obj.metadata;
-  if (!isRecord(meta) || typeof meta.name !== 'string' || meta.name === '') return [{ field: 'metadata.name', message: 'is required' }];
-  if (meta.namespace !== undefined && typeof meta.namespace !== 'string') return [{ field: 'metadata.namespace', message: 'must be a string', value: meta.namespace }];
+  if (!isRecord(meta) || typeof meta.name !== 'string' || meta.name === '')
+    return [{ field: 'metadata.name', message: 'is required' }];
+  if (meta.namespace !== undefined && typeof meta.namespace !== 'string')
+    return [{ field: 'metadata.namespace', message: 'must be a string', value: meta.namespace }];
   return [];
 }
 
@@ -73,19 +81,25 @@ function checkDocument(value: unknown, file: string, index: number): GatiObject 
   const at = where(file, index);
   if (!isRecord(value)) return `${at}: not a Kubernetes object`;
   const { kind, apiVersion } = value;
-  if (!isGatiKind(kind)) return `${at}: unknown kind ${JSON.stringify(kind ?? null)} (want GatiHandler, GatiModule or GatiVersion)`;
-  if (apiVersion !== API_VERSION) return `${at}: ${kind} apiVersion: must be ${API_VERSION} (got ${JSON.stringify(apiVersion ?? null)})`;
+  if (!isGatiKind(kind))
+    return `${at}: unknown kind ${JSON.stringify(kind ?? null)} (want GatiHandler, GatiModule or GatiVersion)`;
+  if (apiVersion !== API_VERSION)
+    return `${at}: ${kind} apiVersion: must be ${API_VERSION} (got ${JSON.stringify(apiVersion ?? null)})`;
   const meta = metadataErrors(value);
   if (meta.length > 0) return `${at}: ${kind}: ${formatErrors(meta)}`;
   const spec = VALIDATORS[kind](value.spec);
-  if (!spec.ok) return `${at}: ${kind} ${(value.metadata as { name: string }).name}: ${formatErrors(spec.errors)}`;
+  if (!spec.ok)
+    return `${at}: ${kind} ${(value.metadata as { name: string }).name}: ${formatErrors(spec.errors)}`;
   // What users apply is what we render: the object as written (status dropped), not the defaulted spec.
   const { status: _status, ...object } = value;
   return { object: canonical(object) as GatiObject['object'], file, index };
 }
 
 /** parseGati reads the Gati objects of one file's text; `file` only names it in messages. */
-export function parseGati(text: string, file: string): { objects: GatiObject[]; problems: string[] } {
+export function parseGati(
+  text: string,
+  file: string,
+): { objects: GatiObject[]; problems: string[] } {
   const objects: GatiObject[] = [];
   const problems: string[] = [];
   parseAllDocuments(text).forEach((doc, index) => {
@@ -121,7 +135,8 @@ function byIdentity(a: GatiObject, b: GatiObject): number {
  */
 export function readGatiObjects(paths: string[]): GatiObject[] {
   const files = inputFiles(paths);
-  if (files.length === 0) throw new InputError([`no .yaml, .yml or .json files in ${paths.join(', ')}`]);
+  if (files.length === 0)
+    throw new InputError([`no .yaml, .yml or .json files in ${paths.join(', ')}`]);
   const objects: GatiObject[] = [];
   const problems: string[] = [];
   const seen = new Map<string, string>();

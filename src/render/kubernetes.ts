@@ -26,11 +26,33 @@ function note(text: string): string {
 export function renderKubernetes(payload: Payload): RenderedFiles {
   const files: RenderedFiles = new Map();
   if (payload.static) {
-    files.set('workloads.yaml', toYaml(payload.objects, note('Static render: the workloads themselves, for a cluster without the Gati operator.\nNo drain and no decommission: see docs/targets.md.\nkubectl apply -f workloads.yaml')));
+    files.set(
+      'workloads.yaml',
+      toYaml(
+        payload.objects,
+        note(
+          'Static render: the workloads themselves, for a cluster without the Gati operator.\nNo drain and no decommission: see docs/targets.md.\nkubectl apply -f workloads.yaml',
+        ),
+      ),
+    );
     return files;
   }
-  files.set('crds.yaml', toYaml(allCRDs().map((c) => c.crd), note('1. kubectl apply -f crds.yaml && kubectl wait --for condition=established -f crds.yaml')));
-  files.set('operator.yaml', toYaml(installObjects(), note('2. kubectl apply -f operator.yaml   (needs Metacontroller installed)')));
+  files.set(
+    'crds.yaml',
+    toYaml(
+      allCRDs().map((c) => c.crd),
+      note(
+        '1. kubectl apply -f crds.yaml && kubectl wait --for condition=established -f crds.yaml',
+      ),
+    ),
+  );
+  files.set(
+    'operator.yaml',
+    toYaml(
+      installObjects(),
+      note('2. kubectl apply -f operator.yaml   (needs Metacontroller installed)'),
+    ),
+  );
   files.set('gati.yaml', toYaml(payload.objects, note('3. kubectl apply -f gati.yaml')));
   return files;
 }

@@ -1,5 +1,16 @@
-import type { KubeObject, ObjectGroups, RelatedResourceRule, SyncResponse } from '../api/metacontroller.js';
-import { CONTROLLERS, DEPLOYMENT, HTTP_ROUTE, groupKey, type ResourceType } from '../hooks/kinds.js';
+import type {
+  KubeObject,
+  ObjectGroups,
+  RelatedResourceRule,
+  SyncResponse,
+} from '../api/metacontroller.js';
+import {
+  CONTROLLERS,
+  DEPLOYMENT,
+  HTTP_ROUTE,
+  groupKey,
+  type ResourceType,
+} from '../hooks/kinds.js';
 import type { ControllerName, HookRegistry } from '../hooks/types.js';
 import { canonical } from './canonical.js';
 import { identity } from './input.js';
@@ -38,7 +49,9 @@ const CONTROLLER_NAME = 'gati.dev/static-render';
 
 /** controllerOf names the controller whose parent kind is `kind` (undefined: not a parent). */
 export function controllerOf(kind: string | undefined): ControllerName | undefined {
-  return (Object.keys(CONTROLLERS) as ControllerName[]).find((c) => CONTROLLERS[c].parent.kind === kind);
+  return (Object.keys(CONTROLLERS) as ControllerName[]).find(
+    (c) => CONTROLLERS[c].parent.kind === kind,
+  );
 }
 
 function groupEntryKey(o: KubeObject): string {
@@ -64,14 +77,20 @@ function ruleMatches(rule: RelatedResourceRule, type: ResourceType, o: KubeObjec
 }
 
 /** relatedOf answers the parent's customize rules from the input set, as Metacontroller would from the cluster. */
-function relatedOf(registry: HookRegistry, controller: ControllerName, parent: KubeObject, parents: KubeObject[]): ObjectGroups {
+function relatedOf(
+  registry: HookRegistry,
+  controller: ControllerName,
+  parent: KubeObject,
+  parents: KubeObject[],
+): ObjectGroups {
   const customize = registry[controller].customize;
   const related: ObjectGroups = {};
   if (!customize) return related;
   const rules = customize({ controller: {}, parent }).relatedResources;
   for (const type of CONTROLLERS[controller].related) {
     for (const o of parents) {
-      if (o.kind === type.kind && rules.some((r) => ruleMatches(r, type, o))) addTo(related, type, o);
+      if (o.kind === type.kind && rules.some((r) => ruleMatches(r, type, o)))
+        addTo(related, type, o);
     }
   }
   return related;
@@ -88,7 +107,11 @@ function desiredReplicas(o: KubeObject): number {
 }
 
 /** simulatedStatus is the status a healthy cluster reports for a child at `generation`. */
-export function simulatedStatus(child: KubeObject, generation: number, now: Date): Record<string, unknown> | undefined {
+export function simulatedStatus(
+  child: KubeObject,
+  generation: number,
+  now: Date,
+): Record<string, unknown> | undefined {
   const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (child.kind === DEPLOYMENT.kind) {
     const n = desiredReplicas(child);
@@ -99,33 +122,76 @@ export function simulatedStatus(child: KubeObject, generation: number, now: Date
       readyReplicas: n,
       availableReplicas: n,
       conditions: [
-        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastTransitionTime: at, lastUpdateTime: at },
-        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet has successfully progressed.', lastTransitionTime: at, lastUpdateTime: at },
+        {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+          lastTransitionTime: at,
+          lastUpdateTime: at,
+        },
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: 'ReplicaSet has successfully progressed.',
+          lastTransitionTime: at,
+          lastUpdateTime: at,
+        },
       ],
     };
   }
   if (child.kind === HTTP_ROUTE.kind) {
-    const refs = ((child.spec as { parentRefs?: unknown[] } | undefined)?.parentRefs ?? []) as Record<string, unknown>[];
-    const condition = (type: string) => ({ type, status: 'True', reason: type, message: '', observedGeneration: generation, lastTransitionTime: at });
-    return { parents: refs.map((parentRef) => ({ parentRef, controllerName: CONTROLLER_NAME, conditions: [condition('Accepted'), condition('ResolvedRefs')] })) };
+    const refs = ((child.spec as { parentRefs?: unknown[] } | undefined)?.parentRefs ??
+      []) as Record<string, unknown>[];
+    const condition = (type: string) => ({
+      type,
+      status: 'True',
+      reason: type,
+      message: '',
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    });
+    return {
+      parents: refs.map((parentRef) => ({
+        parentRef,
+        controllerName: CONTROLLER_NAME,
+        conditions: [condition('Accepted'), condition('ResolvedRefs')],
+      })),
+    };
   }
   return undefined;
 }
 
 /** observe turns a desired child into what the cluster would report for it next round. */
-function observe(child: KubeObject, parentNamespace: string | undefined, previous: KubeObject | undefined, now: Date): KubeObject {
+function observe(
+  child: KubeObject,
+  parentNamespace: string | undefined,
+  previous: KubeObject | undefined,
+  now: Date,
+): KubeObject {
   const namespace = child.metadata.namespace ?? parentNamespace;
-  const prevGen = typeof previous?.metadata.generation === 'number' ? previous.metadata.generation : 0;
+  const prevGen =
+    typeof previous?.metadata.generation === 'number' ? previous.metadata.generation : 0;
   const generation = previous && specOf(previous) === specOf(child) ? prevGen : prevGen + 1;
-  const status = previous && generation === prevGen ? previous.status : simulatedStatus(child, generation, now);
-  const observed: KubeObject = { ...structuredClone(child), metadata: { ...structuredClone(child.metadata), namespace, generation } };
+  const status =
+    previous && generation === prevGen ? previous.status : simulatedStatus(child, generation, now);
+  const observed: KubeObject = {
+    ...structuredClone(child),
+    metadata: { ...structuredClone(child.metadata), namespace, generation },
+  };
   if (status !== undefined) observed.status = status;
   return canonical(observed);
 }
 
 function typeOf(controller: ControllerName, o: KubeObject): ResourceType {
-  const type = CONTROLLERS[controller].children.find((t) => t.kind === o.kind && t.apiVersion === o.apiVersion);
-  if (!type) throw new Error(`${controller} emitted ${o.apiVersion}/${o.kind} ${o.metadata.name}, not one of its child types`);
+  const type = CONTROLLERS[controller].children.find(
+    (t) => t.kind === o.kind && t.apiVersion === o.apiVersion,
+  );
+  if (!type)
+    throw new Error(
+      `${controller} emitted ${o.apiVersion}/${o.kind} ${o.metadata.name}, not one of its child types`,
+    );
   return type;
 }
 
@@ -143,20 +209,29 @@ function round(registry: HookRegistry, states: ParentState[], now: Date): void {
     const children: ObjectGroups = {};
     for (const o of s.observed.values()) addTo(children, typeOf(s.controller, o), o);
     const related = relatedOf(registry, s.controller, s.parent, parents);
-    return registry[s.controller].sync({ controller: {}, parent: s.parent, children, related, finalizing: false }, { now });
+    return registry[s.controller].sync(
+      { controller: {}, parent: s.parent, children, related, finalizing: false },
+      { now },
+    );
   });
   states.forEach((s, i) => {
     const response = responses[i] as SyncResponse;
     s.response = response;
     s.parent = canonical({ ...s.parent, status: response.status });
     const next = new Map<string, KubeObject>();
-    for (const child of response.children) next.set(identity(child), observe(child, s.parent.metadata.namespace, s.observed.get(identity(child)), now));
+    for (const child of response.children)
+      next.set(
+        identity(child),
+        observe(child, s.parent.metadata.namespace, s.observed.get(identity(child)), now),
+      );
     s.observed = next;
   });
 }
 
 function snapshot(states: ParentState[]): string {
-  return JSON.stringify(states.map((s) => canonical({ status: s.parent.status, children: s.response?.children })));
+  return JSON.stringify(
+    states.map((s) => canonical({ status: s.parent.status, children: s.response?.children })),
+  );
 }
 
 function sortedByIdentity(objects: KubeObject[]): KubeObject[] {
@@ -172,7 +247,11 @@ function initialState(objects: KubeObject[]): ParentState[] {
     const controller = controllerOf(o.kind);
     if (!controller) throw new Error(`${identity(o)}: not a parent kind of any controller`);
     const { status: _status, ...rest } = structuredClone(o);
-    return { controller, parent: { ...rest, metadata: { ...rest.metadata, generation: 1 } }, observed: new Map() };
+    return {
+      controller,
+      parent: { ...rest, metadata: { ...rest.metadata, generation: 1 } },
+      observed: new Map(),
+    };
   });
 }
 
@@ -181,7 +260,11 @@ function initialState(objects: KubeObject[]): ParentState[] {
  * every child healthy, and returns the children — the workloads a cluster without the
  * operator needs. Throws when the hooks do not settle within `maxRounds` or a hook fails.
  */
-export function renderStatic(objects: KubeObject[], registry: HookRegistry, options: StaticOptions = {}): StaticResult {
+export function renderStatic(
+  objects: KubeObject[],
+  registry: HookRegistry,
+  options: StaticOptions = {},
+): StaticResult {
   const maxRounds = options.maxRounds ?? 50;
   const jump = (options.jumpSeconds ?? 86_400) * 1000;
   let now = options.now ?? STATIC_EPOCH;
@@ -206,8 +289,16 @@ export function renderStatic(objects: KubeObject[], registry: HookRegistry, opti
 }
 
 function result(states: ParentState[], rounds: number): StaticResult {
-  const objects = states.flatMap((s) => (s.response?.children ?? []).map((c) => canonical({ ...c, metadata: { ...c.metadata, namespace: c.metadata.namespace ?? s.parent.metadata.namespace } })));
+  const objects = states.flatMap((s) =>
+    (s.response?.children ?? []).map((c) =>
+      canonical({
+        ...c,
+        metadata: { ...c.metadata, namespace: c.metadata.namespace ?? s.parent.metadata.namespace },
+      }),
+    ),
+  );
   const statuses: StaticResult['statuses'] = {};
-  for (const s of states) statuses[identity(s.parent)] = (s.parent.status ?? {}) as Record<string, unknown>;
+  for (const s of states)
+    statuses[identity(s.parent)] = (s.parent.status ?? {}) as Record<string, unknown>;
   return { objects: sortedByIdentity(objects), statuses, rounds };
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestAsyncHookHandler } from 'fastify';
+import {
+  fastify,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestAsyncHookHandler,
+} from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
@@ -42,12 +48,18 @@ export interface AppOptions {
 export function buildApp(options: AppOptions): FastifyInstance {
   const { config } = options;
   const app = fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { loggerInstance: createLogger(config.logLevel, options.logStream) }),
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { loggerInstance: createLogger(config.logLevel, options.logStream) }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
+    ...(config.tls
+      ? {
+          https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        }
+      : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   // Only JSON is a hook body; anything else is a 415, never a string that fails validation later.
@@ -64,7 +76,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const pressure = options.pressure ?? createPressureProbe(config.overload);
   app.addHook('onClose', async () => pressure.close());
 
-  const guards = [...(config.auth ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))] : []), overloadGuard(pressure, config.overload.retryAfterSeconds)];
+  const guards = [
+    ...(config.auth ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))] : []),
+    overloadGuard(pressure, config.overload.retryAfterSeconds),
+  ];
   const hookPaths = registerHookRoutes(app, {
     hooks: options.hooks ?? HOOKS,
     clock: options.clock ?? (() => new Date()),
@@ -74,7 +89,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     guards,
   });
   registerOpenRoutes(app, readiness, metrics.registry);
-  app.setNotFoundHandler(notFound(new Map([...hookPaths.map((p): [string, string] => [p, 'POST']), ...OPEN_PATHS.map((p): [string, string] => [p, 'GET, HEAD'])])));
+  app.setNotFoundHandler(
+    notFound(
+      new Map([
+        ...hookPaths.map((p): [string, string] => [p, 'POST']),
+        ...OPEN_PATHS.map((p): [string, string] => [p, 'GET, HEAD']),
+      ]),
+    ),
+  );
   return app;
 }
 
@@ -82,12 +104,19 @@ const OPEN_PATHS = ['/healthz', '/readyz', '/metrics'];
 
 /** Health and metrics stay open (no auth, no overload check): kubelet and Prometheus must always get in. */
 function registerOpenRoutes(app: FastifyInstance, readiness: Readiness, registry: Registry): void {
-  const json = (reply: FastifyReply, code: number, body: unknown) => reply.code(code).type('application/json; charset=utf-8').send(toJson(body));
-  app.get('/healthz', { logLevel: 'warn' }, async (_req, reply) => json(reply, 200, { status: 'ok' }));
-  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) =>
-    readiness.ready ? json(reply, 200, { status: 'ready' }) : json(reply, 503, { status: 'shutting down' }),
+  const json = (reply: FastifyReply, code: number, body: unknown) =>
+    reply.code(code).type('application/json; charset=utf-8').send(toJson(body));
+  app.get('/healthz', { logLevel: 'warn' }, async (_req, reply) =>
+    json(reply, 200, { status: 'ok' }),
   );
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) =>
+    readiness.ready
+      ? json(reply, 200, { status: 'ready' })
+      : json(reply, 503, { status: 'shutting down' }),
+  );
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
 }
 
 /** authGuard refuses hook calls without the right bearer token (401 with WWW-Authenticate). */
@@ -105,7 +134,10 @@ export function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
 }
 
 /** overloadGuard answers 429 with Retry-After while the probe reports pressure. */
-export function overloadGuard(pressure: PressureProbe, retryAfterSeconds: number): onRequestAsyncHookHandler {
+export function overloadGuard(
+  pressure: PressureProbe,
+  retryAfterSeconds: number,
+): onRequestAsyncHookHandler {
   return async (req, reply) => {
     const reason = pressure.overloaded();
     if (!reason) return;
@@ -124,7 +156,16 @@ function notFound(allowed: Map<string, string>) {
     const path = req.url.split('?')[0] ?? '';
     const allow = allowed.get(path);
     const json = reply.type('application/json; charset=utf-8');
-    if (allow) return json.code(405).header('allow', allow).send(errorBody('GATI_ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
+    if (allow)
+      return json
+        .code(405)
+        .header('allow', allow)
+        .send(
+          errorBody(
+            'GATI_ERR_METHOD_NOT_ALLOWED',
+            `${req.method} is not allowed on ${path}; use ${allow}`,
+          ),
+        );
     return json.code(404).send(errorBody('GATI_ERR_NOT_FOUND', notFoundMessage(path, allowed)));
   };
 }
@@ -134,8 +175,10 @@ export function notFoundMessage(path: string, allowed: Map<string, string>): str
   const m = /^\/hooks\/([^/]*)\/([^/]*)$/.exec(path);
   if (!m) return `no route ${path}; hooks are POST /hooks/<controller>/<hook>`;
   const [, controller, hook] = m as unknown as [string, string, string];
-  if (!(CONTROLLER_NAMES as readonly string[]).includes(controller)) return `unknown controller "${controller}"; expected one of ${CONTROLLER_NAMES.join(', ')}`;
-  if (!(HOOK_NAMES as readonly string[]).includes(hook)) return `unknown hook "${hook}"; expected one of ${HOOK_NAMES.join(', ')}`;
+  if (!(CONTROLLER_NAMES as readonly string[]).includes(controller))
+    return `unknown controller "${controller}"; expected one of ${CONTROLLER_NAMES.join(', ')}`;
+  if (!(HOOK_NAMES as readonly string[]).includes(hook))
+    return `unknown hook "${hook}"; expected one of ${HOOK_NAMES.join(', ')}`;
   const has = HOOK_NAMES.filter((h) => allowed.has(`/hooks/${controller}/${h}`));
   return `controller ${controller} has no ${hook} hook (it has ${has.join(', ') || 'none'})`;
 }

@@ -11,12 +11,22 @@ export interface TokenSource {
  * tokenFromFile reads the token file at most once per `reloadMs` (0: on every call). A
  * mounted Secret changes by a symlink swap, which file watchers miss; re-reading does not.
  */
-export function tokenFromFile(path: string, reloadMs: number, now: () => number = Date.now): TokenSource {
+export function tokenFromFile(
+  path: string,
+  reloadMs: number,
+  now: () => number = Date.now,
+): TokenSource {
   let cached: { at: number; token: Promise<string | undefined> } | undefined;
   return {
     current() {
       if (!cached || now() - cached.at >= reloadMs) {
-        cached = { at: now(), token: readFile(path, 'utf8').then((s) => s.trim() || undefined, () => undefined) };
+        cached = {
+          at: now(),
+          token: readFile(path, 'utf8').then(
+            (s) => s.trim() || undefined,
+            () => undefined,
+          ),
+        };
       }
       return cached.token;
     },

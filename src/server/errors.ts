@@ -21,8 +21,14 @@ interface Described {
 
 /** describeError turns anything thrown while answering into a status, a code and a message. */
 export function describeError(err: unknown): Described {
-  if (err instanceof GatiError) return { status: err.statusCode, code: err.code, message: err.message };
-  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; validation?: unknown };
+  if (err instanceof GatiError)
+    return { status: err.statusCode, code: err.code, message: err.message };
+  const e = err as {
+    statusCode?: unknown;
+    code?: unknown;
+    message?: unknown;
+    validation?: unknown;
+  };
   const message = typeof e?.message === 'string' ? e.message.slice(0, 300) : String(err);
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
@@ -40,5 +46,8 @@ export function handleError(err: unknown, req: FastifyRequest, reply: FastifyRep
   const d = describeError(err);
   if (d.status >= 500) req.log.error({ err }, 'hook call failed');
   else req.log.info({ code: d.code, reason: d.message }, 'request rejected');
-  return reply.code(d.status).type('application/json; charset=utf-8').send(errorBody(d.code, d.message));
+  return reply
+    .code(d.status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(d.code, d.message));
 }

@@ -26,7 +26,10 @@ export async function listenWithGrace(opts: ServeOptions): Promise<string> {
     if (closing) return;
     closing = true;
     readiness.ready = false;
-    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: readiness off, finishing in-flight hooks');
+    app.log.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      'shutting down: readiness off, finishing in-flight hooks',
+    );
     const hard = setTimeout(() => {
       app.log.error({ graceMs: config.shutdownGraceMs }, 'shutdown grace exceeded; exiting 1');
       exit(1);

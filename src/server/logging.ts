@@ -3,10 +3,21 @@ import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 
 /** Paths never written to logs: callers' credentials. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+];
 
 /** Headers worth logging with each request; anything else stays out of the logs. */
-const LOGGED_HEADERS = ['authorization', 'content-length', 'content-type', 'user-agent', 'if-none-match', 'x-request-id'];
+const LOGGED_HEADERS = [
+  'authorization',
+  'content-length',
+  'content-type',
+  'user-agent',
+  'if-none-match',
+  'x-request-id',
+];
 
 interface LoggableRequest {
   method: string;

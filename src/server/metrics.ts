@@ -21,7 +21,12 @@ export function outcomeOf(status: number): Outcome {
 /** The metrics of one app, all registered in its own Registry. */
 export interface HookMetrics {
   registry: Registry;
-  observeCall(labels: { controller: string; hook: string; outcome: Outcome }, seconds: number, requestBytes: number, responseBytes: number): void;
+  observeCall(
+    labels: { controller: string; hook: string; outcome: Outcome },
+    seconds: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void;
   observeHandler(request: SyncRequest, response: SyncResponse, hook: string): void;
 }
 
@@ -36,9 +41,26 @@ export function createMetrics(registry: Registry): HookMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const total = new Counter({ name: `${PREFIX}hook_requests_total`, help: 'Hook calls answered.', labelNames, registers });
-  const reqBytes = new Histogram({ name: `${PREFIX}hook_request_bytes`, help: 'Hook request body size.', labelNames, buckets: SIZE_BUCKETS, registers });
-  const resBytes = new Histogram({ name: `${PREFIX}hook_response_bytes`, help: 'Hook response body size.', labelNames, buckets: SIZE_BUCKETS, registers });
+  const total = new Counter({
+    name: `${PREFIX}hook_requests_total`,
+    help: 'Hook calls answered.',
+    labelNames,
+    registers,
+  });
+  const reqBytes = new Histogram({
+    name: `${PREFIX}hook_request_bytes`,
+    help: 'Hook request body size.',
+    labelNames,
+    buckets: SIZE_BUCKETS,
+    registers,
+  });
+  const resBytes = new Histogram({
+    name: `${PREFIX}hook_response_bytes`,
+    help: 'Hook response body size.',
+    labelNames,
+    buckets: SIZE_BUCKETS,
+    registers,
+  });
   const drains = new Counter({
     name: `${PREFIX}drains_total`,
     help: 'Versions seen becoming drained (drainedAt newly set), by drain reason.',
@@ -71,11 +93,18 @@ export function createMetrics(registry: Registry): HookMetrics {
   };
 }
 
-type VersionEntry = { versionId?: unknown; phase?: unknown; drainedAt?: unknown; drainReason?: unknown };
+type VersionEntry = {
+  versionId?: unknown;
+  phase?: unknown;
+  drainedAt?: unknown;
+  drainReason?: unknown;
+};
 
 function versionList(status: unknown): VersionEntry[] {
   const v = (status as { versions?: unknown } | undefined)?.versions;
-  return Array.isArray(v) ? (v as VersionEntry[]).filter((e) => e !== null && typeof e === 'object') : [];
+  return Array.isArray(v)
+    ? (v as VersionEntry[]).filter((e) => e !== null && typeof e === 'object')
+    : [];
 }
 
 /** versionsByPhase keeps, per handler, its versions' phases; the gauge is the sum over handlers. */

@@ -27,7 +27,10 @@ export interface PressureSamples {
  * createPressureProbe samples event-loop delay and heap use on a timer and compares the latest
  * sample against the limits, so the per-request check costs nothing.
  */
-export function createPressureProbe(limits: PressureLimits, samples: PressureSamples = processSamples()): PressureProbe {
+export function createPressureProbe(
+  limits: PressureLimits,
+  samples: PressureSamples = processSamples(),
+): PressureProbe {
   let reason: string | undefined;
   const sample = () => {
     reason = judge(limits, samples.eventLoopDelayMs(), samples.heapPercent());
@@ -44,9 +47,15 @@ export function createPressureProbe(limits: PressureLimits, samples: PressureSam
 }
 
 /** judge names the first exceeded limit, or undefined. */
-export function judge(limits: PressureLimits, delayMs: number, heapPercent: number): string | undefined {
-  if (limits.maxEventLoopDelayMs > 0 && delayMs > limits.maxEventLoopDelayMs) return `event-loop delay ${Math.round(delayMs)}ms`;
-  if (limits.maxHeapPercent > 0 && heapPercent > limits.maxHeapPercent) return `heap ${Math.round(heapPercent)}% of limit`;
+export function judge(
+  limits: PressureLimits,
+  delayMs: number,
+  heapPercent: number,
+): string | undefined {
+  if (limits.maxEventLoopDelayMs > 0 && delayMs > limits.maxEventLoopDelayMs)
+    return `event-loop delay ${Math.round(delayMs)}ms`;
+  if (limits.maxHeapPercent > 0 && heapPercent > limits.maxHeapPercent)
+    return `heap ${Math.round(heapPercent)}% of limit`;
   return undefined;
 }
 

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { CustomizeRequest, SyncRequest, type CustomizeResponse, type SyncResponse } from '../api/metacontroller.js';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+} from 'fastify';
+import {
+  CustomizeRequest,
+  SyncRequest,
+  type CustomizeResponse,
+  type SyncResponse,
+} from '../api/metacontroller.js';
 import type { Observe } from '../drain/prometheus.js';
 import { GatiError } from '../errors.js';
 import type { ControllerHooks, ControllerName, HookName, HookRegistry } from '../hooks/types.js';
@@ -8,7 +18,11 @@ import { toJson } from '../render/canonical.js';
 import type { HookMetrics } from './metrics.js';
 import { outcomeOf } from './metrics.js';
 
-export const CONTROLLER_NAMES: readonly ControllerName[] = ['gatihandler', 'gatimodule', 'gativersion'];
+export const CONTROLLER_NAMES: readonly ControllerName[] = [
+  'gatihandler',
+  'gatimodule',
+  'gativersion',
+];
 export const HOOK_NAMES: readonly HookName[] = ['sync', 'finalize', 'customize'];
 
 /** What the hook routes need from the app. */
@@ -41,7 +55,13 @@ export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): s
   return paths;
 }
 
-async function answer(deps: HookRouteDeps, controller: ControllerName, hook: HookName, req: FastifyRequest, reply: FastifyReply) {
+async function answer(
+  deps: HookRouteDeps,
+  controller: ControllerName,
+  hook: HookName,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
   const body = req.body as SyncRequest;
   const log = req.log.child({ controller, hook, parent: identity(body) });
   log.debug({ requestBytes: Number(req.headers['content-length'] ?? 0) }, 'hook call');
@@ -56,11 +76,22 @@ async function answer(deps: HookRouteDeps, controller: ControllerName, hook: Hoo
   return reply.send(text);
 }
 
-async function run(deps: HookRouteDeps, hooks: ControllerHooks, controller: ControllerName, hook: HookName, body: SyncRequest, log: FastifyRequest['log']) {
-  if (hook === 'customize') return checkCustomize((hooks.customize as NonNullable<ControllerHooks['customize']>)(body));
+async function run(
+  deps: HookRouteDeps,
+  hooks: ControllerHooks,
+  controller: ControllerName,
+  hook: HookName,
+  body: SyncRequest,
+  log: FastifyRequest['log'],
+) {
+  if (hook === 'customize')
+    return checkCustomize((hooks.customize as NonNullable<ControllerHooks['customize']>)(body));
   const observations = await deps.observe(controller, hook, body, log);
   const fn = hook === 'finalize' ? hooks.finalize : hooks.sync;
-  const response = checkSync((fn as ControllerHooks['sync'])(body, { now: deps.clock(), observations }), hook);
+  const response = checkSync(
+    (fn as ControllerHooks['sync'])(body, { now: deps.clock(), observations }),
+    hook,
+  );
   if (controller === 'gatihandler') deps.metrics.observeHandler(body, response, hook);
   return response;
 }
@@ -68,7 +99,11 @@ async function run(deps: HookRouteDeps, hooks: ControllerHooks, controller: Cont
 /** identity is the parent's namespace, name and uid: the only request data put in log bindings. */
 function identity(body: SyncRequest): { namespace?: string; name: string; uid?: string } {
   const m = body.parent.metadata;
-  return { namespace: m.namespace, name: m.name, uid: typeof m.uid === 'string' ? m.uid : undefined };
+  return {
+    namespace: m.namespace,
+    name: m.name,
+    uid: typeof m.uid === 'string' ? m.uid : undefined,
+  };
 }
 
 /**
@@ -76,12 +111,15 @@ function identity(body: SyncRequest): { namespace?: string; name: string; uid?: 
  * and `finalized` only from finalize): a 500 makes it retry instead of deleting children.
  */
 export function checkSync(r: SyncResponse, hook: HookName): SyncResponse {
-  const bad = (why: string) => new GatiError('GATI_ERR_INVALID_OUTPUT', `hook returned invalid output: ${why}`);
+  const bad = (why: string) =>
+    new GatiError('GATI_ERR_INVALID_OUTPUT', `hook returned invalid output: ${why}`);
   if (r === null || typeof r !== 'object') throw bad('response is not an object');
-  if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status)) throw bad('status is not an object');
+  if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
+    throw bad('status is not an object');
   if (!Array.isArray(r.children)) throw bad('children is not a list');
   r.children.forEach((c, i) => {
-    if (!c?.apiVersion || !c.kind || !c.metadata?.name) throw bad(`children[${i}] lacks apiVersion, kind or metadata.name`);
+    if (!c?.apiVersion || !c.kind || !c.metadata?.name)
+      throw bad(`children[${i}] lacks apiVersion, kind or metadata.name`);
   });
   if (hook !== 'finalize' && r.finalized === true) throw bad('finalized: true from a sync hook');
   return r;
@@ -89,7 +127,11 @@ export function checkSync(r: SyncResponse, hook: HookName): SyncResponse {
 
 /** checkCustomize refuses a customize answer without a relatedResources list. */
 export function checkCustomize(r: CustomizeResponse): CustomizeResponse {
-  if (!Array.isArray(r?.relatedResources)) throw new GatiError('GATI_ERR_INVALID_OUTPUT', 'hook returned invalid output: relatedResources is not a list');
+  if (!Array.isArray(r?.relatedResources))
+    throw new GatiError(
+      'GATI_ERR_INVALID_OUTPUT',
+      'hook returned invalid output: relatedResources is not a list',
+    );
   return r;
 }
 
@@ -103,8 +145,19 @@ function matches(header: string | undefined, tag: string): boolean {
   return header.split(',').some((t) => t.trim() === tag || t.trim() === '*');
 }
 
-function recordCall(metrics: HookMetrics, controller: string, hook: string, req: FastifyRequest, reply: FastifyReply): void {
+function recordCall(
+  metrics: HookMetrics,
+  controller: string,
+  hook: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const outcome = outcomeOf(reply.statusCode);
   const size = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0);
-  metrics.observeCall({ controller, hook, outcome }, reply.elapsedTime / 1000, size(req.headers['content-length']), size(reply.getHeader('content-length')));
+  metrics.observeCall(
+    { controller, hook, outcome },
+    reply.elapsedTime / 1000,
+    size(req.headers['content-length']),
+    size(reply.getHeader('content-length')),
+  );
 }

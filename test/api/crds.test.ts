@@ -14,7 +14,9 @@ import { ROOT, invalidObjects, validObjects } from '../helpers/fixtures.js';
 const generated = crdFiles();
 
 t.test('crds/ is exactly what the generator writes (run npm run gen:crds)', async (t) => {
-  const onDisk = readdirSync(join(ROOT, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
+  const onDisk = readdirSync(join(ROOT, 'crds'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   t.strictSame(onDisk, [...generated.keys()].sort(), 'same files');
   for (const [file, text] of generated) {
     t.equal(readFileSync(join(ROOT, 'crds', file), 'utf8'), text, `crds/${file} is current`);
@@ -30,7 +32,10 @@ t.test('each CRD validates as apiextensions.k8s.io/v1 CustomResourceDefinition',
     t.doesNotThrow(() => new CustomResourceDefinition(crd as any).validate(), crd.metadata.name);
     const v = crd.spec.versions[0];
     t.strictSame(v.subresources, { status: {} }, `${crd.metadata.name}: status subresource`);
-    t.ok(v.additionalPrinterColumns.some((c: any) => c.name === 'Ready'), `${crd.metadata.name}: READY column`);
+    t.ok(
+      v.additionalPrinterColumns.some((c: any) => c.name === 'Ready'),
+      `${crd.metadata.name}: READY column`,
+    );
     t.equal(crd.spec.names.shortNames.length, 1, `${crd.metadata.name}: short name`);
   }
   t.strictSame(crds.map((c) => c.spec.names.shortNames[0]).sort(), ['gh', 'gm', 'gv']);
@@ -40,25 +45,62 @@ t.test('each CRD schema is structural', async (t) => {
   for (const crd of crds) t.strictSame(structuralProblems(schemaOf(crd)), [], crd.metadata.name);
   t.test('the structural check fails for real', async (t) => {
     const cases = [
-      { reason: 'untyped node', schema: { type: 'object', properties: { a: { description: 'x' } } }, want: '.a: no type' },
+      {
+        reason: 'untyped node',
+        schema: { type: 'object', properties: { a: { description: 'x' } } },
+        want: '.a: no type',
+      },
       { reason: '$ref', schema: { type: 'object', $ref: '#/x' }, want: '.: $ref is not allowed' },
-      { reason: 'additionalProperties beside properties', schema: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } }, want: '.: additionalProperties beside properties' },
-      { reason: 'additionalProperties false', schema: { type: 'object', additionalProperties: false }, want: '.: additionalProperties: false' },
-      { reason: 'anyOf', schema: { type: 'object', properties: { a: { type: 'string', anyOf: [] } } }, want: '.a: anyOf is not allowed' },
-      { reason: 'items checked', schema: { type: 'array', items: { properties: {} } }, want: '[]: no type' },
+      {
+        reason: 'additionalProperties beside properties',
+        schema: {
+          type: 'object',
+          properties: { a: { type: 'string' } },
+          additionalProperties: { type: 'string' },
+        },
+        want: '.: additionalProperties beside properties',
+      },
+      {
+        reason: 'additionalProperties false',
+        schema: { type: 'object', additionalProperties: false },
+        want: '.: additionalProperties: false',
+      },
+      {
+        reason: 'anyOf',
+        schema: { type: 'object', properties: { a: { type: 'string', anyOf: [] } } },
+        want: '.a: anyOf is not allowed',
+      },
+      {
+        reason: 'items checked',
+        schema: { type: 'array', items: { properties: {} } },
+        want: '[]: no type',
+      },
     ];
     for (const c of cases) t.ok(structuralProblems(c.schema).includes(c.want), c.reason);
   });
   t.test('preserve-unknown-fields appears nowhere (no field is deliberately opaque)', async (t) => {
-    for (const [file, text] of generated) t.notMatch(text, 'x-kubernetes-preserve-unknown-fields', file);
+    for (const [file, text] of generated)
+      t.notMatch(text, 'x-kubernetes-preserve-unknown-fields', file);
   });
 });
 
 t.test('toStructural rewrites TypeBox-only constructs and refuses unknown ones', async (t) => {
-  t.strictSame(toStructural(Type.Union([Type.Literal('a'), Type.Literal('b')], { default: 'a' })), { default: 'a', type: 'string', enum: ['a', 'b'] });
-  t.strictSame(toStructural(Type.Union([Type.Integer(), Type.String()])), { 'x-kubernetes-int-or-string': true });
-  t.strictSame(toStructural(Type.Record(Type.String(), Type.String())), { type: 'object', additionalProperties: { type: 'string' } });
-  t.throws(() => toStructural(Type.Union([Type.Boolean(), Type.String()])), /not an enum or int-or-string/);
+  t.strictSame(toStructural(Type.Union([Type.Literal('a'), Type.Literal('b')], { default: 'a' })), {
+    default: 'a',
+    type: 'string',
+    enum: ['a', 'b'],
+  });
+  t.strictSame(toStructural(Type.Union([Type.Integer(), Type.String()])), {
+    'x-kubernetes-int-or-string': true,
+  });
+  t.strictSame(toStructural(Type.Record(Type.String(), Type.String())), {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  });
+  t.throws(
+    () => toStructural(Type.Union([Type.Boolean(), Type.String()])),
+    /not an enum or int-or-string/,
+  );
   t.throws(() => toStructural(Type.Object({}, { oneOf: [] })), /keyword oneOf/);
 });
 
@@ -83,7 +125,10 @@ t.test('objects validated against the CRD schema itself (ajv over the YAML on di
   const byKind = new Map(crds.map((c) => [c.spec.names.kind, ajv.compile(schemaOf(c))]));
   for (const d of validObjects()) {
     const check = byKind.get(d.object.kind)!;
-    t.ok(check(structuredClone(d.object)), `${d.file} fits its CRD ${JSON.stringify(check.errors ?? [])}`);
+    t.ok(
+      check(structuredClone(d.object)),
+      `${d.file} fits its CRD ${JSON.stringify(check.errors ?? [])}`,
+    );
   }
   // Invalid fixtures whose failure is a schema (not CEL) rule must fail the CRD schema too.
   for (const d of invalidObjects().filter((d) => !d.message)) {

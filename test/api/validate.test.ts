@@ -1,5 +1,11 @@
 import t from 'tap';
-import { SPEC_SCHEMAS, formatErrors, isGatiKind, validate, validateHandlerSpec } from '../../src/api/index.js';
+import {
+  SPEC_SCHEMAS,
+  formatErrors,
+  isGatiKind,
+  validate,
+  validateHandlerSpec,
+} from '../../src/api/index.js';
 import { invalidObjects, validObjects } from '../helpers/fixtures.js';
 
 t.test('every example and valid fixture passes the schema and its cross-field rules', async (t) => {
@@ -7,7 +13,11 @@ t.test('every example and valid fixture passes the schema and its cross-field ru
   t.ok(docs.length >= 9, 'fixtures were found');
   for (const d of docs) {
     t.ok(isGatiKind(d.object.kind), `${d.file}: kind ${d.object.kind} is ours`);
-    const r = validate(SPEC_SCHEMAS[d.object.kind as keyof typeof SPEC_SCHEMAS], d.object.spec, 'spec');
+    const r = validate(
+      SPEC_SCHEMAS[d.object.kind as keyof typeof SPEC_SCHEMAS],
+      d.object.spec,
+      'spec',
+    );
     t.ok(r.ok, `${d.file} is valid${r.ok ? '' : `: ${formatErrors(r.errors)}`}`);
   }
 });
@@ -17,11 +27,18 @@ t.test('every invalid fixture is rejected with an error naming its field', async
   t.ok(docs.length >= 10, 'fixtures were found');
   for (const d of docs) {
     t.ok(d.field, `${d.file} declares the field it must fail on`);
-    const r = validate(SPEC_SCHEMAS[d.object.kind as keyof typeof SPEC_SCHEMAS], d.object.spec, 'spec');
+    const r = validate(
+      SPEC_SCHEMAS[d.object.kind as keyof typeof SPEC_SCHEMAS],
+      d.object.spec,
+      'spec',
+    );
     t.notOk(r.ok, `${d.file} is rejected`);
     if (r.ok) continue;
     const text = formatErrors(r.errors);
-    t.ok(r.errors.some((e) => e.field === d.field), `${d.file}: an error names ${d.field} (got: ${text})`);
+    t.ok(
+      r.errors.some((e) => e.field === d.field),
+      `${d.file}: an error names ${d.field} (got: ${text})`,
+    );
     if (d.message) t.match(text, d.message, `${d.file}: message says "${d.message}"`);
   }
 });
@@ -38,10 +55,26 @@ t.test('defaults are applied to a copy, never to the input', async (t) => {
 
 t.test('error messages are specific and name the value', async (t) => {
   const cases = [
-    { reason: 'enum lists the allowed values', spec: { handlerPath: '/a', version: 'v1', image: 'i', autoscaling: { mode: 'x' } }, want: /spec\.autoscaling\.mode: must be one of: none, hpa, keda \(got "x"\)/ },
-    { reason: 'range names the bound', spec: { handlerPath: '/a', version: 'v1', image: 'i', port: 0 }, want: /spec\.port: .*1 \(got 0\)/ },
-    { reason: 'missing field is required', spec: { handlerPath: '/a', version: 'v1' }, want: /spec\.image: .*required/ },
-    { reason: 'quantities accept int or string only', spec: { handlerPath: '/a', version: 'v1', image: 'i', resources: { limits: { cpu: true } } }, want: /spec\.resources\.limits\.cpu: must be an integer or a quantity string \(got true\)/ },
+    {
+      reason: 'enum lists the allowed values',
+      spec: { handlerPath: '/a', version: 'v1', image: 'i', autoscaling: { mode: 'x' } },
+      want: /spec\.autoscaling\.mode: must be one of: none, hpa, keda \(got "x"\)/,
+    },
+    {
+      reason: 'range names the bound',
+      spec: { handlerPath: '/a', version: 'v1', image: 'i', port: 0 },
+      want: /spec\.port: .*1 \(got 0\)/,
+    },
+    {
+      reason: 'missing field is required',
+      spec: { handlerPath: '/a', version: 'v1' },
+      want: /spec\.image: .*required/,
+    },
+    {
+      reason: 'quantities accept int or string only',
+      spec: { handlerPath: '/a', version: 'v1', image: 'i', resources: { limits: { cpu: true } } },
+      want: /spec\.resources\.limits\.cpu: must be an integer or a quantity string \(got true\)/,
+    },
   ];
   for (const c of cases) {
     const r = validateHandlerSpec(c.spec);
@@ -59,7 +92,12 @@ t.test('a non-object spec is one clear error', async (t) => {
 });
 
 t.test('long values are shortened in messages', async (t) => {
-  const r = validateHandlerSpec({ handlerPath: '/a', version: 'v1', image: 'i', env: 'x'.repeat(200) });
+  const r = validateHandlerSpec({
+    handlerPath: '/a',
+    version: 'v1',
+    image: 'i',
+    env: 'x'.repeat(200),
+  });
   t.notOk(r.ok);
   if (!r.ok) t.match(formatErrors(r.errors), /\.\.\.\)$/);
 });

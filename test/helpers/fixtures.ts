@@ -17,7 +17,9 @@ export interface Doc {
 export function loadYamlDir(dir: string): Doc[] {
   const abs = join(ROOT, dir);
   const out: Doc[] = [];
-  for (const f of readdirSync(abs).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(abs)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     parseAllDocuments(readFileSync(join(abs, f), 'utf8')).forEach((d, index) => {
       const object = d.toJS() as Record<string, any> | null;
       if (object) out.push({ file: `${dir}/${f}`, index, object });
@@ -35,6 +37,10 @@ export function validObjects(): Doc[] {
 export function invalidObjects(): Array<Doc & { field: string; message?: string }> {
   return loadYamlDir('test/fixtures/invalid').map((d) => {
     const a = d.object.metadata.annotations ?? {};
-    return { ...d, field: a['test.gati.dev/expect-field'], message: a['test.gati.dev/expect-message'] };
+    return {
+      ...d,
+      field: a['test.gati.dev/expect-field'],
+      message: a['test.gati.dev/expect-message'],
+    };
   });
 }

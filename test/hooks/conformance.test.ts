@@ -165,7 +165,11 @@ for (const c of CASES) {
       async (t) => {
         const p = c.parent();
         const res = sync(stored(p), NOW);
-        t.same(res.children, c.expected(p, true), 'same children as C1 (a handler now also routes)');
+        t.same(
+          res.children,
+          c.expected(p, true),
+          'same children as C1 (a handler now also routes)',
+        );
         const text = JSON.stringify(res.children);
         for (const echo of [
           'child-uid',

@@ -18,7 +18,9 @@ function problems(fn: () => unknown): string[] {
 
 t.test('reads the examples and fixtures, sorted by kind, namespace and name', async (t) => {
   const objects = readGatiObjects([join(ROOT, 'test/fixtures/valid'), join(ROOT, 'examples')]);
-  const ids = objects.map((o) => `${o.object.kind} ${o.object.metadata.namespace}/${o.object.metadata.name}`);
+  const ids = objects.map(
+    (o) => `${o.object.kind} ${o.object.metadata.namespace}/${o.object.metadata.name}`,
+  );
   t.same(ids, [...ids].sort(), 'sorted');
   t.ok(ids.includes('GatiHandler shop/payments'));
   t.ok(ids.includes('GatiVersion default/user-handler-v1'));
@@ -27,7 +29,10 @@ t.test('reads the examples and fixtures, sorted by kind, namespace and name', as
   t.equal(payments?.index, 0);
   t.notOk('status' in (payments?.object ?? {}), 'status is dropped');
   t.equal((payments?.object.spec as any).port, 8080, 'spec as written');
-  t.notOk((objects.find((o) => o.object.metadata.name === 'orders')?.object.spec as any).port, 'defaults are not written out');
+  t.notOk(
+    (objects.find((o) => o.object.metadata.name === 'orders')?.object.spec as any).port,
+    'defaults are not written out',
+  );
 });
 
 t.test('every invalid fixture is reported with file, document index and field', async (t) => {
@@ -60,24 +65,56 @@ t.test('document-level problems', async (t) => {
     p[5] as string,
   ]);
   t.match(p[5], /^in\.yaml \(document 6\): YAML: /);
-  t.same(parseGati('kind: GatiHandler\n', 'a.yaml').problems, ['a.yaml (document 0): GatiHandler apiVersion: must be gati.dev/v1alpha1 (got null)']);
-  t.same(parseGati('apiVersion: v1\n', 'a.yaml').problems, ['a.yaml (document 0): unknown kind null (want GatiHandler, GatiModule or GatiVersion)']);
+  t.same(parseGati('kind: GatiHandler\n', 'a.yaml').problems, [
+    'a.yaml (document 0): GatiHandler apiVersion: must be gati.dev/v1alpha1 (got null)',
+  ]);
+  t.same(parseGati('apiVersion: v1\n', 'a.yaml').problems, [
+    'a.yaml (document 0): unknown kind null (want GatiHandler, GatiModule or GatiVersion)',
+  ]);
 });
 
 t.test('directories, duplicates, missing and empty inputs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gati-input-'));
   mkdirSync(join(dir, 'sub'));
-  const module = 'apiVersion: gati.dev/v1alpha1\nkind: GatiModule\nmetadata: {name: m, namespace: a}\nspec: {moduleName: m, moduleType: node, runtime: node:20, image: m:1}\n';
+  const module =
+    'apiVersion: gati.dev/v1alpha1\nkind: GatiModule\nmetadata: {name: m, namespace: a}\nspec: {moduleName: m, moduleType: node, runtime: node:20, image: m:1}\n';
   writeFileSync(join(dir, 'b.yaml'), module);
   writeFileSync(join(dir, 'sub', 'a.yml'), module + '---\n');
   writeFileSync(join(dir, 'notes.txt'), 'ignored');
-  t.same(inputFiles([dir]), [join(dir, 'b.yaml'), join(dir, 'sub', 'a.yml')], 'recursive, sorted, YAML/JSON only');
-  t.same(problems(() => readGatiObjects([dir])), [`${join(dir, 'sub', 'a.yml')} (document 0): duplicate GatiModule a/m (first in ${join(dir, 'b.yaml')} (document 0))`]);
-  t.same(problems(() => readGatiObjects([join(dir, 'nope')])), [`${join(dir, 'nope')}: no such file or directory`]);
+  t.same(
+    inputFiles([dir]),
+    [join(dir, 'b.yaml'), join(dir, 'sub', 'a.yml')],
+    'recursive, sorted, YAML/JSON only',
+  );
+  t.same(
+    problems(() => readGatiObjects([dir])),
+    [
+      `${join(dir, 'sub', 'a.yml')} (document 0): duplicate GatiModule a/m (first in ${join(dir, 'b.yaml')} (document 0))`,
+    ],
+  );
+  t.same(
+    problems(() => readGatiObjects([join(dir, 'nope')])),
+    [`${join(dir, 'nope')}: no such file or directory`],
+  );
   const empty = mkdtempSync(join(tmpdir(), 'gati-empty-'));
-  t.same(problems(() => readGatiObjects([empty])), [`no .yaml, .yml or .json files in ${empty}`]);
+  t.same(
+    problems(() => readGatiObjects([empty])),
+    [`no .yaml, .yml or .json files in ${empty}`],
+  );
   writeFileSync(join(empty, 'x.json'), '');
-  t.same(problems(() => readGatiObjects([empty])), [`no Gati objects in ${empty}`]);
-  writeFileSync(join(empty, 'x.json'), JSON.stringify({ apiVersion: 'gati.dev/v1alpha1', kind: 'GatiModule', metadata: { name: 'j' }, spec: { moduleName: 'j', moduleType: 'node', runtime: 'n', image: 'j:1' }, status: { phase: 'x' } }));
+  t.same(
+    problems(() => readGatiObjects([empty])),
+    [`no Gati objects in ${empty}`],
+  );
+  writeFileSync(
+    join(empty, 'x.json'),
+    JSON.stringify({
+      apiVersion: 'gati.dev/v1alpha1',
+      kind: 'GatiModule',
+      metadata: { name: 'j' },
+      spec: { moduleName: 'j', moduleType: 'node', runtime: 'n', image: 'j:1' },
+      status: { phase: 'x' },
+    }),
+  );
   t.equal(readGatiObjects([empty])[0]?.object.metadata.name, 'j', 'JSON works');
 });

@@ -1,5 +1,13 @@
 // Shared helpers of the render tests (not a test file of its own; run alone it checks itself).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -18,7 +26,12 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository';
 import { Kustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization';
-import { validateHandlerSpec, validateModuleSpec, validateVersionSpec, formatErrors } from '../../src/api/index.js';
+import {
+  validateHandlerSpec,
+  validateModuleSpec,
+  validateVersionSpec,
+  formatErrors,
+} from '../../src/api/index.js';
 
 /** Repository root. */
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -51,7 +64,10 @@ const GATI: Record<string, (spec: unknown) => { ok: boolean; errors?: any }> = {
   GatiVersion: validateVersionSpec,
 };
 /** Kinds with no upstream model: Metacontroller's CompositeController and kustomize's own file. */
-const UNMODELLED = new Set(['metacontroller.k8s.io/v1alpha1/CompositeController', 'kustomize.config.k8s.io/v1beta1/Kustomization']);
+const UNMODELLED = new Set([
+  'metacontroller.k8s.io/v1alpha1/CompositeController',
+  'kustomize.config.k8s.io/v1beta1/Kustomization',
+]);
 
 /** validateObject throws unless the object validates with its upstream model (or our own schema for Gati kinds). */
 export function validateObject(obj: any): void {
@@ -78,7 +94,9 @@ export function yamlObjects(text: string): any[] {
 function walk(dir: string): string[] {
   return readdirSync(dir)
     .sort()
-    .flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)).map((f) => join(n, f)) : [n]));
+    .flatMap((n) =>
+      statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)).map((f) => join(n, f)) : [n],
+    );
 }
 
 /**
@@ -98,7 +116,11 @@ export function assertTree(t: Test, dir: string, files: Map<string, string>): vo
   t.same(have, [...files.keys()].sort(), `${dir}: golden files match (UPDATE_GOLDEN=1 to rewrite)`);
   for (const [rel, text] of files) {
     const file = join(abs, rel);
-    t.equal(existsSync(file) ? readFileSync(file, 'utf8') : '', text, `${dir}/${rel} matches golden`);
+    t.equal(
+      existsSync(file) ? readFileSync(file, 'utf8') : '',
+      text,
+      `${dir}/${rel} matches golden`,
+    );
   }
 }
 
@@ -108,6 +130,9 @@ export function relativePaths(dir: string): string[] {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  t.throws(() => validateObject({ apiVersion: 'x/v1', kind: 'Nope', metadata: { name: 'a' } }), /no upstream model/);
+  t.throws(
+    () => validateObject({ apiVersion: 'x/v1', kind: 'Nope', metadata: { name: 'a' } }),
+    /no upstream model/,
+  );
   t.same(yamlObjects('a: 1\n---\n'), [{ a: 1 }]);
 }

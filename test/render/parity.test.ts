@@ -10,7 +10,16 @@ import { renderStatic } from '../../src/render/static.js';
 import { Cluster, CONTROLLER_UID_LABEL, LAST_APPLIED, type Obj } from '../scenario/harness.js';
 import { FIXTURE_SETS, ROOT } from './lib.js';
 
-const SYSTEM = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'ownerReferences', 'finalizers', 'deletionTimestamp'];
+const SYSTEM = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'ownerReferences',
+  'finalizers',
+  'deletionTimestamp',
+];
 
 /** asDesired strips what the cluster and Metacontroller add to a child, leaving what the hook emitted. */
 function asDesired(o: Obj): Obj {
@@ -19,7 +28,8 @@ function asDesired(o: Obj): Obj {
   for (const k of SYSTEM) delete meta[k];
   if (meta.labels) delete meta.labels[CONTROLLER_UID_LABEL];
   if (meta.annotations) delete meta.annotations[LAST_APPLIED];
-  for (const k of ['labels', 'annotations']) if (meta[k] && Object.keys(meta[k]).length === 0) delete meta[k];
+  for (const k of ['labels', 'annotations'])
+    if (meta[k] && Object.keys(meta[k]).length === 0) delete meta[k];
   return canonical({ ...rest, metadata: meta } as Obj);
 }
 
@@ -30,7 +40,8 @@ function byId(a: Obj, b: Obj): number {
 }
 
 const sets: Record<string, string[]> = { ...FIXTURE_SETS };
-for (const f of readdirSync(join(ROOT, 'test/fixtures/valid')).sort()) sets[f] = [join(ROOT, 'test/fixtures/valid', f)];
+for (const f of readdirSync(join(ROOT, 'test/fixtures/valid')).sort())
+  sets[f] = [join(ROOT, 'test/fixtures/valid', f)];
 
 for (const [name, paths] of Object.entries(sets)) {
   t.test(`static render = harness children with all versions Ready: ${name}`, async (t) => {
@@ -39,7 +50,10 @@ for (const [name, paths] of Object.entries(sets)) {
     for (const o of gati) cluster.apply(o);
     cluster.reconcile();
     cluster.advance(3600); // any rollout pause (default steps: 15 minutes) runs out
-    const harness = gati.flatMap((p) => cluster.children(p.kind, p.metadata.namespace ?? 'default', p.metadata.name)).map(asDesired).sort(byId);
+    const harness = gati
+      .flatMap((p) => cluster.children(p.kind, p.metadata.namespace ?? 'default', p.metadata.name))
+      .map(asDesired)
+      .sort(byId);
     const rendered = renderStatic(gati, HOOKS).objects;
     t.equal(toYaml(rendered), toYaml(harness), 'same objects, same bytes');
   });

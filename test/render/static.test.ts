@@ -3,17 +3,32 @@ import type { KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
 import { HOOKS } from '../../src/hooks/index.js';
 import type { HookRegistry } from '../../src/hooks/types.js';
 import { readGatiObjects } from '../../src/render/input.js';
-import { controllerOf, renderStatic, simulatedStatus, STATIC_EPOCH } from '../../src/render/static.js';
+import {
+  controllerOf,
+  renderStatic,
+  simulatedStatus,
+  STATIC_EPOCH,
+} from '../../src/render/static.js';
 import { FIXTURE_SETS, validateObject } from './lib.js';
 
 const GV = 'gati.dev/v1alpha1';
 const noop = { sync: () => ({ status: {}, children: [] }) };
 
 function handler(name: string, extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: GV, kind: 'GatiHandler', metadata: { name, namespace: 'ns' }, spec: { replicas: 2, ...extra } };
+  return {
+    apiVersion: GV,
+    kind: 'GatiHandler',
+    metadata: { name, namespace: 'ns' },
+    spec: { replicas: 2, ...extra },
+  };
 }
 function version(name: string, labels: Record<string, string> = {}): KubeObject {
-  return { apiVersion: GV, kind: 'GatiVersion', metadata: { name, namespace: 'ns', labels }, spec: {} };
+  return {
+    apiVersion: GV,
+    kind: 'GatiVersion',
+    metadata: { name, namespace: 'ns', labels },
+    spec: {},
+  };
 }
 function deploymentOf(req: SyncRequest): any {
   return Object.values(req.children?.['Deployment.apps/v1'] ?? {})[0];
@@ -25,36 +40,68 @@ function fakeRegistry(calls: SyncRequest[] = []): HookRegistry {
     gatimodule: noop,
     gativersion: noop,
     gatihandler: {
-      customize: () => ({ relatedResources: [{ apiVersion: GV, resource: 'gativersions', namespace: 'ns', labelSelector: { matchLabels: { pick: 'yes' } } }] }),
+      customize: () => ({
+        relatedResources: [
+          {
+            apiVersion: GV,
+            resource: 'gativersions',
+            namespace: 'ns',
+            labelSelector: { matchLabels: { pick: 'yes' } },
+          },
+        ],
+      }),
       sync: (req, ctx) => {
         calls.push(req);
         const name = req.parent.metadata.name;
         const d = deploymentOf(req);
-        const ready = d?.status?.availableReplicas === 2 && d.status.observedGeneration === d.metadata.generation;
-        const step = Math.min(2, Math.floor((ctx.now.getTime() - STATIC_EPOCH.getTime()) / 86_400_000));
-        const children: KubeObject[] = [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { replicas: 2 } }];
-        if (ready) children.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ns' }, spec: { step } });
+        const ready =
+          d?.status?.availableReplicas === 2 &&
+          d.status.observedGeneration === d.metadata.generation;
+        const step = Math.min(
+          2,
+          Math.floor((ctx.now.getTime() - STATIC_EPOCH.getTime()) / 86_400_000),
+        );
+        const children: KubeObject[] = [
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { replicas: 2 } },
+        ];
+        if (ready)
+          children.push({
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name, namespace: 'ns' },
+            spec: { step },
+          });
         const related = Object.keys(req.related?.['GatiVersion.gati.dev/v1alpha1'] ?? {});
-        return { status: { ready, related }, children, ...((req.parent.spec as any).timer && step < 2 ? { resyncAfterSeconds: 30 } : {}) };
+        return {
+          status: { ready, related },
+          children,
+          ...((req.parent.spec as any).timer && step < 2 ? { resyncAfterSeconds: 30 } : {}),
+        };
       },
     },
   };
 }
 
-t.test('runs to a fixed point with healthy children and customize-selected related objects', async (t) => {
-  const calls: SyncRequest[] = [];
-  const r = renderStatic([version('v-b', { pick: 'yes' }), handler('h'), version('v-a', { pick: 'no' })], fakeRegistry(calls));
-  t.same(
-    r.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
-    ['Deployment ns/h', 'Service ns/h'],
-  );
-  t.same(r.statuses['GatiHandler ns/h'], { ready: true, related: ['ns/v-b'] });
-  t.equal(r.rounds, 3, 'create, become ready, confirm');
-  const last = calls[calls.length - 1] as SyncRequest;
-  t.equal((last.children?.['Service.v1'] as any)['ns/h'].metadata.generation, 1);
-  t.equal(last.parent.metadata.generation, 1);
-  t.same((last.parent.status as any).ready, true, 'parents see their last status');
-});
+t.test(
+  'runs to a fixed point with healthy children and customize-selected related objects',
+  async (t) => {
+    const calls: SyncRequest[] = [];
+    const r = renderStatic(
+      [version('v-b', { pick: 'yes' }), handler('h'), version('v-a', { pick: 'no' })],
+      fakeRegistry(calls),
+    );
+    t.same(
+      r.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+      ['Deployment ns/h', 'Service ns/h'],
+    );
+    t.same(r.statuses['GatiHandler ns/h'], { ready: true, related: ['ns/v-b'] });
+    t.equal(r.rounds, 3, 'create, become ready, confirm');
+    const last = calls[calls.length - 1] as SyncRequest;
+    t.equal((last.children?.['Service.v1'] as any)['ns/h'].metadata.generation, 1);
+    t.equal(last.parent.metadata.generation, 1);
+    t.same((last.parent.status as any).ready, true, 'parents see their last status');
+  },
+);
 
 t.test('a hook waiting on a timer gets the time it waits for', async (t) => {
   const r = renderStatic([handler('h', { timer: true })], fakeRegistry());
@@ -62,22 +109,76 @@ t.test('a hook waiting on a timer gets the time it waits for', async (t) => {
 });
 
 t.test('fails loudly', async (t) => {
-  const flapping: HookRegistry = { ...fakeRegistry(), gatihandler: { sync: (req) => ({ status: { n: Math.random() }, children: [] }) } };
-  t.throws(() => renderStatic([handler('h')], flapping, { maxRounds: 5 }), /did not settle within 5 rounds/);
-  const foreign: HookRegistry = { ...fakeRegistry(), gatihandler: { sync: () => ({ status: {}, children: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }] }) } };
-  t.throws(() => renderStatic([handler('h')], foreign), /emitted v1\/Secret s, not one of its child types/);
-  t.throws(() => renderStatic([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }], fakeRegistry()), /Pod \/p: not a parent kind/);
+  const flapping: HookRegistry = {
+    ...fakeRegistry(),
+    gatihandler: { sync: () => ({ status: { n: Math.random() }, children: [] }) },
+  };
+  t.throws(
+    () => renderStatic([handler('h')], flapping, { maxRounds: 5 }),
+    /did not settle within 5 rounds/,
+  );
+  const foreign: HookRegistry = {
+    ...fakeRegistry(),
+    gatihandler: {
+      sync: () => ({
+        status: {},
+        children: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }],
+      }),
+    },
+  };
+  t.throws(
+    () => renderStatic([handler('h')], foreign),
+    /emitted v1\/Secret s, not one of its child types/,
+  );
+  t.throws(
+    () =>
+      renderStatic([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }], fakeRegistry()),
+    /Pod \/p: not a parent kind/,
+  );
 });
 
 t.test('simulated statuses', async (t) => {
-  const d = simulatedStatus({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }, 3, STATIC_EPOCH) as any;
+  const d = simulatedStatus(
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} },
+    3,
+    STATIC_EPOCH,
+  ) as any;
   t.equal(d.availableReplicas, 1, 'no replicas (autoscaled): one');
   t.equal(d.observedGeneration, 3);
-  const route = simulatedStatus({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { parentRefs: [{ name: 'gw' }] } }, 2, STATIC_EPOCH) as any;
+  const route = simulatedStatus(
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r' },
+      spec: { parentRefs: [{ name: 'gw' }] },
+    },
+    2,
+    STATIC_EPOCH,
+  ) as any;
   t.same(route.parents[0].parentRef, { name: 'gw' });
-  t.same(route.parents[0].conditions.map((c: any) => [c.type, c.status, c.observedGeneration]), [['Accepted', 'True', 2], ['ResolvedRefs', 'True', 2]]);
-  t.same(simulatedStatus({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' } }, 1, STATIC_EPOCH), { parents: [] });
-  t.equal(simulatedStatus({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }, 1, STATIC_EPOCH), undefined);
+  t.same(
+    route.parents[0].conditions.map((c: any) => [c.type, c.status, c.observedGeneration]),
+    [
+      ['Accepted', 'True', 2],
+      ['ResolvedRefs', 'True', 2],
+    ],
+  );
+  t.same(
+    simulatedStatus(
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' } },
+      1,
+      STATIC_EPOCH,
+    ),
+    { parents: [] },
+  );
+  t.equal(
+    simulatedStatus(
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } },
+      1,
+      STATIC_EPOCH,
+    ),
+    undefined,
+  );
   t.equal(controllerOf('GatiModule'), 'gatimodule');
   t.equal(controllerOf(undefined), undefined);
 });
@@ -88,7 +189,11 @@ t.test('with the real hooks every fixture renders valid, deterministic workloads
     const a = renderStatic(gati, HOOKS);
     t.same(renderStatic(gati, HOOKS), a, `${name}: deterministic`);
     t.ok(a.objects.length > 0, `${name}: renders workloads`);
-    for (const o of a.objects) t.doesNotThrow(() => validateObject(o), `${name}: ${o.kind} ${o.metadata.name} validates`);
-    t.ok(a.objects.every((o) => o.metadata.namespace), `${name}: every object has a namespace`);
+    for (const o of a.objects)
+      t.doesNotThrow(() => validateObject(o), `${name}: ${o.kind} ${o.metadata.name} validates`);
+    t.ok(
+      a.objects.every((o) => o.metadata.namespace),
+      `${name}: every object has a namespace`,
+    );
   }
 });

@@ -1,7 +1,16 @@
 import t from 'tap';
 import { GatiError } from '../../src/errors.js';
 import type { HookContext } from '../../src/hooks/types.js';
-import { fakeHooks, fakeSync, makeApp, parent, post, syncRequest, testConfig, type SyncResponse } from './helpers.js';
+import {
+  fakeHooks,
+  fakeSync,
+  makeApp,
+  parent,
+  post,
+  syncRequest,
+  testConfig,
+  type SyncResponse,
+} from './helpers.js';
 
 t.test('sync answers canonical JSON, byte-identical for identical input', async (t) => {
   const { app } = makeApp(t);
@@ -10,22 +19,40 @@ t.test('sync answers canonical JSON, byte-identical for identical input', async 
   t.equal(a.statusCode, 200);
   t.match(a.headers['content-type'], /^application\/json/);
   t.equal(a.body, b.body, 'same request, same bytes');
-  t.equal(a.body, '{"children":[{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-0"},"spec":{"replicas":1}},{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-1"},"spec":{"replicas":1}}],"status":{"observedDeployments":2,"versions":[]}}');
+  t.equal(
+    a.body,
+    '{"children":[{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-0"},"spec":{"replicas":1}},{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-1"},"spec":{"replicas":1}}],"status":{"observedDeployments":2,"versions":[]}}',
+  );
 });
 
 t.test('every registered hook is routed; finalize and customize get their own hooks', async (t) => {
   const { app } = makeApp(t);
-  const fin = await post(app, '/hooks/gatihandler/finalize', { ...syncRequest(1), finalizing: true });
+  const fin = await post(app, '/hooks/gatihandler/finalize', {
+    ...syncRequest(1),
+    finalizing: true,
+  });
   t.equal(fin.statusCode, 200);
-  t.same(JSON.parse(fin.body), { children: [], finalized: true, status: { observedDeployments: 1, versions: [] } });
-  const cust = await post(app, '/hooks/gatihandler/customize', { controller: {}, parent: parent() });
-  t.same(JSON.parse(cust.body), { relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }] });
-  for (const c of ['gatimodule', 'gativersion']) t.equal((await post(app, `/hooks/${c}/sync`, syncRequest())).statusCode, 200, c);
+  t.same(JSON.parse(fin.body), {
+    children: [],
+    finalized: true,
+    status: { observedDeployments: 1, versions: [] },
+  });
+  const cust = await post(app, '/hooks/gatihandler/customize', {
+    controller: {},
+    parent: parent(),
+  });
+  t.same(JSON.parse(cust.body), {
+    relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }],
+  });
+  for (const c of ['gatimodule', 'gativersion'])
+    t.equal((await post(app, `/hooks/${c}/sync`, syncRequest())).statusCode, 200, c);
 });
 
 t.test('the hook gets the injected clock and observations', async (t) => {
   let seen: HookContext | undefined;
-  const hooks = fakeHooks({ gatimodule: { sync: (req, ctx) => ((seen = ctx), fakeSync(req, ctx)) } });
+  const hooks = fakeHooks({
+    gatimodule: { sync: (req, ctx) => ((seen = ctx), fakeSync(req, ctx)) },
+  });
   const { app } = makeApp(t, { hooks, observe: async () => ({ requestRates: { 'ns1/p/v1': 2 } }) });
   await post(app, '/hooks/gatimodule/sync', syncRequest());
   t.equal(seen?.now.toISOString(), '2030-01-01T00:00:00.000Z');
@@ -61,7 +88,12 @@ t.test('wrong method is 405 with Allow', async (t) => {
 
 t.test('bad bodies are 400/415 naming the problem, never 200', async (t) => {
   const { app } = makeApp(t);
-  const notJson = await app.inject({ method: 'POST', url: '/hooks/gatihandler/sync', payload: '{"parent":', headers: { 'content-type': 'application/json' } });
+  const notJson = await app.inject({
+    method: 'POST',
+    url: '/hooks/gatihandler/sync',
+    payload: '{"parent":',
+    headers: { 'content-type': 'application/json' },
+  });
   t.equal(notJson.statusCode, 400);
   t.equal(JSON.parse(notJson.body).error.code, 'GATI_ERR_BAD_REQUEST');
 
@@ -69,19 +101,34 @@ t.test('bad bodies are 400/415 naming the problem, never 200', async (t) => {
   t.equal(noParent.statusCode, 400);
   t.match(JSON.parse(noParent.body).error.message, /parent/);
 
-  const noName = await post(app, '/hooks/gatihandler/sync', { parent: { metadata: { namespace: 'x' } } });
+  const noName = await post(app, '/hooks/gatihandler/sync', {
+    parent: { metadata: { namespace: 'x' } },
+  });
   t.equal(noName.statusCode, 400);
   t.match(JSON.parse(noName.body).error.message, /parent\/metadata\/name/);
 
-  const wrongType = await post(app, '/hooks/gatihandler/sync', { ...syncRequest(), finalizing: 'yes' });
+  const wrongType = await post(app, '/hooks/gatihandler/sync', {
+    ...syncRequest(),
+    finalizing: 'yes',
+  });
   t.equal(wrongType.statusCode, 400, 'no coercion of a string into a boolean');
   t.match(JSON.parse(wrongType.body).error.message, /finalizing/);
 
-  const text = await app.inject({ method: 'POST', url: '/hooks/gatihandler/sync', payload: 'hello', headers: { 'content-type': 'text/plain' } });
+  const text = await app.inject({
+    method: 'POST',
+    url: '/hooks/gatihandler/sync',
+    payload: 'hello',
+    headers: { 'content-type': 'text/plain' },
+  });
   t.equal(text.statusCode, 415);
   t.equal(JSON.parse(text.body).error.code, 'GATI_ERR_UNSUPPORTED_MEDIA_TYPE');
 
-  const charset = await app.inject({ method: 'POST', url: '/hooks/gatihandler/sync', payload: JSON.stringify(syncRequest()), headers: { 'content-type': 'application/json; charset=utf-8' } });
+  const charset = await app.inject({
+    method: 'POST',
+    url: '/hooks/gatihandler/sync',
+    payload: JSON.stringify(syncRequest()),
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
   t.equal(charset.statusCode, 200, 'a charset parameter is fine');
 });
 
@@ -97,9 +144,17 @@ t.test('a 5 MiB request (500 children with managedFields) is answered correctly'
   const { app } = makeApp(t);
   const body = syncRequest(500);
   const payload = JSON.stringify(body);
-  t.ok(payload.length >= 5 * 1024 * 1024, `request is ${(payload.length / 1048576).toFixed(1)} MiB`);
+  t.ok(
+    payload.length >= 5 * 1024 * 1024,
+    `request is ${(payload.length / 1048576).toFixed(1)} MiB`,
+  );
   const started = performance.now();
-  const res = await app.inject({ method: 'POST', url: '/hooks/gatihandler/sync', payload, headers: { 'content-type': 'application/json' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/hooks/gatihandler/sync',
+    payload,
+    headers: { 'content-type': 'application/json' },
+  });
   const ms = performance.now() - started;
   t.equal(res.statusCode, 200);
   const out = JSON.parse(res.body) as SyncResponse;
@@ -109,28 +164,36 @@ t.test('a 5 MiB request (500 children with managedFields) is answered correctly'
   t.ok(ms < 5000, `answered in ${Math.round(ms)} ms`);
 });
 
-t.test('a throwing hook is a 500 with a short JSON body; a GatiError keeps its status', async (t) => {
-  const hooks = fakeHooks({
-    gatimodule: {
-      sync: () => {
-        throw new Error('boom');
+t.test(
+  'a throwing hook is a 500 with a short JSON body; a GatiError keeps its status',
+  async (t) => {
+    const hooks = fakeHooks({
+      gatimodule: {
+        sync: () => {
+          throw new Error('boom');
+        },
       },
-    },
-    gativersion: {
-      sync: () => {
-        throw new GatiError('GATI_ERR_BAD_REQUEST', 'spec.x is wrong (got 1)');
+      gativersion: {
+        sync: () => {
+          throw new GatiError('GATI_ERR_BAD_REQUEST', 'spec.x is wrong (got 1)');
+        },
       },
-    },
-  });
-  const { app, sink } = makeApp(t, { hooks });
-  const boom = await post(app, '/hooks/gatimodule/sync', syncRequest());
-  t.equal(boom.statusCode, 500);
-  t.same(JSON.parse(boom.body), { error: { code: 'GATI_ERR_INTERNAL', message: 'boom' } });
-  const coded = await post(app, '/hooks/gativersion/sync', syncRequest());
-  t.equal(coded.statusCode, 400);
-  t.same(JSON.parse(coded.body), { error: { code: 'GATI_ERR_BAD_REQUEST', message: 'spec.x is wrong (got 1)' } });
-  t.ok(sink.lines.some((l) => l.level === 50 && l.msg === 'hook call failed'), 'the failure is logged at error');
-});
+    });
+    const { app, sink } = makeApp(t, { hooks });
+    const boom = await post(app, '/hooks/gatimodule/sync', syncRequest());
+    t.equal(boom.statusCode, 500);
+    t.same(JSON.parse(boom.body), { error: { code: 'GATI_ERR_INTERNAL', message: 'boom' } });
+    const coded = await post(app, '/hooks/gativersion/sync', syncRequest());
+    t.equal(coded.statusCode, 400);
+    t.same(JSON.parse(coded.body), {
+      error: { code: 'GATI_ERR_BAD_REQUEST', message: 'spec.x is wrong (got 1)' },
+    });
+    t.ok(
+      sink.lines.some((l) => l.level === 50 && l.msg === 'hook call failed'),
+      'the failure is logged at error',
+    );
+  },
+);
 
 t.test('invalid hook output fails closed with 500 instead of deleting children', async (t) => {
   const bad = (r: unknown) => () => r as SyncResponse;
@@ -138,7 +201,10 @@ t.test('invalid hook output fails closed with 500 instead of deleting children',
     [null, /not an object/],
     [{ status: null, children: [] }, /status is not an object/],
     [{ status: {} }, /children is not a list/],
-    [{ status: {}, children: [{ kind: 'Service', metadata: { name: 'x' } }] }, /children\[0\] lacks/],
+    [
+      { status: {}, children: [{ kind: 'Service', metadata: { name: 'x' } }] },
+      /children\[0\] lacks/,
+    ],
     [{ status: {}, children: [], finalized: true }, /finalized: true from a sync hook/],
   ];
   for (const [r, why] of cases) {
@@ -148,28 +214,39 @@ t.test('invalid hook output fails closed with 500 instead of deleting children',
     t.equal(JSON.parse(res.body).error.code, 'GATI_ERR_INVALID_OUTPUT');
     t.match(JSON.parse(res.body).error.message, why);
   }
-  const { app } = makeApp(t, { hooks: fakeHooks({ gatimodule: { sync: fakeSync, customize: () => ({}) as never } }) });
+  const { app } = makeApp(t, {
+    hooks: fakeHooks({ gatimodule: { sync: fakeSync, customize: () => ({}) as never } }),
+  });
   const res = await post(app, '/hooks/gatimodule/customize', { parent: parent() });
   t.equal(res.statusCode, 500);
   t.match(JSON.parse(res.body).error.message, /relatedResources/);
 });
 
-t.test('ETag: 200 with a strong ETag, 304 on a match, 200 otherwise; off when ETAG=off', async (t) => {
-  const { app } = makeApp(t);
-  const first = await post(app, '/hooks/gatihandler/sync', syncRequest(1));
-  const tag = first.headers.etag as string;
-  t.match(tag, /^"[\w-]{43}"$/);
-  const hit = await post(app, '/hooks/gatihandler/sync', syncRequest(1), { 'if-none-match': tag });
-  t.equal(hit.statusCode, 304);
-  t.equal(hit.body, '');
-  const miss = await post(app, '/hooks/gatihandler/sync', syncRequest(2), { 'if-none-match': tag });
-  t.equal(miss.statusCode, 200);
-  t.not(miss.headers.etag, tag);
-  const { app: off } = makeApp(t, { env: { ETAG: 'off' } });
-  const plain = await post(off, '/hooks/gatihandler/sync', syncRequest(1), { 'if-none-match': tag });
-  t.equal(plain.statusCode, 200);
-  t.notOk(plain.headers.etag);
-});
+t.test(
+  'ETag: 200 with a strong ETag, 304 on a match, 200 otherwise; off when ETAG=off',
+  async (t) => {
+    const { app } = makeApp(t);
+    const first = await post(app, '/hooks/gatihandler/sync', syncRequest(1));
+    const tag = first.headers.etag as string;
+    t.match(tag, /^"[\w-]{43}"$/);
+    const hit = await post(app, '/hooks/gatihandler/sync', syncRequest(1), {
+      'if-none-match': tag,
+    });
+    t.equal(hit.statusCode, 304);
+    t.equal(hit.body, '');
+    const miss = await post(app, '/hooks/gatihandler/sync', syncRequest(2), {
+      'if-none-match': tag,
+    });
+    t.equal(miss.statusCode, 200);
+    t.not(miss.headers.etag, tag);
+    const { app: off } = makeApp(t, { env: { ETAG: 'off' } });
+    const plain = await post(off, '/hooks/gatihandler/sync', syncRequest(1), {
+      'if-none-match': tag,
+    });
+    t.equal(plain.statusCode, 200);
+    t.notOk(plain.headers.etag);
+  },
+);
 
 t.test('health, readiness and request ids', async (t) => {
   const readiness = { ready: true };
@@ -188,16 +265,40 @@ t.test('health, readiness and request ids', async (t) => {
   t.match(forged.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'a strange one is replaced');
 });
 
-t.test('logs: JSON lines, child bindings per hook call, authorization redacted, no bodies at info', async (t) => {
-  const { app, sink } = makeApp(t, { env: { LOG_LEVEL: 'debug' } });
-  const res = await post(app, '/hooks/gatihandler/sync', syncRequest(1), { authorization: 'Bearer s3cr3t-token', 'x-request-id': 'req-7' });
-  t.equal(res.statusCode, 200);
-  const text = sink.text();
-  t.notOk(text.includes('s3cr3t-token'), 'the token never reaches the logs');
-  t.ok(sink.lines.some((l) => (l.req as { headers?: Record<string, unknown> } | undefined)?.headers?.authorization === '[Redacted]'), 'redacted in place');
-  const call = sink.lines.find((l) => l.msg === 'hook call');
-  t.match(call, { reqId: 'req-7', controller: 'gatihandler', hook: 'sync', parent: { namespace: 'ns1', name: 'p', uid: 'u-1' } });
-  t.ok(typeof call?.requestBytes === 'number' && (call.requestBytes as number) > 1000, 'debug logs sizes');
-  t.notOk(text.includes('managedFields'), 'bodies are never logged');
-  t.notOk(sink.lines.some((l) => l.msg === 'hook call' && l.level === 30), 'nothing per-call beyond request lines at info');
-});
+t.test(
+  'logs: JSON lines, child bindings per hook call, authorization redacted, no bodies at info',
+  async (t) => {
+    const { app, sink } = makeApp(t, { env: { LOG_LEVEL: 'debug' } });
+    const res = await post(app, '/hooks/gatihandler/sync', syncRequest(1), {
+      authorization: 'Bearer s3cr3t-token',
+      'x-request-id': 'req-7',
+    });
+    t.equal(res.statusCode, 200);
+    const text = sink.text();
+    t.notOk(text.includes('s3cr3t-token'), 'the token never reaches the logs');
+    t.ok(
+      sink.lines.some(
+        (l) =>
+          (l.req as { headers?: Record<string, unknown> } | undefined)?.headers?.authorization ===
+          '[Redacted]',
+      ),
+      'redacted in place',
+    );
+    const call = sink.lines.find((l) => l.msg === 'hook call');
+    t.match(call, {
+      reqId: 'req-7',
+      controller: 'gatihandler',
+      hook: 'sync',
+      parent: { namespace: 'ns1', name: 'p', uid: 'u-1' },
+    });
+    t.ok(
+      typeof call?.requestBytes === 'number' && (call.requestBytes as number) > 1000,
+      'debug logs sizes',
+    );
+    t.notOk(text.includes('managedFields'), 'bodies are never logged');
+    t.notOk(
+      sink.lines.some((l) => l.msg === 'hook call' && l.level === 30),
+      'nothing per-call beyond request lines at info',
+    );
+  },
+);

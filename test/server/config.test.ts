@@ -53,7 +53,12 @@ t.test('every variable is read', async (t) => {
     bodyLimitBytes: 1048576,
     auth: { tokenFile: '/var/run/token', reloadMs: 1000 },
     tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
-    prometheus: { url: 'http://prometheus.monitoring:9090', timeoutMs: 500, cacheSeconds: 0, concurrency: 8 },
+    prometheus: {
+      url: 'http://prometheus.monitoring:9090',
+      timeoutMs: 500,
+      cacheSeconds: 0,
+      concurrency: 8,
+    },
     shutdownGraceMs: 1000,
     overload: { maxEventLoopDelayMs: 0, maxHeapPercent: 80, retryAfterSeconds: 2 },
     etag: false,
@@ -65,25 +70,47 @@ t.test('a bad value names the variable and the value', async (t) => {
     [{ PORT: 'abc' }, 'PORT must be an integer 0-65535 (got "abc")'],
     [{ PORT: '70000' }, 'PORT must be an integer 0-65535 (got "70000")'],
     [{ PORT: '80.5' }, 'PORT must be an integer 0-65535 (got "80.5")'],
-    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal|error|warn|info|debug|trace|silent (got "loud")'],
-    [{ DEPLOYMENT_TARGET: 'nomad' }, 'DEPLOYMENT_TARGET must be one of kubernetes|helm|gitops (got "nomad")'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal|error|warn|info|debug|trace|silent (got "loud")',
+    ],
+    [
+      { DEPLOYMENT_TARGET: 'nomad' },
+      'DEPLOYMENT_TARGET must be one of kubernetes|helm|gitops (got "nomad")',
+    ],
     [{ ETAG: 'yes' }, 'ETAG must be one of on|off (got "yes")'],
-    [{ PROMETHEUS_URL: 'prometheus:9090' }, 'PROMETHEUS_URL must be an http:// or https:// URL (got "prometheus:9090")'],
+    [
+      { PROMETHEUS_URL: 'prometheus:9090' },
+      'PROMETHEUS_URL must be an http:// or https:// URL (got "prometheus:9090")',
+    ],
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES must be an integer 1024-1073741824 (got "10")'],
-    [{ TLS_CERT_FILE: '/c' }, 'TLS_CERT_FILE and TLS_KEY_FILE must be set together (got TLS_CERT_FILE="/c", TLS_KEY_FILE="")'],
+    [
+      { TLS_CERT_FILE: '/c' },
+      'TLS_CERT_FILE and TLS_KEY_FILE must be set together (got TLS_CERT_FILE="/c", TLS_KEY_FILE="")',
+    ],
   ];
-  for (const [env, message] of cases) t.throws(() => loadConfig(env), new ConfigError(message), message);
+  for (const [env, message] of cases)
+    t.throws(() => loadConfig(env), new ConfigError(message), message);
 });
 
-t.test('docs/configuration.md lists every variable as the schema says (UPDATE_DOCS=1 rewrites it)', async (t) => {
-  const doc = readFileSync(DOC, 'utf8');
-  const start = doc.indexOf(BEGIN);
-  const end = doc.indexOf(END);
-  t.ok(start >= 0 && end > start, 'generated markers present');
-  const current = doc.slice(start + BEGIN.length, end);
-  if (process.env.UPDATE_DOCS === '1') writeFileSync(DOC, doc.slice(0, start + BEGIN.length) + configTable() + doc.slice(end));
-  else t.equal(current, configTable(), 'run UPDATE_DOCS=1 tap test/server/config.test.ts to regenerate');
-});
+t.test(
+  'docs/configuration.md lists every variable as the schema says (UPDATE_DOCS=1 rewrites it)',
+  async (t) => {
+    const doc = readFileSync(DOC, 'utf8');
+    const start = doc.indexOf(BEGIN);
+    const end = doc.indexOf(END);
+    t.ok(start >= 0 && end > start, 'generated markers present');
+    const current = doc.slice(start + BEGIN.length, end);
+    if (process.env.UPDATE_DOCS === '1')
+      writeFileSync(DOC, doc.slice(0, start + BEGIN.length) + configTable() + doc.slice(end));
+    else
+      t.equal(
+        current,
+        configTable(),
+        'run UPDATE_DOCS=1 tap test/server/config.test.ts to regenerate',
+      );
+  },
+);
 
 t.test('serve --help lists the variables; serve takes no arguments', async (t) => {
   t.match(serveCommand.usage, configHelp());
@@ -95,8 +122,15 @@ t.test('serve --help lists the variables; serve takes no arguments', async (t) =
 t.test('serve listens with the real hooks and shuts down on a signal', async (t) => {
   const signals = new EventEmitter();
   const exited = new Promise<number>((r) => signals.once('exit', r));
-  const address = await serve({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, { signals, exit: (code) => void signals.emit('exit', code) });
-  const res = await fetch(`${address}/hooks/gatimodule/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const address = await serve(
+    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+    { signals, exit: (code) => void signals.emit('exit', code) },
+  );
+  const res = await fetch(`${address}/hooks/gatimodule/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   t.equal(res.status, 400, 'routed to the real hooks, which validate their input');
   signals.emit('SIGTERM');
   t.equal(await exited, 0);

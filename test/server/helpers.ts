@@ -8,7 +8,11 @@ import type { PressureProbe } from '../../src/server/pressure.js';
 import type { HookRegistry, SyncHook } from '../../src/hooks/types.js';
 
 /** A log sink that keeps every JSON line pino writes. */
-export function logSink(): { stream: Writable; lines: Array<Record<string, unknown>>; text: () => string } {
+export function logSink(): {
+  stream: Writable;
+  lines: Array<Record<string, unknown>>;
+  text: () => string;
+} {
   const raw: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -46,15 +50,30 @@ export const fakeSync: SyncHook = (req) => {
   const spec = (req.parent.spec ?? {}) as { versions?: unknown[] };
   return {
     status: { observedDeployments: observed.length, versions: spec.versions ?? [] },
-    children: observed.map((d) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata.name, labels: { app: 'p' } }, spec: { replicas: 1 } })),
+    children: observed.map((d) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: d.metadata.name, labels: { app: 'p' } },
+      spec: { replicas: 1 },
+    })),
   };
 };
 
 /** fakeHooks is a small registry: every controller syncs with fakeSync; only some have finalize/customize. */
 export function fakeHooks(over: Partial<HookRegistry> = {}): HookRegistry {
-  const finalize: SyncHook = (req) => ({ ...fakeSync(req, { now: new Date(0) }), children: [], finalized: true });
+  const finalize: SyncHook = (req) => ({
+    ...fakeSync(req, { now: new Date(0) }),
+    children: [],
+    finalized: true,
+  });
   return {
-    gatihandler: { sync: fakeSync, finalize, customize: () => ({ relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }] }) },
+    gatihandler: {
+      sync: fakeSync,
+      finalize,
+      customize: () => ({
+        relatedResources: [{ apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' }],
+      }),
+    },
     gatimodule: { sync: fakeSync },
     gativersion: { sync: fakeSync, finalize },
     ...over,
@@ -67,31 +86,59 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** makeApp builds an app with fake hooks, a captured log and a manual pressure probe; closed at teardown. */
-export function makeApp(t: Test, over: Partial<AppOptions> & { env?: Record<string, string> } = {}) {
+export function makeApp(
+  t: Test,
+  over: Partial<AppOptions> & { env?: Record<string, string> } = {},
+) {
   const sink = logSink();
   const pressure = manualPressure();
   const { env, ...rest } = over;
-  const app = buildApp({ config: testConfig(env), hooks: fakeHooks(), logStream: sink.stream, pressure, clock: () => new Date('2030-01-01T00:00:00Z'), ...rest });
+  const app = buildApp({
+    config: testConfig(env),
+    hooks: fakeHooks(),
+    logStream: sink.stream,
+    pressure,
+    clock: () => new Date('2030-01-01T00:00:00Z'),
+    ...rest,
+  });
   t.teardown(() => app.close());
   return { app, sink, pressure };
 }
 
 /** parent is a namespaced GatiHandler-like parent. */
 export function parent(extra: Partial<KubeObject> = {}): KubeObject {
-  return { apiVersion: 'gati.dev/v1alpha1', kind: 'GatiHandler', metadata: { name: 'p', namespace: 'ns1', uid: 'u-1' }, spec: {}, ...extra };
+  return {
+    apiVersion: 'gati.dev/v1alpha1',
+    kind: 'GatiHandler',
+    metadata: { name: 'p', namespace: 'ns1', uid: 'u-1' },
+    spec: {},
+    ...extra,
+  };
 }
 
 /** syncRequest builds a sync request with `n` observed Deployments. */
 export function syncRequest(n = 0, p: KubeObject = parent()): SyncRequest {
   const deployments: Record<string, KubeObject> = {};
   for (let i = 0; i < n; i++) deployments[`ns1/d-${i}`] = deployment(`d-${i}`);
-  return { controller: {}, parent: p, children: { 'Deployment.apps/v1': deployments }, related: {}, finalizing: false };
+  return {
+    controller: {},
+    parent: p,
+    children: { 'Deployment.apps/v1': deployments },
+    related: {},
+    finalizing: false,
+  };
 }
 
 /** deployment is an observed Deployment as the apiserver stores it, managedFields included (~10 KiB). */
 export function deployment(name: string): KubeObject {
   const fieldsV1: Record<string, unknown> = {};
-  for (let i = 0; i < 50; i++) fieldsV1[`f:field-${i}`] = { '.': {}, 'f:name': {}, 'f:value': {}, 'f:valueFrom': { 'f:secretKeyRef': { 'f:key': {}, 'f:name': {} } } };
+  for (let i = 0; i < 50; i++)
+    fieldsV1[`f:field-${i}`] = {
+      '.': {},
+      'f:name': {},
+      'f:value': {},
+      'f:valueFrom': { 'f:secretKeyRef': { 'f:key': {}, 'f:name': {} } },
+    };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -101,10 +148,29 @@ export function deployment(name: string): KubeObject {
       uid: `uid-${name}`,
       resourceVersion: '12345',
       labels: { app: 'p' },
-      annotations: { 'metacontroller.k8s.io/last-applied-configuration': JSON.stringify({ metadata: { name }, spec: { replicas: 1 } }) },
+      annotations: {
+        'metacontroller.k8s.io/last-applied-configuration': JSON.stringify({
+          metadata: { name },
+          spec: { replicas: 1 },
+        }),
+      },
       managedFields: [
-        { manager: 'metacontroller', operation: 'Update', apiVersion: 'apps/v1', time: '2030-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': fieldsV1 } },
-        { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', subresource: 'status', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': fieldsV1 } },
+        {
+          manager: 'metacontroller',
+          operation: 'Update',
+          apiVersion: 'apps/v1',
+          time: '2030-01-01T00:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': fieldsV1 },
+        },
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'apps/v1',
+          subresource: 'status',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': fieldsV1 },
+        },
       ],
     },
     spec: { replicas: 1, selector: { matchLabels: { app: 'p' } } },
@@ -113,8 +179,18 @@ export function deployment(name: string): KubeObject {
 }
 
 /** post sends a JSON hook call through inject. */
-export function post(app: ReturnType<typeof buildApp>, url: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+export function post(
+  app: ReturnType<typeof buildApp>,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url,
+    payload: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 export type { SyncResponse };

@@ -1,17 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { createPrometheusObserver, drainQueries, limiter, parseQueryResult, substitute } from '../../src/drain/prometheus.js';
+import {
+  createPrometheusObserver,
+  drainQueries,
+  limiter,
+  parseQueryResult,
+  substitute,
+} from '../../src/drain/prometheus.js';
 import { makeApp, parent, post, syncRequest } from './helpers.js';
 
-const TEMPLATE = 'sum(rate(http_requests_total{namespace="{{namespace}}",service="{{service}}",version="{{version}}",h="{{handler}}"}[1m]))';
+const TEMPLATE =
+  'sum(rate(http_requests_total{namespace="{{namespace}}",service="{{service}}",version="{{version}}",h="{{handler}}"}[1m]))';
 
 /** A fake Prometheus on 127.0.0.1 answering each query by its version label. */
 async function fakePrometheus(t: Test, answer: (version: string, res: ServerResponse) => void) {
   const queries: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
-    const q = u.pathname === '/api/v1/query' ? (u.searchParams.get('query') ?? '') : `wrong path ${u.pathname}`;
+    const q =
+      u.pathname === '/api/v1/query'
+        ? (u.searchParams.get('query') ?? '')
+        : `wrong path ${u.pathname}`;
     queries.push(q);
     answer(/version="([^"]*)"/.exec(q)?.[1] ?? '', res);
   });
@@ -20,24 +30,40 @@ async function fakePrometheus(t: Test, answer: (version: string, res: ServerResp
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, queries };
 }
 
-const vector = (...values: string[]) => JSON.stringify({ status: 'success', data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, value: [1, v] })) } });
+const vector = (...values: string[]) =>
+  JSON.stringify({
+    status: 'success',
+    data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, value: [1, v] })) },
+  });
 const log = () => {
   const warnings: Array<Record<string, unknown>> = [];
   return { warnings, warn: (o: object) => void warnings.push(o as Record<string, unknown>) };
 };
 
 function drainingRequest(versions: Array<Record<string, unknown>>, metricQuery = TEMPLATE) {
-  return syncRequest(0, parent({ spec: { drain: metricQuery ? { metricQuery } : {} }, status: { versions } }));
+  return syncRequest(
+    0,
+    parent({ spec: { drain: metricQuery ? { metricQuery } : {} }, status: { versions } }),
+  );
 }
 
 t.test('queries each Draining version, sums vectors, caches, and feeds the hook', async (t) => {
   const prom = await fakePrometheus(t, (version, res) => {
     if (version === 'v1') res.end(vector('0.5', '1.5'));
     else if (version === 'v0') res.end(vector());
-    else res.end(JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1, '3'] } }));
+    else
+      res.end(
+        JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1, '3'] } }),
+      );
   });
   let clock = 0;
-  const observe = createPrometheusObserver({ url: prom.url, timeoutMs: 1000, cacheSeconds: 15, concurrency: 2, now: () => clock });
+  const observe = createPrometheusObserver({
+    url: prom.url,
+    timeoutMs: 1000,
+    cacheSeconds: 15,
+    concurrency: 2,
+    now: () => clock,
+  });
   const req = drainingRequest([
     { versionId: 'v0', phase: 'Draining', service: 'svc-v0' },
     { versionId: 'v1', phase: 'Draining', service: 'svc-v1' },
@@ -45,9 +71,16 @@ t.test('queries each Draining version, sums vectors, caches, and feeds the hook'
     { versionId: 'v3', phase: 'Draining', service: 'svc-v3' },
   ]);
   const l = log();
-  t.same(await observe('gatihandler', 'sync', req, l), { requestRates: { 'ns1/p/v0': 0, 'ns1/p/v1': 2, 'ns1/p/v3': 3 } });
+  t.same(await observe('gatihandler', 'sync', req, l), {
+    requestRates: { 'ns1/p/v0': 0, 'ns1/p/v1': 2, 'ns1/p/v3': 3 },
+  });
   t.equal(prom.queries.length, 3, 'Active versions are not queried');
-  t.ok(prom.queries.includes('sum(rate(http_requests_total{namespace="ns1",service="svc-v1",version="v1",h="p"}[1m]))'), 'template substituted');
+  t.ok(
+    prom.queries.includes(
+      'sum(rate(http_requests_total{namespace="ns1",service="svc-v1",version="v1",h="p"}[1m]))',
+    ),
+    'template substituted',
+  );
   await observe('gatihandler', 'finalize', req, l);
   t.equal(prom.queries.length, 3, 'cached within PROMETHEUS_CACHE_SECONDS');
   clock = 15000;
@@ -63,28 +96,64 @@ t.test('failures leave the key absent, never fail, and warn once per key per win
     if (version === 'nan') return void res.end(vector('NaN'));
     res.end('not json');
   });
-  const observe = createPrometheusObserver({ url: prom.url, timeoutMs: 100, cacheSeconds: 60, concurrency: 4 });
-  const req = drainingRequest(['slow', 'err', 'nan', 'garbage'].map((v) => ({ versionId: v, phase: 'Draining', service: v })));
+  const observe = createPrometheusObserver({
+    url: prom.url,
+    timeoutMs: 100,
+    cacheSeconds: 60,
+    concurrency: 4,
+  });
+  const req = drainingRequest(
+    ['slow', 'err', 'nan', 'garbage'].map((v) => ({ versionId: v, phase: 'Draining', service: v })),
+  );
   const l = log();
   t.same(await observe('gatihandler', 'sync', req, l), { requestRates: {} });
   t.equal(l.warnings.length, 4);
-  t.same(l.warnings.map((w) => w.drainKey).sort(), ['ns1/p/err', 'ns1/p/garbage', 'ns1/p/nan', 'ns1/p/slow']);
+  t.same(l.warnings.map((w) => w.drainKey).sort(), [
+    'ns1/p/err',
+    'ns1/p/garbage',
+    'ns1/p/nan',
+    'ns1/p/slow',
+  ]);
   await observe('gatihandler', 'sync', req, l);
   t.equal(l.warnings.length, 4, 'no new warning within the cache window');
 });
 
-t.test('nothing is queried without a URL, a metricQuery, draining versions, or for other hooks', async (t) => {
-  const prom = await fakePrometheus(t, (_v, res) => res.end(vector('1')));
-  const l = log();
-  const draining = [{ versionId: 'v1', phase: 'Draining', service: 's' }];
-  t.same(await createPrometheusObserver({ timeoutMs: 1, cacheSeconds: 1, concurrency: 1 })('gatihandler', 'sync', drainingRequest(draining), l), {});
-  const observe = createPrometheusObserver({ url: prom.url, timeoutMs: 1000, cacheSeconds: 1, concurrency: 1 });
-  t.same(await observe('gatihandler', 'sync', drainingRequest(draining, ''), l), {});
-  t.same(await observe('gatihandler', 'sync', drainingRequest([{ versionId: 'v1', phase: 'Active' }]), l), {});
-  t.same(await observe('gatimodule', 'sync', drainingRequest(draining), l), {});
-  t.same(await observe('gatihandler', 'customize', drainingRequest(draining), l), {});
-  t.equal(prom.queries.length, 0);
-});
+t.test(
+  'nothing is queried without a URL, a metricQuery, draining versions, or for other hooks',
+  async (t) => {
+    const prom = await fakePrometheus(t, (_v, res) => res.end(vector('1')));
+    const l = log();
+    const draining = [{ versionId: 'v1', phase: 'Draining', service: 's' }];
+    t.same(
+      await createPrometheusObserver({ timeoutMs: 1, cacheSeconds: 1, concurrency: 1 })(
+        'gatihandler',
+        'sync',
+        drainingRequest(draining),
+        l,
+      ),
+      {},
+    );
+    const observe = createPrometheusObserver({
+      url: prom.url,
+      timeoutMs: 1000,
+      cacheSeconds: 1,
+      concurrency: 1,
+    });
+    t.same(await observe('gatihandler', 'sync', drainingRequest(draining, ''), l), {});
+    t.same(
+      await observe(
+        'gatihandler',
+        'sync',
+        drainingRequest([{ versionId: 'v1', phase: 'Active' }]),
+        l,
+      ),
+      {},
+    );
+    t.same(await observe('gatimodule', 'sync', drainingRequest(draining), l), {});
+    t.same(await observe('gatihandler', 'customize', drainingRequest(draining), l), {});
+    t.equal(prom.queries.length, 0);
+  },
+);
 
 t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook', async (t) => {
   const prom = await fakePrometheus(t, (_v, res) => res.end(vector('4')));
@@ -98,7 +167,11 @@ t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook'
       gativersion: { sync: () => ({ status: {}, children: [] }) },
     },
   });
-  const res = await post(app, '/hooks/gatihandler/sync', drainingRequest([{ versionId: 'v1', phase: 'Draining', service: 's' }]));
+  const res = await post(
+    app,
+    '/hooks/gatihandler/sync',
+    drainingRequest([{ versionId: 'v1', phase: 'Draining', service: 's' }]),
+  );
   t.equal(res.statusCode, 200);
   t.same(seen, { requestRates: { 'ns1/p/v1': 4 } });
 });
@@ -106,10 +179,29 @@ t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook'
 t.test('parseQueryResult, substitute, drainQueries edge cases', async (t) => {
   t.equal(parseQueryResult({ status: 'success', data: { resultType: 'vector', result: [] } }), 0);
   t.throws(() => parseQueryResult({ status: 'error' }));
-  t.throws(() => parseQueryResult({ status: 'success', data: { resultType: 'matrix', result: [] } }));
-  t.throws(() => parseQueryResult({ status: 'success', data: { resultType: 'scalar', result: 'x' } }));
-  t.equal(substitute('a{{version}}b{{ unknown }}', { version: 'x"y' }), 'ax\\"yb{{ unknown }}', 'values are escaped; unknown placeholders stay');
-  t.same(drainQueries(syncRequest(0, parent({ spec: { drain: { metricQuery: 'q' } }, status: { versions: [null, { phase: 'Draining' }] } }))), []);
+  t.throws(() =>
+    parseQueryResult({ status: 'success', data: { resultType: 'matrix', result: [] } }),
+  );
+  t.throws(() =>
+    parseQueryResult({ status: 'success', data: { resultType: 'scalar', result: 'x' } }),
+  );
+  t.equal(
+    substitute('a{{version}}b{{ unknown }}', { version: 'x"y' }),
+    'ax\\"yb{{ unknown }}',
+    'values are escaped; unknown placeholders stay',
+  );
+  t.same(
+    drainQueries(
+      syncRequest(
+        0,
+        parent({
+          spec: { drain: { metricQuery: 'q' } },
+          status: { versions: [null, { phase: 'Draining' }] },
+        }),
+      ),
+    ),
+    [],
+  );
 });
 
 t.test('limiter runs at most n tasks and rejects a waiter whose signal aborts', async (t) => {

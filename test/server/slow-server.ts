@@ -10,7 +10,8 @@ if (process.env.GATI_SLOW_SERVER === '1') {
   const config = loadConfig(process.env);
   const readiness = { ready: true };
   const slowMs = Number(process.env.SLOW_MS ?? 1500);
-  const observe = () => new Promise<Record<string, never>>((resolve) => setTimeout(() => resolve({}), slowMs));
+  const observe = () =>
+    new Promise<Record<string, never>>((resolve) => setTimeout(() => resolve({}), slowMs));
   const app = buildApp({ config, readiness, hooks: fakeHooks(), observe });
   await listenWithGrace({ app, config, readiness });
 }
