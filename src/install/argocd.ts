@@ -90,16 +90,24 @@ export function argocdConfigPatch(): Obj {
 }
 
 /**
- * exampleApplication is an Argo CD Application for a directory of Gati objects, with the same
- * ignore rules per application (for users who may not edit argocd-cm) and RespectIgnoreDifferences.
+ * gatiIgnoreDifferences: what Metacontroller writes on the Gati objects (its finalizer and
+ * the fields it manages) is not drift for Argo CD.
  */
-export function exampleApplication(): Obj {
-  const gatiRules = DEFINITIONS.map((d) => ({
+export function gatiIgnoreDifferences(): Array<Record<string, unknown>> {
+  return DEFINITIONS.map((d) => ({
     group: GROUP,
     kind: d.kind,
     managedFieldsManagers: ['metacontroller'],
     jqPathExpressions: ['.metadata.finalizers'],
   }));
+}
+
+/**
+ * exampleApplication is an Argo CD Application for a directory of Gati objects, with the same
+ * ignore rules per application (for users who may not edit argocd-cm) and RespectIgnoreDifferences.
+ */
+export function exampleApplication(): Obj {
+  const gatiRules = gatiIgnoreDifferences();
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',

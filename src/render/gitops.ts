@@ -1,6 +1,4 @@
-import { GROUP } from '../api/common.js';
-import { DEFINITIONS } from '../api/crds.js';
-import { argocdConfigPatch, HEALTH_LUA } from '../install/argocd.js';
+import { argocdConfigPatch, gatiIgnoreDifferences, HEALTH_LUA } from '../install/argocd.js';
 import { toYaml } from './canonical.js';
 import type { Payload } from './kubernetes.js';
 import { RENDER_HEADER, type RenderedFiles } from './write.js';
@@ -62,14 +60,7 @@ export function argocdApplication(
   env: string,
   staticMode: boolean,
 ): Record<string, unknown> {
-  const ignoreDifferences = staticMode
-    ? []
-    : DEFINITIONS.map((d) => ({
-        group: GROUP,
-        kind: d.kind,
-        managedFieldsManagers: ['metacontroller'],
-        jqPathExpressions: ['.metadata.finalizers'],
-      }));
+  const ignoreDifferences = staticMode ? [] : gatiIgnoreDifferences();
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
