@@ -124,9 +124,13 @@ t.test('gati-operator hook end to end', async (t) => {
   const cli = join(ROOT, 'src', 'cli', 'main.ts');
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
   const req = JSON.stringify(syncRequest('gatimodule', module()));
-  // A clean environment: the child must not report coverage over this process's own.
+  // A clean environment: the child must not report coverage over this process's own. tap
+  // re-injects its coverage variables into every spawn, even with `env` replaced, and the
+  // tsx-compiled child's coverage then corrupts the merged report; `env -u` drops them
+  // after tap's wrapper has run.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  const ok = spawnSync(tsx, [cli, 'hook', 'gatimodule', 'sync', '--now', NOW], {
+  const clean = ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', tsx];
+  const ok = spawnSync('env', [...clean, cli, 'hook', 'gatimodule', 'sync', '--now', NOW], {
     input: req,
     encoding: 'utf8',
     timeout: 60000,
@@ -138,7 +142,7 @@ t.test('gati-operator hook end to end', async (t) => {
     `${toJson(HOOKS.gatimodule.sync(JSON.parse(req), { now: new Date(NOW) }))}\n`,
     'stdout is the canonical response',
   );
-  const bad = spawnSync(tsx, [cli, 'hook', 'gatimodule', 'sync'], {
+  const bad = spawnSync('env', [...clean, cli, 'hook', 'gatimodule', 'sync'], {
     input: '{"parent":{}}',
     encoding: 'utf8',
     timeout: 60000,
