@@ -11,7 +11,7 @@ import type {
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
 import { apexServiceName, routeName, versionName } from '../resources/names.js';
-import { conditions, type Verdict } from '../status/conditions.js';
+import { condition, conditions, type Verdict } from '../status/conditions.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { replicaCounts } from '../status/workload.js';
 import { handlerOf } from '../timescape/membership.js';
@@ -188,10 +188,6 @@ function handlerStatus(
   };
 }
 
-function verdict(type: string, ok: boolean, reason: string, message: string): Verdict {
-  return { type, status: ok ? 'True' : 'False', reason, message };
-}
-
 /** judge sums the plan up as the handler's phase and kstatus-compatible conditions. */
 function judge(
   plan: Plan,
@@ -207,11 +203,11 @@ function judge(
   const stalled: Verdict[] = [];
   if (own.phase === 'Failed')
     stalled.push(
-      verdict('Stalled', true, own.reason ?? 'VersionFailed', `${version}: ${own.message}`),
+      condition('Stalled', true, own.reason ?? 'VersionFailed', `${version}: ${own.message}`),
     );
   if (plan.lastServing.length)
     stalled.push(
-      verdict(
+      condition(
         'Stalled',
         true,
         'LastServingVersion',
@@ -220,7 +216,7 @@ function judge(
     );
   if (plan.overLimit.length)
     stalled.push(
-      verdict(
+      condition(
         'Stalled',
         true,
         'TooManyVersions',
@@ -228,27 +224,27 @@ function judge(
       ),
     );
   if (invalid.length)
-    stalled.push(verdict('Stalled', true, 'InvalidGatiVersion', invalid.join('; ')));
+    stalled.push(condition('Stalled', true, 'InvalidGatiVersion', invalid.join('; ')));
   const ready =
     own.phase === 'Failed'
-      ? verdict('Ready', false, own.reason ?? 'VersionFailed', own.message ?? '')
+      ? condition('Ready', false, own.reason ?? 'VersionFailed', own.message ?? '')
       : own.phase !== 'Active'
-        ? verdict('Ready', false, own.reason ?? own.phase, own.message ?? own.phase)
+        ? condition('Ready', false, own.reason ?? own.phase, own.message ?? own.phase)
         : plan.rollout
-          ? verdict(
+          ? condition(
               'Ready',
               false,
               'RollingOut',
               `rolling out ${version}: step ${plan.rollout.step + 1}`,
             )
           : !plan.routeAccepted
-            ? verdict(
+            ? condition(
                 'Ready',
                 false,
                 'WaitingForRoute',
                 'waiting for the gateway to accept the HTTPRoute at its latest generation',
               )
-            : verdict(
+            : condition(
                 'Ready',
                 true,
                 'Ready',
@@ -256,7 +252,7 @@ function judge(
               );
   const verdicts = [
     ready,
-    verdict(
+    condition(
       'Available',
       serving.length > 0,
       serving.length > 0 ? 'Serving' : 'NoServingVersion',
@@ -271,7 +267,7 @@ function judge(
       ? `rolling out ${version}`
       : moving.map((v) => `${v.versionId} ${v.phase}`).join(', ');
     verdicts.push(
-      verdict('Reconciling', true, plan.rollout ? 'RollingOut' : moving[0]!.phase, what),
+      condition('Reconciling', true, plan.rollout ? 'RollingOut' : moving[0]!.phase, what),
     );
   }
   if (stalled.length) verdicts.push(stalled[0]!);
@@ -290,27 +286,27 @@ function judge(
 
 function routedVerdict(plan: Plan, routed: boolean, noProvider: boolean): Verdict {
   if (noProvider)
-    return verdict(
+    return condition(
       'TrafficRouted',
       true,
       'ApexServiceOnly',
       'routing provider none: the apex Service selects every version (no weights, no pins)',
     );
   if (!routed)
-    return verdict(
+    return condition(
       'TrafficRouted',
       false,
       'NoRoutableVersion',
       'no version is Available yet: no HTTPRoute written',
     );
   return plan.routeAccepted
-    ? verdict(
+    ? condition(
         'TrafficRouted',
         true,
         'Accepted',
         'the HTTPRoute is accepted at its latest generation',
       )
-    : verdict(
+    : condition(
         'TrafficRouted',
         false,
         'WaitingForRoute',

@@ -7,7 +7,7 @@ import type {
 } from '../api/metacontroller.js';
 import type { VersionStatus } from '../api/gatihandler.js';
 import { validateVersionSpec, formatErrors } from '../api/index.js';
-import { conditions, type Verdict } from '../status/conditions.js';
+import { condition, conditions, type Verdict } from '../status/conditions.js';
 import { handlerOf } from '../timescape/membership.js';
 import { observedGroup, readParent } from './observed.js';
 import { GATI_HANDLER } from './kinds.js';
@@ -21,11 +21,6 @@ import { canonical } from '../render/canonical.js';
  * GatiVersion until the handler reports the version drained and its workloads gone —
  * and releases at once when there is no handler to wait for, so it never deadlocks.
  */
-
-/** verdict is a terse constructor for a condition before its timestamps are settled. */
-function condition(type: string, ok: boolean, reason: string, message: string): Verdict {
-  return { type, status: ok ? 'True' : 'False', reason, message };
-}
 
 interface Resolved {
   handler?: KubeObject;

@@ -47,25 +47,7 @@ export function conditions(
     });
 }
 
-/** A condition as a hook wants it, before timestamps: the same thing as a Verdict. */
-export type DesiredCondition = Verdict;
-
-/** condition builds a verdict from a boolean status. */
-export function condition(
-  type: string,
-  status: boolean,
-  reason: string,
-  message: string,
-): DesiredCondition {
+/** condition builds a verdict from a boolean status: the one constructor every hook uses. */
+export function condition(type: string, status: boolean, reason: string, message: string): Verdict {
   return { type, status: status ? 'True' : 'False', reason, message };
-}
-
-/** withTransitions is `conditions` with the previous conditions first (the argument order some callers use). */
-export function withTransitions(
-  previous: unknown,
-  desired: DesiredCondition[],
-  now: Date,
-  generation?: number,
-): Condition[] {
-  return conditions(desired, previous, now, generation);
 }

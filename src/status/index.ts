@@ -1,12 +1,5 @@
 // Status computed from observed children only.
-export {
-  condition,
-  conditions,
-  rfc3339,
-  withTransitions,
-  type DesiredCondition,
-  type Verdict,
-} from './conditions.js';
+export { condition, conditions, rfc3339, type Verdict } from './conditions.js';
 export {
   deploymentFacts,
   replicaCounts,

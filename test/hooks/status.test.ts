@@ -1,7 +1,7 @@
 import t from 'tap';
 import { HOOKS } from '../../src/hooks/index.js';
 import { versionName } from '../../src/resources/names.js';
-import { conditions, condition, withTransitions } from '../../src/status/conditions.js';
+import { conditions, condition } from '../../src/status/conditions.js';
 import { deploymentFacts, workloadVerdicts } from '../../src/status/workload.js';
 import {
   asStored,
@@ -167,11 +167,6 @@ t.test('conditions: stable transition times and generation', async (t) => {
     ),
     ['A', 'Z'],
     'sorted by type',
-  );
-  t.same(
-    withTransitions(prev, [condition('Ready', false, 'A', 'x')], NOW.now),
-    conditions([condition('Ready', false, 'A', 'x')], prev, NOW.now),
-    'withTransitions is conditions with the arguments reordered',
   );
 });
 
