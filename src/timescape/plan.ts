@@ -132,8 +132,9 @@ export function planVersions(input: PlanInput): Plan {
   }
 
   const lastServing = holdLastServing(work);
+  const route = observedRoute(input);
   for (const w of work)
-    if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, dues);
+    if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, route, dues);
   return assemble(work, input, rollout, lastServing, dues);
 }
 
@@ -241,14 +242,27 @@ function holdLastServing(work: Working[]): string[] {
   return held.map((w) => w.c.versionId);
 }
 
+/** What the observed HTTPRoute says, read once per sync for every draining version. */
+interface ObservedRoute {
+  weights: Map<string, number>;
+  accepted: boolean;
+  provider: 'gateway-api' | 'none';
+}
+
+function observedRoute(input: PlanInput): ObservedRoute {
+  return {
+    weights: routeWeights(input.route),
+    accepted: routeAccepted(input.route, input.spec),
+    provider: input.spec.routing?.provider ?? 'gateway-api',
+  };
+}
+
 /** drain advances a version that should no longer take weighted traffic. */
-function drain(w: Working, input: PlanInput, dues: number[]): void {
+function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
   const inDrain = w.prev?.phase === 'Draining' || w.prev?.phase === 'Decommissioned';
   const prevState: DrainState = inDrain && w.prev ? pickDrain(w.prev) : {};
-  const weights = routeWeights(input.route);
   const programmed =
-    input.spec.routing?.provider === 'none' ||
-    ((weights.get(w.name) ?? 0) === 0 && routeAccepted(input.route, input.spec));
+    route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
   const step = stepDrain(prevState, {
     now: input.now,
     policy: policyOf(input.spec),
