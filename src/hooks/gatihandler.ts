@@ -11,6 +11,7 @@ import type {
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
 import { apexServiceName, routeName, versionName } from '../resources/names.js';
+import { canonical } from '../render/canonical.js';
 import { condition, conditions, type Verdict } from '../status/conditions.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { replicaCounts } from '../status/workload.js';
@@ -87,8 +88,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     ctx.now,
     spec.value.routing?.provider === 'none',
   );
-  const res = respond('gatihandler', status, children);
-  return plan.resyncAfterSeconds ? { ...res, resyncAfterSeconds: plan.resyncAfterSeconds } : res;
+  return respond('gatihandler', status, children, plan.resyncAfterSeconds);
 }
 
 function annotationsOf(o: KubeObject): Record<string, string> {
@@ -325,7 +325,7 @@ export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
     parent.namespace
       ? { apiVersion: t.apiVersion, resource: t.resource, namespace: parent.namespace }
       : { apiVersion: t.apiVersion, resource: t.resource };
-  return { relatedResources: [rule(GATI_HANDLER), rule(GATI_VERSION)] };
+  return canonical({ relatedResources: [rule(GATI_HANDLER), rule(GATI_VERSION)] });
 }
 
 /** The GatiHandler controller: sync and customize. */

@@ -215,11 +215,11 @@ export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncRes
 export function customizeGatiVersion(req: CustomizeRequest): CustomizeResponse {
   const ns = req.parent.metadata.namespace;
   if (!ns) throw badRequest('parent.metadata.namespace is required: GatiVersion is namespaced');
-  return {
+  return canonical({
     relatedResources: [
       { apiVersion: GATI_HANDLER.apiVersion, resource: GATI_HANDLER.resource, namespace: ns },
     ],
-  };
+  });
 }
 
 /** The GatiVersion controller's hooks. */

@@ -1,20 +1,7 @@
 import { stringify } from 'yaml';
 
-/** Keys written first, in this order; every other key follows sorted. */
+/** Keys written first, in this order, in Kubernetes objects; every other key follows sorted. */
 const FIRST = ['apiVersion', 'kind', 'metadata', 'spec'];
-
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Kubernetes objects (those with apiVersion) put apiVersion, kind, metadata, spec first. */
-function byObjectOrder(a: string, b: string): number {
-  const ia = FIRST.indexOf(a);
-  const ib = FIRST.indexOf(b);
-  if (ia !== -1 || ib !== -1)
-    return (ia === -1 ? FIRST.length : ia) - (ib === -1 ? FIRST.length : ib);
-  return byName(a, b);
-}
 
 /**
  * canonical returns a deep copy with `null`/`undefined` dropped and object keys sorted
@@ -22,21 +9,91 @@ function byObjectOrder(a: string, b: string): number {
  * lists they make from maps. Same input, same bytes.
  */
 export function canonical<T>(value: T): T {
-  return canon(value) as T;
+  const out = canon(value);
+  if (typeof out === 'object' && out !== null) made.add(out);
+  return out as T;
 }
 
+/** Results of canonical(), so a check of a builder's output needs no second walk. */
+const made = new WeakSet<object>();
+
+/**
+ * madeCanonical: `value` is an object that canonical() returned. Callers treat such objects
+ * as immutable; a hook's children are never touched after their builder returns them.
+ */
+export function madeCanonical(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && made.has(value);
+}
+
+// Hot path: every child of every sync passes through here once. Plain loops, the engine's
+// default string sort (UTF-16 code-unit order, as `<`), and no sort at all when the keys
+// already come in order, which builders' literals mostly do.
 function canon(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map(canon);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    const order = Object.hasOwn(value, 'apiVersion') ? byObjectOrder : byName;
-    for (const k of Object.keys(value).sort(order)) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== null && v !== undefined) out[k] = canon(v);
-    }
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) if (v !== null && v !== undefined) out.push(canon(v));
     return out;
   }
-  return value;
+  const src = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of orderedKeys(src)) {
+    const v = src[k];
+    if (v !== null && v !== undefined) out[k] = canon(v);
+  }
+  return out;
+}
+
+/** orderedKeys: the object's own keys in canonical order. */
+function orderedKeys(o: Record<string, unknown>): string[] {
+  const keys = Object.keys(o);
+  if (!Object.hasOwn(o, 'apiVersion')) return inOrder(keys) ? keys : keys.sort();
+  const first = FIRST.filter((k) => Object.hasOwn(o, k));
+  const rest = keys.filter((k) => !FIRST.includes(k));
+  return [...first, ...(inOrder(rest) ? rest : rest.sort())];
+}
+
+function inOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/**
+ * isCanonical: `value` is already what canonical() would return — no null or undefined
+ * anywhere, keys in canonical order — so JSON.stringify of it is canonical JSON. A walk that
+ * copies nothing; nonCanonicalPath names the first offence once this has said no.
+ */
+export function isCanonical(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!isCanonical(v)) return false;
+    return true;
+  }
+  const o = value as Record<string, unknown>;
+  if (!hasCanonicalKeys(o)) return false;
+  for (const k in o) if (!isCanonical(o[k])) return false;
+  return true;
+}
+
+/** nonCanonicalPath is the path of the first null, undefined or misordered object in `value`. */
+export function nonCanonicalPath(value: unknown, path = ''): string | undefined {
+  if (value === null || value === undefined) return `${path}: null or undefined`;
+  if (typeof value !== 'object') return undefined;
+  const o = value as Record<string, unknown>;
+  if (!Array.isArray(value) && !hasCanonicalKeys(o))
+    return `${path}: keys not in canonical order (${Object.keys(o).join(', ')})`;
+  for (const [k, v] of Object.entries(o)) {
+    const hit = nonCanonicalPath(v, Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+function hasCanonicalKeys(o: Record<string, unknown>): boolean {
+  const keys = Object.keys(o);
+  if (!Object.hasOwn(o, 'apiVersion')) return inOrder(keys);
+  return orderedKeys(o).every((k, i) => k === keys[i]);
 }
 
 /** toYaml renders objects as canonical multi-document YAML (`---` between documents). */

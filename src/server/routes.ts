@@ -14,7 +14,6 @@ import {
 import type { Observe } from '../drain/prometheus.js';
 import { GatiError } from '../errors.js';
 import type { ControllerHooks, ControllerName, HookName, HookRegistry } from '../hooks/types.js';
-import { toJson } from '../render/canonical.js';
 import type { HookMetrics } from './metrics.js';
 import { outcomeOf } from './metrics.js';
 
@@ -65,7 +64,8 @@ async function answer(
   const body = req.body as SyncRequest;
   const log = req.log.child({ controller, hook, parent: identity(body) });
   log.debug({ requestBytes: Number(req.headers['content-length'] ?? 0) }, 'hook call');
-  const text = toJson(await run(deps, deps.hooks[controller], controller, hook, body, log));
+  // Hooks answer in canonical form (respond(), canonical()): serialising as-is is canonical JSON.
+  const text = JSON.stringify(await run(deps, deps.hooks[controller], controller, hook, body, log));
   log.debug({ responseBytes: Buffer.byteLength(text) }, 'hook answered');
   reply.type('application/json; charset=utf-8');
   if (deps.etag) {

@@ -10,18 +10,22 @@ import type { Verdict } from './conditions.js';
 
 /**
  * respond checks the children (a bad one throws: 5xx, never a bad 200) and returns the
- * response in canonical form. Children come canonical from the builders (every make<Kind>
- * ends in canonical()), so only the status is canonicalised here: copying every child a
- * second time was the largest cost of a sync. `finalized` is never set here: only a
- * finalize hook may.
+ * response in canonical form, top-level keys included, so the server can serialise it with
+ * plain JSON.stringify. Children come canonical from the builders (every make<Kind> ends in
+ * canonical()), so only the status is canonicalised here: copying every child a second time
+ * was the largest cost of a sync. `finalized` is never set here: only a finalize hook may.
  */
 export function respond(
   controller: ControllerName,
   status: Record<string, unknown>,
   children: KubeObject[],
+  resyncAfterSeconds?: number,
 ): SyncResponse {
   assertChildren(children, controller);
-  return { status: canonical(status), children };
+  // Key order is canonical order: children, resyncAfterSeconds, status.
+  return resyncAfterSeconds
+    ? { children, resyncAfterSeconds, status: canonical(status) }
+    : { children, status: canonical(status) };
 }
 
 /** statusWith settles a phase and verdicts into a status object (conditions with stable timestamps). */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { HOOKS } from '../../src/hooks/index.js';
+import { toJson } from '../../src/render/canonical.js';
 import { CONTROLLERS, groupKey } from '../../src/hooks/kinds.js';
 import type { ControllerName } from '../../src/hooks/types.js';
 import type { SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
@@ -483,6 +484,8 @@ function runHooks(c: Case): void {
   for (const fn of fns) {
     const first = fn(structuredClone(c.request), { now: NOW });
     checkResponse(c, first);
+    // The server serialises the answer as it is, so it must already be canonical.
+    if (JSON.stringify(first) !== toJson(first)) throw new Error('response is not canonical');
     const again = fn(structuredClone(c.request), { now: NOW });
     if (JSON.stringify(first) !== JSON.stringify(again))
       throw new Error('same request, different response');
@@ -495,7 +498,7 @@ for (const [label, arb] of [
   ['GatiVersion', versionCase],
 ] as const) {
   t.test(
-    `${label} hooks: no throw, no null, deterministic, declared kinds, DNS names, no duplicates, valid objects`,
+    `${label} hooks: no throw, no null, canonical, deterministic, declared kinds, DNS names, no duplicates, valid objects`,
     async (t) => {
       let calls = 0;
       fc.assert(

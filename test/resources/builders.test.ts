@@ -538,6 +538,14 @@ t.test('moduleChildren', async (t) => {
 t.test('assertChildren', async (t) => {
   const ok = versionChildren(handlerParent(), serve(handlerParent()));
   t.doesNotThrow(() => assertChildren(ok, 'gatihandler'), 'builder output passes');
+  t.doesNotThrow(
+    () =>
+      assertChildren(
+        [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { a: [1], b: {} } }],
+        'gatihandler',
+      ),
+    'a canonical object made by hand passes (walked, not branded)',
+  );
   const rows = [
     {
       reason: 'missing kind',
@@ -565,7 +573,19 @@ t.test('assertChildren', async (t) => {
       children: [
         { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { a: [null] } },
       ],
-      match: /null/,
+      match: /children\[0\]\.spec\.a\[0\]: null/,
+    },
+    {
+      reason: 'keys out of canonical order',
+      children: [
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { b: 1, a: 2 } },
+      ],
+      match: /children\[0\]\.spec: keys not in canonical order \(b, a\)/,
+    },
+    {
+      reason: 'apiVersion not first',
+      children: [{ kind: 'Service', apiVersion: 'v1', metadata: { name: 'x' } }],
+      match: /children\[0\]: keys not in canonical order/,
     },
   ];
   for (const r of rows) {

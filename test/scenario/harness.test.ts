@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { SyncRequest, SyncResponse, KubeObject } from '../../src/api/metacontroller.js';
 import type { CustomizeHook, SyncHook } from '../../src/hooks/types.js';
+import { canonical } from '../../src/render/canonical.js';
 import {
   Cluster,
   ContractViolation,
@@ -194,7 +195,7 @@ function version(handlerName: string, id: string, weight = 100): KubeObject {
 t.test(
   'a sync request carries every declared child group, v2 keys, empty related, finalizing false',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks() });
+    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
     sim.apply(module('m1', 2));
     sim.reconcile();
     const first = sim.responses.find((c) => c.hook === 'sync')!;
@@ -220,7 +221,7 @@ t.test(
 t.test(
   'children are created with ownership, become Available, and the parent status converges',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks() });
+    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
     sim.apply(module('m1', 2));
     sim.reconcile();
     const m = sim.mustGet('GatiModule', 'ns', 'm1');
@@ -266,7 +267,11 @@ t.test(
 t.test(
   'a spec change bumps generation, updates the child in place and keeps its status',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks(), deploymentReadyAfterSeconds: 30 });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: moduleHooks(),
+      deploymentReadyAfterSeconds: 30,
+    });
     sim.apply(module('m1', 1));
     sim.advance(30);
     t.equal(sim.mustGet('GatiModule', 'ns', 'm1').status!.phase, 'Ready');
@@ -301,6 +306,7 @@ t.test(
   'readiness waits deploymentReadyAfterSeconds and the parent is synced at that exact time',
   async (t) => {
     const sim = new Cluster({
+      checkCanonical: false,
       hooks: moduleHooks(),
       deploymentReadyAfterSeconds: 30,
       resyncPeriodSeconds: 0,
@@ -341,7 +347,11 @@ t.test(
 t.test(
   'neverReady keeps Available False and reports ProgressDeadlineExceeded after 600 s',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks(), neverReady: (d) => d.metadata.name === 'bad' });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: moduleHooks(),
+      neverReady: (d) => d.metadata.name === 'bad',
+    });
     sim.apply(module('bad'));
     sim.apply(module('good'));
     sim.advance(599);
@@ -368,7 +378,11 @@ t.test(
 t.test(
   'scaling to 0 empties the Deployment status at once, Available True like Kubernetes',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks(), deploymentReadyAfterSeconds: 30 });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: moduleHooks(),
+      deploymentReadyAfterSeconds: 30,
+    });
     sim.apply(module('m1', 2));
     sim.advance(30);
     sim.apply(module('m1', 0));
@@ -389,7 +403,11 @@ t.test(
       ...moduleSync(req, { now: new Date() }),
       children: emit ? moduleSync(req, { now: new Date() }).children : [],
     });
-    const sim = new Cluster({ hooks: moduleHooks(sync), checkDeterminism: false });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: moduleHooks(sync),
+      checkDeterminism: false,
+    });
     sim.apply(module('m1'));
     sim.reconcile();
     t.ok(sim.get('Deployment', 'ns', 'm1'));
@@ -418,6 +436,17 @@ t.test(
   },
 );
 
+t.test('an answer that is not canonical JSON as it stands is a contract violation', async (t) => {
+  const sim = new Cluster({ hooks: moduleHooks() });
+  sim.apply(module('m1'));
+  t.throws(() => sim.reconcile(), /gatimodule\.sync for ns\/m1 .* answered non-canonical JSON/);
+  const sorted: SyncHook = (req, ctx) => canonical(moduleSync(req, ctx));
+  const ok = new Cluster({ hooks: moduleHooks(sorted) });
+  ok.apply(module('m1'));
+  ok.reconcile();
+  t.ok(ok.get('Deployment', 'ns', 'm1'), 'the same answer, canonicalised, passes');
+});
+
 t.test(
   'a hook that throws aborts the sync, is recorded, re-thrown by default and retried with backoff otherwise',
   async (t) => {
@@ -426,7 +455,7 @@ t.test(
       if (fail) throw new Error('boom');
       return moduleSync(req, ctx);
     };
-    const strict = new Cluster({ hooks: moduleHooks(sync) });
+    const strict = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
     strict.apply(module('m1'));
     const err = caught(() => strict.reconcile());
     t.ok(err instanceof HookError, 'a HookError');
@@ -447,6 +476,7 @@ t.test(
     });
 
     const lenient = new Cluster({
+      checkCanonical: false,
       hooks: moduleHooks(sync),
       rethrowHookErrors: false,
       resyncPeriodSeconds: 0,
@@ -575,7 +605,7 @@ t.test(
       ],
     ];
     for (const [reason, hook, re] of cases) {
-      const sim = new Cluster({ hooks: moduleHooks(hook as SyncHook) });
+      const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(hook as SyncHook) });
       sim.apply(module('m1'));
       const err = caught(() => sim.reconcile());
       t.ok(err instanceof ContractViolation, `${reason}: a ContractViolation`);
@@ -589,13 +619,14 @@ t.test(
   async (t) => {
     let n = 0;
     const sync: SyncHook = () => ({ status: { n: n++ % 2 }, children: [] });
-    const sim = new Cluster({ hooks: moduleHooks(sync) });
+    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
     sim.apply(module('m1'));
     t.throws(
       () => sim.reconcile(),
       /not deterministic: a second identical call differs at status\.n/,
     );
     const unchecked = new Cluster({
+      checkCanonical: false,
       hooks: moduleHooks(sync),
       checkDeterminism: false,
       maxRounds: 3,
@@ -621,7 +652,12 @@ t.test(
       children: [],
     });
     for (const triggers of ['watch', 'all'] as const) {
-      const sim = new Cluster({ hooks: moduleHooks(sync), triggers, maxRounds: 10 });
+      const sim = new Cluster({
+        checkCanonical: false,
+        hooks: moduleHooks(sync),
+        triggers,
+        maxRounds: 10,
+      });
       sim.apply(module('m1'));
       const err = caught(() => sim.reconcile());
       t.ok(err instanceof HotLoopError, `${triggers}: a HotLoopError`);
@@ -648,7 +684,11 @@ t.test(
         ? { status: { phase: 'Old' }, children: [] }
         : { status: { phase: 'Young' }, children: [], resyncAfterSeconds: 10 };
     };
-    const sim = new Cluster({ hooks: moduleHooks(sync), resyncPeriodSeconds: 60 });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: moduleHooks(sync),
+      resyncPeriodSeconds: 60,
+    });
     sim.apply(module('m1'));
     const trace = sim.runFor(
       130,
@@ -687,7 +727,7 @@ t.test(
       },
       children: [],
     });
-    const sim = new Cluster({ hooks: moduleHooks(sync) });
+    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
     sim.apply(module('m1'));
     sim.advance(59);
     t.equal(sim.mustGet('GatiModule', 'ns', 'm1').status!.old, false);
@@ -699,7 +739,7 @@ t.test(
 t.test(
   'finalizer: added on first sync, finalize holds deletion, releases, then the object goes',
   async (t) => {
-    const sim = new Cluster({ hooks: timescape });
+    const sim = new Cluster({ checkCanonical: false, hooks: timescape });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.reconcile();
@@ -753,7 +793,11 @@ t.test(
 t.test(
   'related watch: applying a GatiVersion resyncs its handler, which routes to it once Available',
   async (t) => {
-    const sim = new Cluster({ hooks: timescape, deploymentReadyAfterSeconds: 10 });
+    const sim = new Cluster({
+      checkCanonical: false,
+      hooks: timescape,
+      deploymentReadyAfterSeconds: 10,
+    });
     sim.apply(handler('h'));
     sim.reconcile();
     t.equal(sim.route('ns', 'h'), undefined, 'no versions, no route');
@@ -790,7 +834,7 @@ t.test(
 t.test(
   'the gateway: routeAccepts false leaves status alone, no parentRefs leaves it empty, missing backends are reported',
   async (t) => {
-    const sim = new Cluster({ hooks: timescape, routeAccepts: false });
+    const sim = new Cluster({ checkCanonical: false, hooks: timescape, routeAccepts: false });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.reconcile();
@@ -803,7 +847,7 @@ t.test(
       'accepted once the gateway runs',
     );
 
-    const none = new Cluster({ hooks: timescape });
+    const none = new Cluster({ checkCanonical: false, hooks: timescape });
     none.apply(handler('h', { noGateway: true }));
     none.apply(version('h', 'v1'));
     none.reconcile();
@@ -827,7 +871,7 @@ t.test(
         }),
       },
     };
-    const b = new Cluster({ hooks: broken });
+    const b = new Cluster({ checkCanonical: false, hooks: broken });
     b.apply(handler('h'));
     b.reconcile();
     t.match(b.route('ns', 'h')!.status!.parents[0].conditions[1], {
@@ -847,7 +891,7 @@ t.test(
 t.test(
   'deleteAll releases every finalizer when the handler goes too, and reports what is stuck',
   async (t) => {
-    const sim = new Cluster({ hooks: timescape });
+    const sim = new Cluster({ checkCanonical: false, hooks: timescape });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.apply(version('h', 'v2'));
@@ -863,6 +907,7 @@ t.test(
 
     // A finalize that never releases stays stuck.
     const stuck = new Cluster({
+      checkCanonical: false,
       hooks: {
         gativersion: {
           sync: versionSync,
@@ -896,6 +941,7 @@ t.test(
 t.test('same script, same trace (and uids, resourceVersions, timestamps)', async (t) => {
   const script = (): unknown => {
     const sim = new Cluster({
+      checkCanonical: false,
       hooks: { ...timescape, ...moduleHooks() },
       deploymentReadyAfterSeconds: 15,
       uidPrefix: 'x',
@@ -925,7 +971,7 @@ t.test('same script, same trace (and uids, resourceVersions, timestamps)', async
 t.test(
   'name collisions and patched status: what Metacontroller does silently is visible',
   async (t) => {
-    const sim = new Cluster({ hooks: moduleHooks() });
+    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
     const foreign: Obj = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -962,7 +1008,7 @@ t.test(
         customize: () => ({ relatedResources: [{ apiVersion: 'v1', resource: 'configmaps' }] }),
       },
     };
-    const sim = new Cluster({ hooks: bad });
+    const sim = new Cluster({ checkCanonical: false, hooks: bad });
     sim.apply(version('h', 'v1'));
     t.throws(() => sim.reconcile(), /v1\/configmaps is not a declared related type/);
 
@@ -976,11 +1022,12 @@ t.test(
         }),
       },
     };
-    const sim2 = new Cluster({ hooks: combo });
+    const sim2 = new Cluster({ checkCanonical: false, hooks: combo });
     sim2.apply(version('h', 'v1'));
     t.throws(() => sim2.reconcile(), /names cannot be combined with labelSelector/);
 
     const ok = new Cluster({
+      checkCanonical: false,
       hooks: { gativersion: { sync: versionSync, customize: versionCustomize } },
     });
     ok.apply(version('h', 'v1'));
@@ -1017,6 +1064,7 @@ t.test('observations reach the hooks and can change between steps', async (t) =>
   };
   let rate = 5;
   const sim = new Cluster({
+    checkCanonical: false,
     hooks: moduleHooks(sync),
     observations: () => ({ requestRates: { 'ns/h/v1': rate } }),
   });

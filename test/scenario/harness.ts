@@ -20,6 +20,7 @@
  * same request — all throw ContractViolation.
  */
 import { CONTROLLERS, groupKey, type ResourceType } from '../../src/hooks/kinds.js';
+import { toJson } from '../../src/render/canonical.js';
 import type {
   ControllerHooks,
   ControllerName,
@@ -91,6 +92,12 @@ export interface ClusterOptions {
   rethrowHookErrors?: boolean;
   /** Call every hook twice and fail unless both answers are byte-identical (default true). */
   checkDeterminism?: boolean;
+  /**
+   * Fail unless every answer is canonical JSON as it stands (default true): the server sends
+   * JSON.stringify of it without re-sorting. Only the harness's own tests, with hand-written
+   * fake hooks, turn it off.
+   */
+  checkCanonical?: boolean;
   /**
    * `watch` (default): sync only parents a trigger of §2.10 enqueued — catches hooks that forget
    * `resyncAfterSeconds`. `all`: sync every parent every round until a round changes nothing.
@@ -329,6 +336,7 @@ export class Cluster {
   readonly resyncPeriodSeconds: number;
   readonly rethrowHookErrors: boolean;
   readonly checkDeterminism: boolean;
+  readonly checkCanonical: boolean;
   readonly triggers: 'watch' | 'all';
 
   /** Every hook call, in order. */
@@ -370,6 +378,7 @@ export class Cluster {
     this.resyncPeriodSeconds = opts.resyncPeriodSeconds ?? 60;
     this.rethrowHookErrors = opts.rethrowHookErrors ?? true;
     this.checkDeterminism = opts.checkDeterminism ?? true;
+    this.checkCanonical = opts.checkCanonical ?? true;
     this.triggers = opts.triggers ?? 'watch';
     this.nextPeriodicMs =
       this.resyncPeriodSeconds > 0 ? this.startMs + this.resyncPeriodSeconds * 1000 : Infinity;
@@ -904,6 +913,11 @@ export class Cluster {
     const json = JSON.stringify(raw);
     if (json === undefined)
       throw new ContractViolation(`${where} returned no JSON body (${String(raw)})`);
+    // The server sends JSON.stringify of the answer as it is: it must already be canonical.
+    if (this.checkCanonical && json !== toJson(raw))
+      throw new ContractViolation(
+        `${where} answered non-canonical JSON (keys out of order, or a null or undefined)`,
+      );
     entry.responseJson = json;
     entry.response = JSON.parse(json);
     if (this.checkDeterminism) {

@@ -1,5 +1,13 @@
 import t from 'tap';
 import { GatiError } from '../../src/errors.js';
+import { HOOKS } from '../../src/hooks/index.js';
+import { toJson } from '../../src/render/canonical.js';
+import {
+  handler,
+  module as gatiModule,
+  syncRequest as hookRequest,
+  withHpa,
+} from '../helpers/builders.js';
 import type { HookContext } from '../../src/hooks/types.js';
 import {
   fakeHooks,
@@ -24,6 +32,31 @@ t.test('sync answers canonical JSON, byte-identical for identical input', async 
     '{"children":[{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-0"},"spec":{"replicas":1}},{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"p"},"name":"d-1"},"spec":{"replicas":1}}],"status":{"observedDeployments":2,"versions":[]}}',
   );
 });
+
+t.test(
+  'the real hooks answer canonical JSON over HTTP, sync, finalize and customize',
+  async (t) => {
+    const { app } = makeApp(t, { hooks: HOOKS });
+    const version = {
+      apiVersion: 'gati.dev/v1alpha1',
+      kind: 'GatiVersion',
+      metadata: { name: 'orders-v2', namespace: 'shop', uid: 'uid-v2' },
+      spec: { handler: 'orders', versionId: 'v2', image: 'registry.example.com/orders:2' },
+    };
+    const calls: Array<[string, unknown]> = [
+      ['/hooks/gatihandler/sync', hookRequest('gatihandler', handler(withHpa()), [], 'v2')],
+      ['/hooks/gatimodule/sync', hookRequest('gatimodule', gatiModule(), [], 'v2')],
+      ['/hooks/gativersion/sync', hookRequest('gativersion', version, [], 'v2')],
+      ['/hooks/gativersion/finalize', { ...hookRequest('gativersion', version), finalizing: true }],
+      ['/hooks/gatihandler/customize', { parent: handler(withHpa()) }],
+    ];
+    for (const [path, body] of calls) {
+      const r = await post(app, path, body);
+      t.equal(r.statusCode, 200, path);
+      t.equal(r.body, toJson(JSON.parse(r.body)), `${path}: the body is canonical as sent`);
+    }
+  },
+);
 
 t.test('every registered hook is routed; finalize and customize get their own hooks', async (t) => {
   const { app } = makeApp(t);

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
 import type { PressureProbe } from '../../src/server/pressure.js';
 import type { HookRegistry, SyncHook } from '../../src/hooks/types.js';
+import { canonical } from '../../src/render/canonical.js';
 
 /** A log sink that keeps every JSON line pino writes. */
 export function logSink(): {
@@ -44,11 +45,14 @@ export function manualPressure(): PressureProbe & { reason: string | undefined }
   };
 }
 
-/** fakeSync answers one desired Deployment per observed one and echoes the parent's spec.versions as status. */
+/**
+ * fakeSync answers one desired Deployment per observed one and echoes the parent's
+ * spec.versions as status; canonical, as the server expects of every hook.
+ */
 export const fakeSync: SyncHook = (req) => {
   const observed = Object.values(req.children?.['Deployment.apps/v1'] ?? {});
   const spec = (req.parent.spec ?? {}) as { versions?: unknown[] };
-  return {
+  return canonical({
     status: { observedDeployments: observed.length, versions: spec.versions ?? [] },
     children: observed.map((d) => ({
       apiVersion: 'apps/v1',
@@ -56,16 +60,13 @@ export const fakeSync: SyncHook = (req) => {
       metadata: { name: d.metadata.name, labels: { app: 'p' } },
       spec: { replicas: 1 },
     })),
-  };
+  });
 };
 
 /** fakeHooks is a small registry: every controller syncs with fakeSync; only some have finalize/customize. */
 export function fakeHooks(over: Partial<HookRegistry> = {}): HookRegistry {
-  const finalize: SyncHook = (req) => ({
-    ...fakeSync(req, { now: new Date(0) }),
-    children: [],
-    finalized: true,
-  });
+  const finalize: SyncHook = (req) =>
+    canonical({ ...fakeSync(req, { now: new Date(0) }), children: [], finalized: true });
   return {
     gatihandler: {
       sync: fakeSync,
