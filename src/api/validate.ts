@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
+import { withDefaults } from './defaults.js';
 
 /** A validation failure naming the field and the offending value. */
 export interface FieldError {
@@ -125,7 +126,7 @@ export function validate<T>(schema: TSchema, value: unknown, prefix: string): Va
       errors: [{ field: prefix, message: 'must be an object', value: value ?? null }],
     };
   }
-  const copy = Value.Default(schema, structuredClone(value));
+  const copy = withDefaults(schema, value);
   const errors = schemaErrors(schema, copy, prefix);
   if (errors.length === 0) celErrors(schema, copy, prefix, errors);
   return errors.length === 0 ? { ok: true, value: copy as T } : { ok: false, errors };
