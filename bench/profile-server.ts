@@ -28,4 +28,5 @@ await server.stop();
 console.log(
   `${name} ${route}: ${(r.requests.total / r.duration).toFixed(1)} req/s, non2xx ${r.non2xx}`,
 );
-console.log(join(dir, readdirSync(dir)[0] ?? '(no profile)'));
+// The main thread's profile is the first; later ones are worker threads (tsx's loader).
+console.log(join(dir, readdirSync(dir).sort()[0] ?? '(no profile)'));

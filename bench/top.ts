@@ -1,4 +1,8 @@
-/** top prints the functions with the most self time (and their callers' totals) from a .cpuprofile. */
+/**
+ * top prints the functions with the most self time (and their callers' totals) from a .cpuprofile.
+ * `tsx bench/top.ts <file> [N] [filter]`: N rows per table (default 25 self, 40 total), and
+ * only rows whose label contains `filter` (e.g. `src/` or `fastify`).
+ */
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -28,7 +32,15 @@ for (const n of prof.nodes) {
   }
 }
 const pct = (v: number) => ((100 * v) / all).toFixed(1).padStart(5) + '%';
+const rows = process.argv[3] ? Number(process.argv[3]) : undefined;
+const filter = process.argv[4] ?? '';
+const table = (m: Map<string, number>, n: number) =>
+  [...m]
+    .filter(([l]) => l.includes(filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .forEach(([l, v]) => console.log(pct(v), l));
 console.log('self:');
-for (const [l, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(pct(v), l);
+table(self, rows ?? 25);
 console.log('total:');
-for (const [l, v] of [...total].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(pct(v), l);
+table(total, rows ?? 40);

@@ -18,8 +18,26 @@ export function canonical<T>(value: T): T {
 const made = new WeakSet<object>();
 
 /**
- * madeCanonical: `value` is an object that canonical() returned. Callers treat such objects
- * as immutable; a hook's children are never touched after their builder returns them.
+ * canonicalShared is canonical(value), deeply frozen: for a part many objects share (a
+ * constant fragment, a memoised label set). canonical() shares it instead of copying it, and
+ * freezing makes a mutation through any one sharer throw rather than leak into the others.
+ */
+export function canonicalShared<T>(value: T): T {
+  return deepFreeze(canonical(value));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * madeCanonical: `value` is an object that canonical() returned. Such objects are treated as
+ * immutable (canonical() shares them rather than copying them again): a hook's children are
+ * never touched after their builder returns them, and memoised fragments are frozen.
  */
 export function madeCanonical(value: unknown): boolean {
   return typeof value === 'object' && value !== null && made.has(value);
@@ -27,9 +45,10 @@ export function madeCanonical(value: unknown): boolean {
 
 // Hot path: every child of every sync passes through here once. Plain loops, the engine's
 // default string sort (UTF-16 code-unit order, as `<`), and no sort at all when the keys
-// already come in order, which builders' literals mostly do.
+// already come in order, which builders' literals mostly do. A part that is itself a result
+// of canonical() (a memoised label set, a constant fragment) is shared, not copied again.
 function canon(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null || made.has(value)) return value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (const v of value) if (v !== null && v !== undefined) out.push(canon(v));

@@ -20,7 +20,7 @@ export function makeDeployment(w: Workload): KubeObject {
     spec: {
       replicas: autoscalerMode(w) === 'none' ? w.replicas : undefined,
       revisionHistoryLimit: REVISION_HISTORY_LIMIT,
-      selector: { matchLabels: { ...w.selector } },
+      selector: { matchLabels: w.selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
       template: podTemplate(w),
     },

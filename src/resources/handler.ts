@@ -1,5 +1,6 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
+import { canonicalShared } from '../render/canonical.js';
 import type { VersionWorkload } from '../timescape/types.js';
 import { VERSION_ID_ANNOTATION } from '../timescape/versions.js';
 import { makeAutoscaler } from './autoscaler.js';
@@ -12,6 +13,7 @@ import {
 } from './labels.js';
 import { apexServiceName, versionName } from './names.js';
 import { makePodDisruptionBudget } from './pdb.js';
+import { containerEnv, type ContainerEnvVar } from './pod.js';
 import { makeService } from './service.js';
 import { DEFAULT_PROBES, type Workload } from './workload.js';
 
@@ -46,6 +48,7 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     replicas: serving ? v.replicas : 0,
     resources: spec.resources,
     env: spec.env,
+    containerEnv: sharedEnv(handler),
     probes: { ...DEFAULT_PROBES, ...spec.probes },
     dataVolume: false,
     autoscaling: serving ? spec.autoscaling : undefined,
@@ -57,6 +60,17 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
       namespace: namespace ?? '',
     },
   };
+}
+
+// Every version of a handler runs the same env (often the largest part of a Deployment):
+// built once per sync and shared. The key is the HandlerParent, which a sync makes afresh.
+const envs = new WeakMap<HandlerParent, ContainerEnvVar[]>();
+
+function sharedEnv(handler: HandlerParent): ContainerEnvVar[] {
+  let env = envs.get(handler);
+  if (!env)
+    envs.set(handler, (env = canonicalShared(containerEnv(handler.spec.port, handler.spec.env))));
+  return env;
 }
 
 /**

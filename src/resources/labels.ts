@@ -1,3 +1,4 @@
+import { canonicalShared } from '../render/canonical.js';
 import { labelValue, versionName } from './names.js';
 
 /**
@@ -8,6 +9,21 @@ import { labelValue, versionName } from './names.js';
 
 export type Labels = Record<string, string>;
 
+// Every child and pod template of every version carries these maps, rebuilt on every sync:
+// memoised per input (bounded), canonical and frozen, so builders share one copy.
+const MEMO_LIMIT = 10_000;
+const memo = new Map<string, Labels>();
+
+function memoised(key: string, make: () => Labels): Labels {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    v = canonicalShared(make());
+    memo.set(key, v);
+  }
+  return v;
+}
+
 export const MANAGED_BY = 'gati-operator';
 export const PART_OF = 'gati';
 export const HANDLER_LABEL = 'gati.dev/handler';
@@ -16,17 +32,22 @@ export const MODULE_LABEL = 'gati.dev/module';
 
 /** handlerSelector selects every pod of a handler, whatever its version (the apex Service). */
 export function handlerSelector(handlerName: string): Labels {
-  return { [HANDLER_LABEL]: labelValue(handlerName) };
+  return memoised(`hs\u0000${handlerName}`, () => ({ [HANDLER_LABEL]: labelValue(handlerName) }));
 }
 
 /** handlerVersionSelector selects the pods of one handler version. */
 export function handlerVersionSelector(handlerName: string, versionId: string): Labels {
-  return { ...handlerSelector(handlerName), [VERSION_LABEL]: labelValue(versionId) };
+  return memoised(`hvs\u0000${handlerName}\u0000${versionId}`, () => ({
+    ...handlerSelector(handlerName),
+    [VERSION_LABEL]: labelValue(versionId),
+  }));
 }
 
 /** moduleSelector selects the pods of one GatiModule (by object name, unique in its namespace). */
 export function moduleSelector(moduleObjectName: string): Labels {
-  return { [MODULE_LABEL]: labelValue(moduleObjectName) };
+  return memoised(`ms\u0000${moduleObjectName}`, () => ({
+    [MODULE_LABEL]: labelValue(moduleObjectName),
+  }));
 }
 
 function common(name: string, component: 'handler' | 'module'): Labels {
@@ -40,28 +61,28 @@ function common(name: string, component: 'handler' | 'module'): Labels {
 
 /** handlerLabels are the labels of a handler's shared children (apex Service, HTTPRoute). */
 export function handlerLabels(handlerName: string): Labels {
-  return {
+  return memoised(`hl\u0000${handlerName}`, () => ({
     ...common(handlerName, 'handler'),
     'app.kubernetes.io/instance': labelValue(handlerName),
     ...handlerSelector(handlerName),
-  };
+  }));
 }
 
 /** handlerVersionLabels are the labels of one version's children and pods (⊇ its selector). */
 export function handlerVersionLabels(handlerName: string, versionId: string): Labels {
-  return {
+  return memoised(`hvl\u0000${handlerName}\u0000${versionId}`, () => ({
     ...common(handlerName, 'handler'),
     'app.kubernetes.io/instance': versionName(handlerName, versionId),
     'app.kubernetes.io/version': labelValue(versionId),
     ...handlerVersionSelector(handlerName, versionId),
-  };
+  }));
 }
 
 /** moduleLabels are the labels of a module's children and pods (⊇ its selector). */
 export function moduleLabels(moduleObjectName: string, gatiModuleName: string): Labels {
-  return {
+  return memoised(`ml\u0000${moduleObjectName}\u0000${gatiModuleName}`, () => ({
     ...common(gatiModuleName, 'module'),
     'app.kubernetes.io/instance': labelValue(moduleObjectName),
     ...moduleSelector(moduleObjectName),
-  };
+  }));
 }

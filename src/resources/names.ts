@@ -29,8 +29,10 @@ function withHash(base: string, raw: string): string {
  * sanitised and suffixed with the hash of the raw input.
  */
 export function dnsName(raw: string): string {
-  const s = sanitiseDns(raw);
-  return s === raw && s.length <= MAX_NAME ? s : withHash(s, raw);
+  return memo(dnsNames, raw, () => {
+    const s = sanitiseDns(raw);
+    return s === raw && s.length <= MAX_NAME ? s : withHash(s, raw);
+  });
 }
 
 /** sanitiseDns lowercases, maps every other character to `-` and makes it start with a letter. */
@@ -47,10 +49,12 @@ function sanitiseDns(raw: string): string {
  * ends, ≤ 63), hashing as dnsName does when it had to change anything.
  */
 export function labelValue(raw: string): string {
-  const s = raw.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-  if (s === raw && s.length <= MAX_NAME) return s;
-  const head = s.slice(0, MAX_NAME - HASH_LEN - 1).replace(/[^A-Za-z0-9]+$/, '');
-  return head === '' ? hash8(raw) : `${head}-${hash8(raw)}`;
+  return memo(labelValues, raw, () => {
+    const s = raw.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+    if (s === raw && s.length <= MAX_NAME) return s;
+    const head = s.slice(0, MAX_NAME - HASH_LEN - 1).replace(/[^A-Za-z0-9]+$/, '');
+    return head === '' ? hash8(raw) : `${head}-${hash8(raw)}`;
+  });
 }
 
 /**
@@ -61,18 +65,25 @@ export function labelValue(raw: string): string {
  */
 export function versionName(handlerName: string, versionId: string): string {
   const key = `${handlerName}\u0000${versionId}`;
-  let name = versionNames.get(key);
-  if (name === undefined) {
-    // A pure function called for every child and label of every version: worth a memo.
-    if (versionNames.size >= MEMO_LIMIT) versionNames.clear();
-    name = withHash(sanitiseDns(`${handlerName}-${versionId}`), key);
-    versionNames.set(key, name);
-  }
-  return name;
+  return memo(versionNames, key, () => withHash(sanitiseDns(`${handlerName}-${versionId}`), key));
 }
 
+// Names are pure functions of their input, computed for every child and label of every
+// version on every sync (regexes and a sha256 each): memoised, each table bounded.
 const MEMO_LIMIT = 10_000;
 const versionNames = new Map<string, string>();
+const dnsNames = new Map<string, string>();
+const labelValues = new Map<string, string>();
+
+function memo(table: Map<string, string>, key: string, make: () => string): string {
+  let v = table.get(key);
+  if (v === undefined) {
+    if (table.size >= MEMO_LIMIT) table.clear();
+    v = make();
+    table.set(key, v);
+  }
+  return v;
+}
 
 /** apexServiceName names the handler's Service that selects every version's pods. */
 export function apexServiceName(handlerName: string): string {

@@ -25,7 +25,7 @@ export function makeNetworkPolicy(w: Workload): KubeObject {
     kind: NETWORK_POLICY.kind,
     metadata: objectMeta(w),
     spec: {
-      podSelector: { matchLabels: { ...w.selector } },
+      podSelector: { matchLabels: w.selector },
       policyTypes: ['Egress'],
       egress: [dns],
     },

@@ -14,7 +14,7 @@ export function makePodDisruptionBudget(w: Workload): KubeObject {
     metadata: objectMeta(w),
     spec: {
       maxUnavailable: 1,
-      selector: { matchLabels: { ...w.selector } },
+      selector: { matchLabels: w.selector },
       unhealthyPodEvictionPolicy: 'AlwaysAllow',
     },
   }) as KubeObject;

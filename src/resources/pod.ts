@@ -1,4 +1,5 @@
 import type { EnvVar, Resources } from '../api/common.js';
+import { canonicalShared } from '../render/canonical.js';
 import type { ProbeSettings, Workload } from './workload.js';
 
 /** uid/gid of the `gati` user in images built by the Gati CLI (numeric: runAsNonRoot needs it). */
@@ -98,16 +99,39 @@ function lifecycle(preStopSeconds: number): object | undefined {
   return preStopSeconds > 0 ? { preStop: { sleep: { seconds: preStopSeconds } } } : undefined;
 }
 
-function volumes(w: Workload): { volumes: object[]; mounts: object[] } {
+function emptyDirs(data: boolean): { volumes: object[]; mounts: object[] } {
   const dirs: Array<[string, string]> = [
     ['gati-state', GATI_STATE_DIR],
     ['tmp', '/tmp'],
   ];
-  if (w.dataVolume) dirs.push(['data', '/data']);
-  return {
+  if (data) dirs.push(['data', '/data']);
+  return canonicalShared({
     volumes: dirs.map(([name]) => ({ name, emptyDir: {} })),
     mounts: dirs.map(([name, mountPath]) => ({ name, mountPath })),
-  };
+  });
+}
+
+// Parts every pod template repeats, built once and shared (see canonicalShared).
+const WITH_DATA = emptyDirs(true);
+const WITHOUT_DATA = emptyDirs(false);
+
+const CONTAINER_SECURITY = canonicalShared({
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+});
+
+const POD_SECURITY = canonicalShared({
+  runAsNonRoot: true,
+  runAsUser: GATI_UID,
+  runAsGroup: GATI_UID,
+  fsGroup: GATI_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+});
+
+function volumes(w: Workload): { volumes: object[]; mounts: object[] } {
+  return w.dataVolume ? WITH_DATA : WITHOUT_DATA;
 }
 
 function container(w: Workload, mounts: object[]): object {
@@ -116,16 +140,11 @@ function container(w: Workload, mounts: object[]): object {
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
     ports: [{ name: w.protocol, containerPort: w.port, protocol: 'TCP' }],
-    env: containerEnv(w.port, w.env),
+    env: w.containerEnv ?? containerEnv(w.port, w.env),
     resources: containerResources(w.resources),
     ...probes(w),
     lifecycle: lifecycle(w.probes.preStopSeconds),
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: CONTAINER_SECURITY,
     volumeMounts: mounts,
   };
 }
@@ -138,18 +157,12 @@ function container(w: Workload, mounts: object[]): object {
 export function podTemplate(w: Workload): object {
   const { volumes: vols, mounts } = volumes(w);
   return {
-    metadata: { labels: { ...w.labels }, annotations: w.annotations && { ...w.annotations } },
+    metadata: { labels: w.labels, annotations: w.annotations },
     spec: {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: w.probes.preStopSeconds + SHUTDOWN_GRACE_SECONDS,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: GATI_UID,
-        runAsGroup: GATI_UID,
-        fsGroup: GATI_UID,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: POD_SECURITY,
       containers: [container(w, mounts)],
       volumes: vols,
     },

@@ -26,7 +26,7 @@ export function makeService(s: ServiceParams): KubeObject {
     metadata: objectMeta(s),
     spec: {
       type: 'ClusterIP',
-      selector: { ...s.selector },
+      selector: s.selector,
       ports: [
         {
           name: s.protocol,

@@ -3,6 +3,7 @@ import type { Probes } from '../api/gatihandler.js';
 import type { Static } from '@sinclair/typebox';
 import type { KubeObject } from '../api/metacontroller.js';
 import type { Labels } from './labels.js';
+import type { ContainerEnvVar } from './pod.js';
 
 /** Probe and shutdown settings with every default applied. */
 export type ProbeSettings = Static<typeof Probes>;
@@ -37,6 +38,8 @@ export interface Workload {
   replicas: number;
   resources?: Resources;
   env?: EnvVar[];
+  /** The container's env as built from port and env, when the caller shares one between workloads. */
+  containerEnv?: ContainerEnvVar[];
   probes: ProbeSettings;
   /** A writable, non-persistent emptyDir at /data (module storage capabilities). */
   dataVolume: boolean;
@@ -63,14 +66,18 @@ export function maxReplicas(w: Workload): number {
   return Math.max(w.autoscaling?.maxReplicas ?? w.replicas, minReplicas(w), 1);
 }
 
-/** objectMeta is the metadata every child of a workload carries. */
+/**
+ * objectMeta is the metadata every child of a workload carries. No copies: every builder's
+ * output goes through canonical(), which copies what is not already canonical and shares
+ * what is (the memoised label sets).
+ */
 export function objectMeta(
   w: Pick<Workload, 'name' | 'namespace' | 'labels' | 'annotations'>,
 ): KubeObject['metadata'] {
   return {
     name: w.name,
     namespace: w.namespace,
-    labels: { ...w.labels },
-    annotations: w.annotations && { ...w.annotations },
+    labels: w.labels,
+    annotations: w.annotations,
   };
 }
