@@ -8,14 +8,15 @@ export interface WarnLogger {
 
 /**
  * Observe gathers external observations for one hook call. It never rejects: anything it
- * cannot learn is simply absent, and the pure hook falls back to its timer.
+ * cannot learn is simply absent, and the pure hook falls back to its timer. It answers
+ * synchronously when there is nothing to ask (most calls), so those calls stay synchronous.
  */
 export type Observe = (
   controller: ControllerName,
   hook: HookName,
   request: unknown,
   log: WarnLogger,
-) => Promise<Observations>;
+) => Observations | Promise<Observations>;
 
 /** Options of the Prometheus drain-evidence client. */
 export interface PrometheusOptions {
@@ -42,7 +43,7 @@ interface CacheEntry {
 const MAX_CACHE = 10000;
 
 /** noObservations is the Observe used when nothing external is configured. */
-export const noObservations: Observe = () => Promise.resolve({});
+export const noObservations: Observe = () => ({});
 
 /** createPrometheusObserver builds the drain-evidence client: cached, bounded, never failing a hook. */
 export function createPrometheusObserver(opts: PrometheusOptions): Observe {
@@ -71,17 +72,18 @@ export function createPrometheusObserver(opts: PrometheusOptions): Observe {
     return value;
   };
 
-  return async (controller, hook, request, log) => {
+  return (controller, hook, request, log) => {
     if (controller !== 'gatihandler' || hook === 'customize') return {};
     const queries = drainQueries(request as SyncRequest);
     if (queries.length === 0) return {};
-    const values = await Promise.all(queries.map((q) => lookup(q, log)));
-    const requestRates: Record<string, number> = {};
-    queries.forEach((q, i) => {
-      const v = values[i];
-      if (v !== undefined) requestRates[q.key] = v;
+    return Promise.all(queries.map((q) => lookup(q, log))).then((values) => {
+      const requestRates: Record<string, number> = {};
+      queries.forEach((q, i) => {
+        const v = values[i];
+        if (v !== undefined) requestRates[q.key] = v;
+      });
+      return { requestRates };
     });
-    return { requestRates };
   };
 }
 

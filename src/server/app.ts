@@ -6,6 +6,7 @@ import {
   type FastifyReply,
   type FastifyRequest,
   type onRequestAsyncHookHandler,
+  type onRequestHookHandler,
 } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -66,10 +67,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler(handleError);
   const readiness = options.readiness ?? { ready: true };
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
     // Once shutdown starts, answers end their keep-alive connection, so close() need not wait for it to idle out.
     if (!readiness.ready) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   const metrics = createMetrics(options.registry ?? new Registry());
@@ -133,16 +135,19 @@ export function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
   };
 }
 
-/** overloadGuard answers 429 with Retry-After while the probe reports pressure. */
+/**
+ * overloadGuard answers 429 with Retry-After while the probe reports pressure. Callback style:
+ * it runs before every hook call and never waits, so it costs no promise.
+ */
 export function overloadGuard(
   pressure: PressureProbe,
   retryAfterSeconds: number,
-): onRequestAsyncHookHandler {
-  return async (req, reply) => {
+): onRequestHookHandler {
+  return (req, reply, done) => {
     const reason = pressure.overloaded();
-    if (!reason) return;
+    if (!reason) return done();
     req.log.warn({ reason }, 'overloaded; asking the caller to retry');
-    return reply
+    reply
       .code(429)
       .header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))))
       .type('application/json; charset=utf-8')

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatiError, type ErrorCode } from '../errors.js';
 import { toJson } from '../render/canonical.js';
+import { hookCallOf } from './routes.js';
 
 /** The body of every error answer: a stable code and a short message naming what went wrong. */
 export function errorBody(code: ErrorCode, message: string): string {
@@ -44,8 +45,9 @@ export function describeError(err: unknown): Described {
  */
 export function handleError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const d = describeError(err);
-  if (d.status >= 500) req.log.error({ err }, 'hook call failed');
-  else req.log.info({ code: d.code, reason: d.message }, 'request rejected');
+  const call = hookCallOf(req);
+  if (d.status >= 500) req.log.error({ ...call, err }, 'hook call failed');
+  else req.log.info({ ...call, code: d.code, reason: d.message }, 'request rejected');
   return reply
     .code(d.status)
     .type('application/json; charset=utf-8')

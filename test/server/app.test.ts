@@ -221,10 +221,20 @@ t.test(
     t.same(JSON.parse(coded.body), {
       error: { code: 'GATI_ERR_BAD_REQUEST', message: 'spec.x is wrong (got 1)' },
     });
-    t.ok(
-      sink.lines.some((l) => l.level === 50 && l.msg === 'hook call failed'),
-      'the failure is logged at error',
+    t.match(
+      sink.lines.find((l) => l.level === 50 && l.msg === 'hook call failed'),
+      { controller: 'gatimodule', hook: 'sync', parent: { namespace: 'ns1', name: 'p' } },
+      'the failure is logged at error, naming the call and its parent',
     );
+    t.match(
+      sink.lines.find((l) => l.msg === 'request rejected'),
+      { level: 30, controller: 'gativersion', hook: 'sync', code: 'GATI_ERR_BAD_REQUEST' },
+      'a rejection is logged at info, naming the call',
+    );
+    await post(app, '/hooks/gatimodule/sync', { parent: { metadata: {} } });
+    const unnamed = sink.lines.filter((l) => l.msg === 'request rejected').at(-1);
+    t.match(unnamed, { controller: 'gatimodule', hook: 'sync' }, 'a body without a parent name');
+    t.notOk(unnamed && 'parent' in unnamed, 'has no parent binding');
   },
 );
 

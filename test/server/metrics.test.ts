@@ -16,6 +16,7 @@ function handlerRequest(statusVersions: unknown[], specVersions: unknown[]): Syn
 t.test('metrics text carries the named series after hook calls', async (t) => {
   const { app, pressure } = makeApp(t);
   await post(app, '/hooks/gatihandler/sync', syncRequest(3));
+  await post(app, '/hooks/gatihandler/sync', syncRequest(1));
   await post(app, '/hooks/gatimodule/sync', { nope: 1 });
   pressure.reason = 'busy';
   await post(app, '/hooks/gatimodule/sync', syncRequest());
@@ -29,7 +30,7 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
   );
   t.match(
     text,
-    /gati_operator_hook_requests_total\{controller="gatihandler",hook="sync",outcome="ok"\} 1/,
+    /gati_operator_hook_requests_total\{controller="gatihandler",hook="sync",outcome="ok"\} 2/,
   );
   t.match(
     text,
@@ -38,6 +39,11 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
   t.match(
     text,
     /gati_operator_hook_requests_total\{controller="gatimodule",hook="sync",outcome="overloaded"\} 1/,
+  );
+  t.match(
+    text,
+    /gati_operator_hook_duration_seconds_count\{controller="gatihandler",hook="sync",outcome="ok"\} 2/,
+    'a label set resolved once still counts every call',
   );
   t.match(
     text,
