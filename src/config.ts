@@ -89,7 +89,7 @@ export const EnvSchema = Type.Object({
   OVERLOAD_RETRY_AFTER_SECONDS: int(1, 3600, 5, 'Retry-After sent with a 429.'),
   ETAG: oneOf(
     ['on', 'off'],
-    'on',
+    'off',
     'Strong ETag on hook responses; If-None-Match with the same value answers 304.',
   ),
 });

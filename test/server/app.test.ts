@@ -266,9 +266,9 @@ t.test('invalid hook output fails closed with 500 instead of deleting children',
 });
 
 t.test(
-  'ETag: 200 with a strong ETag, 304 on a match, 200 otherwise; off when ETAG=off',
+  'ETag (ETAG=on): 200 with a strong ETag, 304 on a match, 200 otherwise; off by default',
   async (t) => {
-    const { app } = makeApp(t);
+    const { app } = makeApp(t, { env: { ETAG: 'on' } });
     const first = await post(app, '/hooks/gatihandler/sync', syncRequest(1));
     const tag = first.headers.etag as string;
     t.match(tag, /^"[\w-]{43}"$/);
@@ -282,7 +282,7 @@ t.test(
     });
     t.equal(miss.statusCode, 200);
     t.not(miss.headers.etag, tag);
-    const { app: off } = makeApp(t, { env: { ETAG: 'off' } });
+    const { app: off } = makeApp(t);
     const plain = await post(off, '/hooks/gatihandler/sync', syncRequest(1), {
       'if-none-match': tag,
     });

@@ -19,7 +19,7 @@ t.test('defaults with an empty environment', async (t) => {
     prometheus: { timeoutMs: 1500, cacheSeconds: 15, concurrency: 4 },
     shutdownGraceMs: 25000,
     overload: { maxEventLoopDelayMs: 1000, maxHeapPercent: 90, retryAfterSeconds: 5 },
-    etag: true,
+    etag: false,
   });
   t.same(loadConfig({ PORT: '', HOST: '  ' }).port, 8080, 'empty values count as unset');
 });
@@ -43,7 +43,7 @@ t.test('every variable is read', async (t) => {
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     OVERLOAD_MAX_HEAP_PERCENT: '80',
     OVERLOAD_RETRY_AFTER_SECONDS: '2',
-    ETAG: 'off',
+    ETAG: 'on',
   });
   t.same(c, {
     port: 9443,
@@ -61,7 +61,7 @@ t.test('every variable is read', async (t) => {
     },
     shutdownGraceMs: 1000,
     overload: { maxEventLoopDelayMs: 0, maxHeapPercent: 80, retryAfterSeconds: 2 },
-    etag: false,
+    etag: true,
   });
 });
 
