@@ -4,7 +4,12 @@
  * alone against JSON.parse of their own request. Prints a table and writes
  * bench/results/<date>.json.
  *
- * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_WARMUP_SECONDS (default 3),
+ * The hook and the floor are measured in alternating rounds (hook, floor, hook, floor, …), so
+ * a change in the machine's load during the run weighs on both alike; req/s is the total
+ * over all rounds, latencies the median round's (and the worst round's p99).
+ *
+ * Environment: BENCH_SECONDS (per route, over all rounds, default 10), BENCH_ROUNDS (default 5),
+ * BENCH_WARMUP_SECONDS (default 3),
  * BENCH_SETS (comma list, default small,medium,large), BENCH_OUT (file name under
  * bench/results, default <date>.json), BENCH_NODE_ARGS (extra flags for the server process).
  */
@@ -17,6 +22,7 @@ import { machine, startServer, today, writeResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const ONLY = (process.env.BENCH_SETS ?? 'small,medium,large').split(',');
 /** Concurrent connections per set. Large bodies use 2: Metacontroller rarely has two 5 MiB parents in flight. */
 const CONNECTIONS: Record<RequestSet['name'], number> = { small: 10, medium: 10, large: 2 };
@@ -26,12 +32,45 @@ const NOW = new Date('2026-01-01T00:02:00Z');
 interface Load {
   requestsPerSecond: number;
   total: number;
+  /** Seconds measured. */
+  seconds: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
   non2xx: number;
   errors: number;
   timeouts: number;
+}
+
+/** Rounds of one route summed: total req/s, median p50/p99, worst p99 and max. */
+interface Loads extends Load {
+  worstP99Ms: number;
+  roundsPerSecond: number[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function combine(rounds: Load[]): Loads {
+  const sum = (f: (l: Load) => number) => rounds.reduce((n, l) => n + f(l), 0);
+  const total = sum((l) => l.total);
+  const seconds = sum((l) => l.seconds);
+  return {
+    requestsPerSecond: total / seconds,
+    total,
+    seconds,
+    p50Ms: median(rounds.map((l) => l.p50Ms)),
+    p99Ms: median(rounds.map((l) => l.p99Ms)),
+    worstP99Ms: Math.max(...rounds.map((l) => l.p99Ms)),
+    maxMs: Math.max(...rounds.map((l) => l.maxMs)),
+    non2xx: sum((l) => l.non2xx),
+    errors: sum((l) => l.errors),
+    timeouts: sum((l) => l.timeouts),
+    roundsPerSecond: rounds.map((l) => l.requestsPerSecond),
+  };
 }
 
 async function load(
@@ -53,6 +92,7 @@ async function load(
   return {
     requestsPerSecond: r.requests.total / (r.duration || seconds),
     total: r.requests.total,
+    seconds: r.duration || seconds,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     maxMs: r.latency.max,
@@ -135,8 +175,16 @@ async function main() {
       );
       await load(server.base, set.path, set.text, connections, WARMUP);
       await load(server.base, '/floor', set.text, connections, WARMUP);
-      const hook = await load(server.base, set.path, set.text, connections, SECONDS);
-      const floor = await load(server.base, '/floor', set.text, connections, SECONDS);
+      const hookRounds: Load[] = [];
+      const floorRounds: Load[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        hookRounds.push(await load(server.base, set.path, set.text, connections, SECONDS / ROUNDS));
+        floorRounds.push(
+          await load(server.base, '/floor', set.text, connections, SECONDS / ROUNDS),
+        );
+      }
+      const hook = combine(hookRounds);
+      const floor = combine(floorRounds);
       results.push({
         set: set.name,
         controller: set.controller,
@@ -148,6 +196,9 @@ async function main() {
         hook,
         floor,
         throughputRatio: hook.requestsPerSecond / floor.requestsPerSecond,
+        roundRatios: hookRounds.map(
+          (h, i) => h.requestsPerSecond / floorRounds[i]!.requestsPerSecond,
+        ),
       });
     }
   } finally {
@@ -165,7 +216,8 @@ async function main() {
     command: 'npm run bench',
     machine: machine(),
     settings: {
-      secondsPerMeasurement: SECONDS,
+      secondsPerRoute: SECONDS,
+      rounds: ROUNDS,
       warmupSeconds: WARMUP,
       connections: CONNECTIONS,
       loadGenerator: 'autocannon (same machine, own process)',
@@ -217,6 +269,10 @@ function printTable(
         route === 'hook' ? fmt(r.throughputRatio as number, 3) : '',
       ];
       console.log(cells.map((c) => c.padStart(10)).join(''));
+      if (route === 'floor')
+        console.log(
+          `${''.padStart(10)}rounds hook÷floor: ${(r.roundRatios as number[]).map((x) => fmt(x, 2)).join(' ')}`,
+        );
     }
   }
   console.log('\nPure hook vs JSON.parse of its own request (µs per call)');

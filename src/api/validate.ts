@@ -93,26 +93,51 @@ function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldErr
   return out;
 }
 
-/** celErrors walks the schema and evaluates every registered cross-field rule on present values. */
+/** Checks one value against the cross-field rules at and below one schema node. */
+type CelCheck = (value: unknown, field: string, out: FieldError[]) => void;
+
+const celPlans = new WeakMap<TSchema, CelCheck | null>();
+
+/**
+ * celErrors evaluates every registered cross-field rule on present values. The walk is
+ * planned once per schema and visits only the nodes with a rule at or below them: a spec's
+ * env list, resources and most fields have none.
+ */
 function celErrors(schema: TSchema, value: unknown, field: string, out: FieldError[]): void {
-  if (value === undefined || value === null) return;
+  celPlan(schema)?.(value, field, out);
+}
+
+function celPlan(schema: TSchema): CelCheck | null {
+  let plan = celPlans.get(schema);
+  if (plan !== undefined) return plan;
   const s = schema as Record<string, unknown>;
-  const rules = s['x-kubernetes-validations'] as CelRule[] | undefined;
-  for (const r of rules ?? []) {
+  const rules = ((s['x-kubernetes-validations'] as CelRule[] | undefined) ?? []).map((r) => {
     const check = celPredicate(r.rule);
     if (!check) throw new Error(`CEL rule without a TypeScript twin: ${r.rule}`);
-    if (!check(value as Record<string, unknown>)) {
-      out.push({ field: field + (r.fieldPath ?? ''), message: r.message });
-    }
+    return { check, field: r.fieldPath ?? '', message: r.message };
+  });
+  const props: Array<[string, CelCheck]> = [];
+  for (const [k, sub] of Object.entries((s.properties as Record<string, TSchema>) ?? {})) {
+    const p = celPlan(sub);
+    if (p) props.push([k, p]);
   }
-  const props = s.properties as Record<string, TSchema> | undefined;
-  if (props && typeof value === 'object') {
-    for (const [k, sub] of Object.entries(props))
-      celErrors(sub, (value as Record<string, unknown>)[k], `${field}.${k}`, out);
-  }
-  const items = s.items as TSchema | undefined;
-  if (items && Array.isArray(value))
-    value.forEach((v, i) => celErrors(items, v, `${field}[${i}]`, out));
+  const items = s.items ? celPlan(s.items as TSchema) : null;
+  plan =
+    rules.length === 0 && props.length === 0 && !items
+      ? null
+      : (value, field, out) => {
+          if (value === undefined || value === null) return;
+          for (const r of rules)
+            if (!r.check(value as Record<string, unknown>))
+              out.push({ field: field + r.field, message: r.message });
+          if (typeof value !== 'object') return;
+          for (const [k, p] of props)
+            p((value as Record<string, unknown>)[k], `${field}.${k}`, out);
+          if (items && Array.isArray(value))
+            value.forEach((v, i) => items(v, `${field}[${i}]`, out));
+        };
+  celPlans.set(schema, plan);
+  return plan;
 }
 
 /**

@@ -63,13 +63,34 @@ function canon(value: unknown): unknown {
   return out;
 }
 
-/** orderedKeys: the object's own keys in canonical order. */
+/** orderedKeys: the object's own keys in canonical order (the very array when already so). */
 function orderedKeys(o: Record<string, unknown>): string[] {
   const keys = Object.keys(o);
-  if (!Object.hasOwn(o, 'apiVersion')) return inOrder(keys) ? keys : keys.sort();
-  const first = FIRST.filter((k) => Object.hasOwn(o, k));
+  if (!isObjectLike(o)) return inOrder(keys) ? keys : keys.sort();
+  if (inObjectOrder(keys)) return keys;
+  const first = FIRST.filter((k) => o[k] !== null && o[k] !== undefined && Object.hasOwn(o, k));
   const rest = keys.filter((k) => !FIRST.includes(k));
-  return [...first, ...(inOrder(rest) ? rest : rest.sort())];
+  return [...first, ...rest.sort()];
+}
+
+/** isObjectLike: a Kubernetes object (or reference) — it has an apiVersion that will be kept. */
+function isObjectLike(o: Record<string, unknown>): boolean {
+  return o.apiVersion !== null && o.apiVersion !== undefined && Object.hasOwn(o, 'apiVersion');
+}
+
+/** inObjectOrder: the FIRST keys present lead, in FIRST's order, and the rest are sorted. */
+function inObjectOrder(keys: string[]): boolean {
+  let i = 0;
+  for (let f = 0; i < keys.length; i++) {
+    const at = FIRST.indexOf(keys[i]!, f);
+    if (at === -1) break;
+    f = at + 1;
+  }
+  for (let j = i; j < keys.length; j++) {
+    if (FIRST.includes(keys[j]!)) return false;
+    if (j > i && keys[j - 1]! > keys[j]!) return false;
+  }
+  return true;
 }
 
 function inOrder(keys: string[]): boolean {
@@ -110,9 +131,17 @@ export function nonCanonicalPath(value: unknown, path = ''): string | undefined 
 }
 
 function hasCanonicalKeys(o: Record<string, unknown>): boolean {
-  const keys = Object.keys(o);
-  if (!Object.hasOwn(o, 'apiVersion')) return inOrder(keys);
-  return orderedKeys(o).every((k, i) => k === keys[i]);
+  // JavaScript lists array-index keys ("2", "10") first, in numeric order, whatever order they
+  // were added in; so does every object canonical() builds. Only the keys after them can be
+  // out of order.
+  let keys = Object.keys(o);
+  if (keys.length > 0 && isIndex(keys[0]!)) keys = keys.filter((k) => !isIndex(k));
+  return isObjectLike(o) ? inObjectOrder(keys) : inOrder(keys);
+}
+
+function isIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 2 ** 32 - 1;
 }
 
 /** toYaml renders objects as canonical multi-document YAML (`---` between documents). */

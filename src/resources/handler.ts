@@ -1,6 +1,6 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
-import { canonicalShared } from '../render/canonical.js';
+import { canonical } from '../render/canonical.js';
 import type { VersionWorkload } from '../timescape/types.js';
 import { VERSION_ID_ANNOTATION } from '../timescape/versions.js';
 import { makeAutoscaler } from './autoscaler.js';
@@ -63,13 +63,14 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
 }
 
 // Every version of a handler runs the same env (often the largest part of a Deployment):
-// built once per sync and shared. The key is the HandlerParent, which a sync makes afresh.
+// built once per sync and shared within its answer (canonical(), so the builders share it
+// rather than copy it). The key is the HandlerParent, which a sync makes afresh.
 const envs = new WeakMap<HandlerParent, ContainerEnvVar[]>();
 
 function sharedEnv(handler: HandlerParent): ContainerEnvVar[] {
   let env = envs.get(handler);
   if (!env)
-    envs.set(handler, (env = canonicalShared(containerEnv(handler.spec.port, handler.spec.env))));
+    envs.set(handler, (env = canonical(containerEnv(handler.spec.port, handler.spec.env))));
   return env;
 }
 
