@@ -5,7 +5,9 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_OPTIONS } from '../src/install/manifests.js';
 
+export { SERVER_NODE_OPTIONS };
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface BenchServer {
@@ -17,10 +19,13 @@ export interface BenchServer {
 
 /**
  * startServer runs bench/server.ts in its own node process (one core for the server, one for
- * the load generator). BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+ * the load generator), with the V8 flags the shipped Deployment sets (SERVER_NODE_OPTIONS).
+ * BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof --cpu-prof-dir=prof`.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`
+    .split(' ')
+    .filter(Boolean);
   const child = spawn(
     process.execPath,
     [...extra, '--import', 'tsx', join(ROOT, 'bench', 'server.ts')],

@@ -14,7 +14,7 @@ const [name = 'medium', seconds = '8', route = 'hook'] = process.argv.slice(2);
 const set = requestSets().find((s) => s.name === name);
 if (!set) throw new Error(`no set ${name}`);
 const dir = mkdtempSync(join(tmpdir(), 'gati-prof-'));
-process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
+process.env.BENCH_NODE_ARGS = `${process.env.BENCH_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`;
 const server = await startServer();
 const r = await autocannon({
   url: `${server.base}${route === 'floor' ? '/floor' : set.path}`,

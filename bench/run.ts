@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { HOOKS } from '../src/hooks/index.js';
 import type { SyncRequest } from '../src/api/metacontroller.js';
 import { requestSets, type RequestSet } from './fixtures.js';
-import { machine, startServer, today, writeResult } from './lib.js';
+import { machine, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -221,6 +221,7 @@ async function main() {
       warmupSeconds: WARMUP,
       connections: CONNECTIONS,
       loadGenerator: 'autocannon (same machine, own process)',
+      serverNodeOptions: `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
       serverLogLevel: 'info (to /dev/null)',
       overloadGuard: 'off in the bench server',
       loadAverageAtStart: loadavg(),

@@ -6,7 +6,7 @@
  */
 import autocannon from 'autocannon';
 import { requestSets } from './fixtures.js';
-import { machine, rssBytes, startServer, today, writeResult } from './lib.js';
+import { machine, rssBytes, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(30, Math.floor(SECONDS / 5)));
@@ -61,6 +61,7 @@ const out = {
     warmupSeconds: WARMUP,
     connections: CONNECTIONS,
     sampleEverySeconds: SAMPLE_MS / 1000,
+    serverNodeOptions: `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
     mix: '19 small/medium GatiModule/GatiHandler syncs, then one ≥ 5 MiB GatiHandler sync, repeated',
   },
   requests: {

@@ -1,6 +1,7 @@
 // No Docker engine or hadolint here: the Dockerfile is parsed and checked against what the
 // build produces (tsconfig.build.json maps src/ to dist/) and what the manifests expect.
 import t from 'tap';
+import { SERVER_NODE_OPTIONS } from '../../src/install/manifests.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINER_PORT, RUN_AS_UID } from '../../src/install/constants.js';
@@ -74,14 +75,23 @@ t.test(
     );
     const entry = all('ENTRYPOINT', runtime).at(-1)!.args;
     const argv = JSON.parse(entry) as string[];
-    t.strictSame(argv, ['node', 'dist/cli/main.js', 'serve'], 'exec form: no shell at run time');
+    t.strictSame(
+      argv,
+      ['node', '--max-semi-space-size=32', 'dist/cli/main.js', 'serve'],
+      'exec form: no shell at run time',
+    );
+    t.ok(
+      SERVER_NODE_OPTIONS.split(' ').includes(argv[1]!),
+      'the same young-generation size as the Deployment sets',
+    );
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
-    const source = argv[1]!
+    const script = argv[2]!;
+    const source = script
       .replace(new RegExp(`^${build.compilerOptions.outDir}/`), `${build.compilerOptions.rootDir}/`)
       .replace(/\.js$/, '.ts');
-    t.ok(existsSync(join(ROOT, source)), `${argv[1]} is built from ${source}`);
+    t.ok(existsSync(join(ROOT, source)), `${script} is built from ${source}`);
     t.equal(all('EXPOSE', runtime)[0]?.args, String(CONTAINER_PORT));
     t.notOk(all('CMD').length, 'no CMD: arguments come from the ENTRYPOINT');
   },
