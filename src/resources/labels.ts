@@ -1,5 +1,5 @@
 import { canonicalShared } from '../render/canonical.js';
-import { labelValue, versionName } from './names.js';
+import { labelValue, memo, versionName } from './names.js';
 
 /**
  * Labels and selectors of every child. Selectors hold only what identifies a workload for its
@@ -11,17 +11,10 @@ export type Labels = Record<string, string>;
 
 // Every child and pod template of every version carries these maps, rebuilt on every sync:
 // memoised per input (bounded), canonical and frozen, so builders share one copy.
-const MEMO_LIMIT = 10_000;
-const memo = new Map<string, Labels>();
+const labelSets = new Map<string, Labels>();
 
 function memoised(key: string, make: () => Labels): Labels {
-  let v = memo.get(key);
-  if (v === undefined) {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    v = canonicalShared(make());
-    memo.set(key, v);
-  }
-  return v;
+  return memo(labelSets, key, () => canonicalShared(make()));
 }
 
 export const MANAGED_BY = 'gati-operator';

@@ -75,7 +75,8 @@ const versionNames = new Map<string, string>();
 const dnsNames = new Map<string, string>();
 const labelValues = new Map<string, string>();
 
-function memo(table: Map<string, string>, key: string, make: () => string): string {
+/** memo returns table's entry for key, making it first; a full table is emptied (bounded memory). */
+export function memo<T>(table: Map<string, T>, key: string, make: () => T): T {
   let v = table.get(key);
   if (v === undefined) {
     if (table.size >= MEMO_LIMIT) table.clear();

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { madeCanonical } from '../../src/render/canonical.js';
 import {
   handlerLabels,
   handlerSelector,
@@ -64,4 +65,16 @@ t.test('selectors hold only what is stable for a workload’s life', async (t) =
     handlerVersionLabels('orders', 'tsv:1')['gati.dev/version'],
     'label-unsafe ids map identically in labels and selector',
   );
+});
+
+t.test('label sets are memoised, canonical and frozen: builders share one copy', async (t) => {
+  const a = handlerVersionLabels('orders', 'v1');
+  t.equal(handlerVersionLabels('orders', 'v1'), a, 'the same object for the same input');
+  t.not(handlerVersionLabels('orders', 'v2'), a);
+  t.ok(Object.isFrozen(a));
+  t.ok(madeCanonical(a), 'canonical() shares it instead of copying it');
+  t.same(Object.keys(a), [...Object.keys(a)].sort(), 'keys in canonical order');
+  t.throws(() => {
+    (a as Record<string, string>)['x'] = 'y';
+  }, TypeError);
 });
