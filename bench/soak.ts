@@ -1,8 +1,11 @@
 /**
  * `npm run soak`: sustained loopback load on the bench server (small and medium hook calls,
  * with a large one every 20 calls) for SOAK_SECONDS (default 300). The server's RSS is sampled
- * every 10 s after a warm-up (SOAK_WARMUP_SECONDS, default 30); growth = last ÷ first sample − 1
- * (target < 10%). Writes bench/results/soak-<date>.json.
+ * every 10 s after a warm-up (SOAK_WARMUP_SECONDS, default 30). A 6.5 MB request in flight
+ * moves RSS by ±30 MiB, so one sample against another says little: growth (target < 10%) is
+ * the median of the last quarter of the samples over the median of the first quarter, minus
+ * one. Also reported: last ÷ first sample − 1, and the least-squares slope in MiB per minute.
+ * Writes bench/results/soak-<date>.json.
  */
 import autocannon from 'autocannon';
 import { requestSets } from './fixtures.js';
@@ -49,9 +52,30 @@ samples.push({
 });
 const exitCode = await server.stop();
 
-const first = samples[0]!.rssBytes;
-const last = samples[samples.length - 1]!.rssBytes;
-const max = Math.max(...samples.map((s) => s.rssBytes));
+const rss = samples.map((s) => s.rssBytes);
+const first = rss[0]!;
+const last = rss[rss.length - 1]!;
+const max = Math.max(...rss);
+const quarter = Math.max(3, Math.floor(rss.length / 4));
+const early = median(rss.slice(0, quarter));
+const late = median(rss.slice(-quarter));
+const slopeMiBPerMinute = (slope(samples.map((s) => [s.atSeconds, s.rssBytes])) * 60) / 2 ** 20;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** slope is the least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const num = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const den = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
 const out = {
   date: new Date().toISOString(),
   command: `SOAK_SECONDS=${SECONDS} npm run soak`,
@@ -71,14 +95,29 @@ const out = {
     errors: result.errors,
     p99Ms: result.latency.p99,
   },
-  rss: { firstBytes: first, lastBytes: last, maxBytes: max, growth: last / first - 1, samples },
+  rss: {
+    samplesPerQuarter: quarter,
+    firstQuarterMedianBytes: early,
+    lastQuarterMedianBytes: late,
+    growth: late / early - 1,
+    firstBytes: first,
+    lastBytes: last,
+    lastOverFirst: last / first - 1,
+    slopeMiBPerMinute,
+    maxBytes: max,
+    samples,
+  },
   serverExitCode: exitCode,
 };
 const path = writeResult(`soak-${today()}.json`, out);
 console.log(
   `soak ${SECONDS}s: ${out.requests.total} requests (${out.requests.perSecond.toFixed(1)}/s, non-2xx ${out.requests.non2xx}, errors ${out.requests.errors})`,
 );
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 console.log(
-  `RSS ${(first / 2 ** 20).toFixed(1)} → ${(last / 2 ** 20).toFixed(1)} MiB (max ${(max / 2 ** 20).toFixed(1)}): growth ${(out.rss.growth * 100).toFixed(1)}% (target < 10%)`,
+  `RSS median of first/last ${quarter} samples ${mib(early)} → ${mib(late)} MiB: growth ${(out.rss.growth * 100).toFixed(1)}% (target < 10%)`,
+);
+console.log(
+  `   single samples ${mib(first)} → ${mib(last)} MiB (${(out.rss.lastOverFirst * 100).toFixed(1)}%), max ${mib(max)}, slope ${slopeMiBPerMinute.toFixed(2)} MiB/min`,
 );
 console.log(`wrote ${path}`);
