@@ -69,8 +69,7 @@ const envs = new WeakMap<HandlerParent, ContainerEnvVar[]>();
 
 function sharedEnv(handler: HandlerParent): ContainerEnvVar[] {
   let env = envs.get(handler);
-  if (!env)
-    envs.set(handler, (env = canonical(containerEnv(handler.spec.port, handler.spec.env))));
+  if (!env) envs.set(handler, (env = canonical(containerEnv(handler.spec.port, handler.spec.env))));
   return env;
 }
 

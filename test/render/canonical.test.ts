@@ -15,8 +15,7 @@ function reference(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => x !== null && x !== undefined).map(reference);
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
-  const rank = (k: string) =>
-    o.apiVersion != null && FIRST.includes(k) ? FIRST.indexOf(k) : 4;
+  const rank = (k: string) => (o.apiVersion != null && FIRST.includes(k) ? FIRST.indexOf(k) : 4);
   const keys = Object.keys(o).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const out: Record<string, unknown> = {};
   for (const k of keys) if (o[k] !== null && o[k] !== undefined) out[k] = reference(o[k]);
