@@ -27,6 +27,8 @@ export interface PrometheusOptions {
   /** Milliseconds since the epoch; injectable so cache expiry is testable. */
   now?: () => number;
   fetch?: typeof fetch;
+  /** Told the outcome of every query actually sent (cache hits are not queries). */
+  onQuery?: (outcome: 'ok' | 'error') => void;
 }
 
 /** One query to run: the observation key it answers and the PromQL. */
@@ -60,14 +62,25 @@ export function createPrometheusObserver(opts: PrometheusOptions): Observe {
     if (cache.size >= MAX_CACHE) prune(cache, now());
     const value = slots(AbortSignal.timeout(opts.timeoutMs), (signal) =>
       queryScalar(doFetch, url, q.promql, signal),
-    ).catch((err: unknown) => {
-      // Logged once per key per cache window: the failure is cached like a value.
-      log.warn(
-        { drainKey: q.key, err: String(err) },
-        'drain evidence unavailable; the hook falls back to its timer',
-      );
-      return undefined;
-    });
+    )
+      .then(
+        (v) => {
+          opts.onQuery?.('ok');
+          return v;
+        },
+        (err: unknown) => {
+          opts.onQuery?.('error');
+          throw err;
+        },
+      )
+      .catch((err: unknown) => {
+        // Logged once per key per cache window: the failure is cached like a value.
+        log.warn(
+          { drainKey: q.key, err: String(err) },
+          'drain evidence unavailable; the hook falls back to its timer',
+        );
+        return undefined;
+      });
     cache.set(q.promql, { expires: now() + opts.cacheSeconds * 1000, value });
     return value;
   };

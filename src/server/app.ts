@@ -85,7 +85,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const hookPaths = registerHookRoutes(app, {
     hooks: options.hooks ?? HOOKS,
     clock: options.clock ?? (() => new Date()),
-    observe: options.observe ?? createPrometheusObserver(config.prometheus),
+    observe:
+      options.observe ??
+      createPrometheusObserver({ ...config.prometheus, onQuery: metrics.observeDrainQuery }),
     metrics,
     etag: config.etag,
     guards,

@@ -28,6 +28,8 @@ export interface HookMetrics {
     responseBytes: number,
   ): void;
   observeHandler(request: SyncRequest, response: SyncResponse, hook: string): void;
+  /** Counts one Prometheus drain-evidence query by outcome. */
+  observeDrainQuery(outcome: 'ok' | 'error'): void;
 }
 
 /** createMetrics registers the hook series and the default process metrics in `registry`. */
@@ -64,6 +66,12 @@ export function createMetrics(registry: Registry): HookMetrics {
   const drains = new Counter({
     name: `${PREFIX}drains_total`,
     help: 'Versions seen becoming drained (drainedAt newly set), by drain reason.',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const drainQueries = new Counter({
+    name: `${PREFIX}drain_queries_total`,
+    help: 'Prometheus drain-evidence queries sent (cache hits excluded), by outcome: ok, or error (unreachable, timed out, non-200, unreadable answer).',
     labelNames: ['outcome'],
     registers,
   });
@@ -107,6 +115,9 @@ export function createMetrics(registry: Registry): HookMetrics {
       s.total.inc();
       s.reqBytes.observe(requestBytes);
       s.resBytes.observe(responseBytes);
+    },
+    observeDrainQuery(outcome) {
+      drainQueries.inc({ outcome });
     },
     observeHandler(request, response, hook) {
       versions.record(request, response, hook);

@@ -55,6 +55,7 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
   );
   t.match(text, /gati_operator_versions\{phase="Active"\} 0/);
   t.match(text, /# TYPE gati_operator_drains_total counter/);
+  t.match(text, /# TYPE gati_operator_drain_queries_total counter/);
   t.match(
     text,
     /gati_operator_process_cpu_seconds_total/,

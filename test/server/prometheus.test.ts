@@ -57,12 +57,14 @@ t.test('queries each Draining version, sums vectors, caches, and feeds the hook'
       );
   });
   let clock = 0;
+  const outcomes: string[] = [];
   const observe = createPrometheusObserver({
     url: prom.url,
     timeoutMs: 1000,
     cacheSeconds: 15,
     concurrency: 2,
     now: () => clock,
+    onQuery: (o) => outcomes.push(o),
   });
   const req = drainingRequest([
     { versionId: 'v0', phase: 'Draining', service: 'svc-v0' },
@@ -87,6 +89,11 @@ t.test('queries each Draining version, sums vectors, caches, and feeds the hook'
   await observe('gatihandler', 'sync', req, l);
   t.equal(prom.queries.length, 6, 'queried again once the cache expires');
   t.same(l.warnings, []);
+  t.same(
+    outcomes,
+    ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    'one outcome per query sent, none per cache hit',
+  );
 });
 
 t.test('failures leave the key absent, never fail, and warn once per key per window', async (t) => {
@@ -96,11 +103,13 @@ t.test('failures leave the key absent, never fail, and warn once per key per win
     if (version === 'nan') return void res.end(vector('NaN'));
     res.end('not json');
   });
+  const outcomes: string[] = [];
   const observe = createPrometheusObserver({
     url: prom.url,
     timeoutMs: 100,
     cacheSeconds: 60,
     concurrency: 4,
+    onQuery: (o) => outcomes.push(o),
   });
   const req = drainingRequest(
     ['slow', 'err', 'nan', 'garbage'].map((v) => ({ versionId: v, phase: 'Draining', service: v })),
@@ -116,6 +125,7 @@ t.test('failures leave the key absent, never fail, and warn once per key per win
   ]);
   await observe('gatihandler', 'sync', req, l);
   t.equal(l.warnings.length, 4, 'no new warning within the cache window');
+  t.same(outcomes, ['error', 'error', 'error', 'error'], 'each failed query counted once');
 });
 
 t.test(
@@ -174,6 +184,12 @@ t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook'
   );
   t.equal(res.statusCode, 200);
   t.same(seen, { requestRates: { 'ns1/p/v1': 4 } });
+  const metrics = await app.inject('/metrics');
+  t.match(
+    metrics.body,
+    /gati_operator_drain_queries_total\{outcome="ok"\} 1/,
+    'the query is counted in /metrics',
+  );
 });
 
 t.test('parseQueryResult, substitute, drainQueries edge cases', async (t) => {
