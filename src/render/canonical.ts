@@ -5,8 +5,10 @@ const FIRST = ['apiVersion', 'kind', 'metadata', 'spec'];
 
 /**
  * canonical returns a deep copy with `null`/`undefined` dropped and object keys sorted
- * (apiVersion, kind, metadata, spec first in Kubernetes objects). Arrays keep their order: builders sort the
- * lists they make from maps. Same input, same bytes.
+ * (apiVersion, kind, metadata, spec first in Kubernetes objects). Arrays keep their order:
+ * builders sort the lists they make from maps. Same input, same bytes. The one exception to
+ * "copy": a part that is itself a result of canonical() is shared, not copied (see
+ * madeCanonical).
  */
 export function canonical<T>(value: T): T {
   const out = canon(value);
