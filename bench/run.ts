@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { HOOKS } from '../src/hooks/index.js';
 import type { SyncRequest } from '../src/api/metacontroller.js';
 import { requestSets, type RequestSet } from './fixtures.js';
-import { machine, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
+import { machine, median, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -46,12 +46,6 @@ interface Load {
 interface Loads extends Load {
   worstP99Ms: number;
   roundsPerSecond: number[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function combine(rounds: Load[]): Loads {

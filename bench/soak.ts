@@ -9,7 +9,15 @@
  */
 import autocannon from 'autocannon';
 import { requestSets } from './fixtures.js';
-import { machine, rssBytes, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
+import {
+  machine,
+  median,
+  rssBytes,
+  SERVER_NODE_OPTIONS,
+  startServer,
+  today,
+  writeResult,
+} from './lib.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(30, Math.floor(SECONDS / 5)));
@@ -60,12 +68,6 @@ const quarter = Math.max(3, Math.floor(rss.length / 4));
 const early = median(rss.slice(0, quarter));
 const late = median(rss.slice(-quarter));
 const slopeMiBPerMinute = (slope(samples.map((s) => [s.atSeconds, s.rssBytes])) * 60) / 2 ** 20;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** slope is the least-squares slope of y over x. */
 function slope(points: Array<[number, number]>): number {
