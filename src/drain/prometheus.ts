@@ -62,25 +62,21 @@ export function createPrometheusObserver(opts: PrometheusOptions): Observe {
     if (cache.size >= MAX_CACHE) prune(cache, now());
     const value = slots(AbortSignal.timeout(opts.timeoutMs), (signal) =>
       queryScalar(doFetch, url, q.promql, signal),
-    )
-      .then(
-        (v) => {
-          opts.onQuery?.('ok');
-          return v;
-        },
-        (err: unknown) => {
-          opts.onQuery?.('error');
-          throw err;
-        },
-      )
-      .catch((err: unknown) => {
+    ).then(
+      (v): number | undefined => {
+        opts.onQuery?.('ok');
+        return v;
+      },
+      (err: unknown) => {
+        opts.onQuery?.('error');
         // Logged once per key per cache window: the failure is cached like a value.
         log.warn(
           { drainKey: q.key, err: String(err) },
           'drain evidence unavailable; the hook falls back to its timer',
         );
         return undefined;
-      });
+      },
+    );
     cache.set(q.promql, { expires: now() + opts.cacheSeconds * 1000, value });
     return value;
   };
