@@ -52,6 +52,8 @@ export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): s
       const url = `/hooks/${controller}/${hook}`;
       app.post(url, {
         schema: { body: hook === 'customize' ? CustomizeRequest : SyncRequest },
+        // Read back by hookCallOf when the error handler logs a failure of this route.
+        config: { hookCall: { controller, hook } },
         onRequest: deps.guards,
         // Callback style, not async: no promise per call for a hook that never waits.
         onResponse: (req, reply, done) => {
@@ -114,15 +116,13 @@ function answer(
 export function hookCallOf(
   req: FastifyRequest,
 ): { controller: string; hook: string; parent?: ReturnType<typeof identity> } | undefined {
-  const m = /^\/hooks\/([a-z]+)\/([a-z]+)$/.exec(req.routeOptions?.url ?? '');
-  if (!m) return undefined;
+  const route = (req.routeOptions?.config as { hookCall?: { controller: string; hook: string } })
+    ?.hookCall;
+  if (!route) return undefined;
   const parent = (req.body as Partial<SyncRequest> | undefined)?.parent;
-  const named = typeof parent?.metadata?.name === 'string';
-  return {
-    controller: m[1]!,
-    hook: m[2]!,
-    ...(named ? { parent: identity(req.body as SyncRequest) } : {}),
-  };
+  return typeof parent?.metadata?.name === 'string'
+    ? { ...route, parent: identity(req.body as SyncRequest) }
+    : { ...route };
 }
 
 function run(
