@@ -10,9 +10,18 @@ import {
   StuckError,
   finalizerName,
   LAST_APPLIED,
+  type ClusterOptions,
   type Obj,
   type PartialRegistry,
 } from './harness.js';
+
+/**
+ * fakeCluster: a harness for the hand-written fake hooks below, which answer with JSON as it
+ * comes rather than in canonical form (the real hooks are held to it in timescape.test.ts).
+ */
+function fakeCluster(opts: ClusterOptions): Cluster {
+  return new Cluster({ checkCanonical: false, ...opts });
+}
 
 /** caught runs fn and returns what it threw (tap's throws() cannot test instanceof and fields together). */
 function caught(fn: () => void): unknown {
@@ -195,7 +204,7 @@ function version(handlerName: string, id: string, weight = 100): KubeObject {
 t.test(
   'a sync request carries every declared child group, v2 keys, empty related, finalizing false',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
+    const sim = fakeCluster({ hooks: moduleHooks() });
     sim.apply(module('m1', 2));
     sim.reconcile();
     const first = sim.responses.find((c) => c.hook === 'sync')!;
@@ -221,7 +230,7 @@ t.test(
 t.test(
   'children are created with ownership, become Available, and the parent status converges',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
+    const sim = fakeCluster({ hooks: moduleHooks() });
     sim.apply(module('m1', 2));
     sim.reconcile();
     const m = sim.mustGet('GatiModule', 'ns', 'm1');
@@ -267,11 +276,7 @@ t.test(
 t.test(
   'a spec change bumps generation, updates the child in place and keeps its status',
   async (t) => {
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: moduleHooks(),
-      deploymentReadyAfterSeconds: 30,
-    });
+    const sim = fakeCluster({ hooks: moduleHooks(), deploymentReadyAfterSeconds: 30 });
     sim.apply(module('m1', 1));
     sim.advance(30);
     t.equal(sim.mustGet('GatiModule', 'ns', 'm1').status!.phase, 'Ready');
@@ -305,8 +310,7 @@ t.test(
 t.test(
   'readiness waits deploymentReadyAfterSeconds and the parent is synced at that exact time',
   async (t) => {
-    const sim = new Cluster({
-      checkCanonical: false,
+    const sim = fakeCluster({
       hooks: moduleHooks(),
       deploymentReadyAfterSeconds: 30,
       resyncPeriodSeconds: 0,
@@ -347,11 +351,7 @@ t.test(
 t.test(
   'neverReady keeps Available False and reports ProgressDeadlineExceeded after 600 s',
   async (t) => {
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: moduleHooks(),
-      neverReady: (d) => d.metadata.name === 'bad',
-    });
+    const sim = fakeCluster({ hooks: moduleHooks(), neverReady: (d) => d.metadata.name === 'bad' });
     sim.apply(module('bad'));
     sim.apply(module('good'));
     sim.advance(599);
@@ -378,11 +378,7 @@ t.test(
 t.test(
   'scaling to 0 empties the Deployment status at once, Available True like Kubernetes',
   async (t) => {
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: moduleHooks(),
-      deploymentReadyAfterSeconds: 30,
-    });
+    const sim = fakeCluster({ hooks: moduleHooks(), deploymentReadyAfterSeconds: 30 });
     sim.apply(module('m1', 2));
     sim.advance(30);
     sim.apply(module('m1', 0));
@@ -403,11 +399,7 @@ t.test(
       ...moduleSync(req, { now: new Date() }),
       children: emit ? moduleSync(req, { now: new Date() }).children : [],
     });
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: moduleHooks(sync),
-      checkDeterminism: false,
-    });
+    const sim = fakeCluster({ hooks: moduleHooks(sync), checkDeterminism: false });
     sim.apply(module('m1'));
     sim.reconcile();
     t.ok(sim.get('Deployment', 'ns', 'm1'));
@@ -455,7 +447,7 @@ t.test(
       if (fail) throw new Error('boom');
       return moduleSync(req, ctx);
     };
-    const strict = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
+    const strict = fakeCluster({ hooks: moduleHooks(sync) });
     strict.apply(module('m1'));
     const err = caught(() => strict.reconcile());
     t.ok(err instanceof HookError, 'a HookError');
@@ -475,8 +467,7 @@ t.test(
       error: 'Error: boom',
     });
 
-    const lenient = new Cluster({
-      checkCanonical: false,
+    const lenient = fakeCluster({
       hooks: moduleHooks(sync),
       rethrowHookErrors: false,
       resyncPeriodSeconds: 0,
@@ -605,7 +596,7 @@ t.test(
       ],
     ];
     for (const [reason, hook, re] of cases) {
-      const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(hook as SyncHook) });
+      const sim = fakeCluster({ hooks: moduleHooks(hook as SyncHook) });
       sim.apply(module('m1'));
       const err = caught(() => sim.reconcile());
       t.ok(err instanceof ContractViolation, `${reason}: a ContractViolation`);
@@ -619,14 +610,13 @@ t.test(
   async (t) => {
     let n = 0;
     const sync: SyncHook = () => ({ status: { n: n++ % 2 }, children: [] });
-    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
+    const sim = fakeCluster({ hooks: moduleHooks(sync) });
     sim.apply(module('m1'));
     t.throws(
       () => sim.reconcile(),
       /not deterministic: a second identical call differs at status\.n/,
     );
-    const unchecked = new Cluster({
-      checkCanonical: false,
+    const unchecked = fakeCluster({
       hooks: moduleHooks(sync),
       checkDeterminism: false,
       maxRounds: 3,
@@ -652,12 +642,7 @@ t.test(
       children: [],
     });
     for (const triggers of ['watch', 'all'] as const) {
-      const sim = new Cluster({
-        checkCanonical: false,
-        hooks: moduleHooks(sync),
-        triggers,
-        maxRounds: 10,
-      });
+      const sim = fakeCluster({ hooks: moduleHooks(sync), triggers, maxRounds: 10 });
       sim.apply(module('m1'));
       const err = caught(() => sim.reconcile());
       t.ok(err instanceof HotLoopError, `${triggers}: a HotLoopError`);
@@ -684,11 +669,7 @@ t.test(
         ? { status: { phase: 'Old' }, children: [] }
         : { status: { phase: 'Young' }, children: [], resyncAfterSeconds: 10 };
     };
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: moduleHooks(sync),
-      resyncPeriodSeconds: 60,
-    });
+    const sim = fakeCluster({ hooks: moduleHooks(sync), resyncPeriodSeconds: 60 });
     sim.apply(module('m1'));
     const trace = sim.runFor(
       130,
@@ -727,7 +708,7 @@ t.test(
       },
       children: [],
     });
-    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks(sync) });
+    const sim = fakeCluster({ hooks: moduleHooks(sync) });
     sim.apply(module('m1'));
     sim.advance(59);
     t.equal(sim.mustGet('GatiModule', 'ns', 'm1').status!.old, false);
@@ -739,7 +720,7 @@ t.test(
 t.test(
   'finalizer: added on first sync, finalize holds deletion, releases, then the object goes',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: timescape });
+    const sim = fakeCluster({ hooks: timescape });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.reconcile();
@@ -793,11 +774,7 @@ t.test(
 t.test(
   'related watch: applying a GatiVersion resyncs its handler, which routes to it once Available',
   async (t) => {
-    const sim = new Cluster({
-      checkCanonical: false,
-      hooks: timescape,
-      deploymentReadyAfterSeconds: 10,
-    });
+    const sim = fakeCluster({ hooks: timescape, deploymentReadyAfterSeconds: 10 });
     sim.apply(handler('h'));
     sim.reconcile();
     t.equal(sim.route('ns', 'h'), undefined, 'no versions, no route');
@@ -834,7 +811,7 @@ t.test(
 t.test(
   'the gateway: routeAccepts false leaves status alone, no parentRefs leaves it empty, missing backends are reported',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: timescape, routeAccepts: false });
+    const sim = fakeCluster({ hooks: timescape, routeAccepts: false });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.reconcile();
@@ -847,7 +824,7 @@ t.test(
       'accepted once the gateway runs',
     );
 
-    const none = new Cluster({ checkCanonical: false, hooks: timescape });
+    const none = fakeCluster({ hooks: timescape });
     none.apply(handler('h', { noGateway: true }));
     none.apply(version('h', 'v1'));
     none.reconcile();
@@ -871,7 +848,7 @@ t.test(
         }),
       },
     };
-    const b = new Cluster({ checkCanonical: false, hooks: broken });
+    const b = fakeCluster({ hooks: broken });
     b.apply(handler('h'));
     b.reconcile();
     t.match(b.route('ns', 'h')!.status!.parents[0].conditions[1], {
@@ -891,7 +868,7 @@ t.test(
 t.test(
   'deleteAll releases every finalizer when the handler goes too, and reports what is stuck',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: timescape });
+    const sim = fakeCluster({ hooks: timescape });
     sim.apply(handler('h'));
     sim.apply(version('h', 'v1'));
     sim.apply(version('h', 'v2'));
@@ -906,8 +883,7 @@ t.test(
     );
 
     // A finalize that never releases stays stuck.
-    const stuck = new Cluster({
-      checkCanonical: false,
+    const stuck = fakeCluster({
       hooks: {
         gativersion: {
           sync: versionSync,
@@ -940,8 +916,7 @@ t.test(
 
 t.test('same script, same trace (and uids, resourceVersions, timestamps)', async (t) => {
   const script = (): unknown => {
-    const sim = new Cluster({
-      checkCanonical: false,
+    const sim = fakeCluster({
       hooks: { ...timescape, ...moduleHooks() },
       deploymentReadyAfterSeconds: 15,
       uidPrefix: 'x',
@@ -971,7 +946,7 @@ t.test('same script, same trace (and uids, resourceVersions, timestamps)', async
 t.test(
   'name collisions and patched status: what Metacontroller does silently is visible',
   async (t) => {
-    const sim = new Cluster({ checkCanonical: false, hooks: moduleHooks() });
+    const sim = fakeCluster({ hooks: moduleHooks() });
     const foreign: Obj = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -1008,7 +983,7 @@ t.test(
         customize: () => ({ relatedResources: [{ apiVersion: 'v1', resource: 'configmaps' }] }),
       },
     };
-    const sim = new Cluster({ checkCanonical: false, hooks: bad });
+    const sim = fakeCluster({ hooks: bad });
     sim.apply(version('h', 'v1'));
     t.throws(() => sim.reconcile(), /v1\/configmaps is not a declared related type/);
 
@@ -1022,12 +997,11 @@ t.test(
         }),
       },
     };
-    const sim2 = new Cluster({ checkCanonical: false, hooks: combo });
+    const sim2 = fakeCluster({ hooks: combo });
     sim2.apply(version('h', 'v1'));
     t.throws(() => sim2.reconcile(), /names cannot be combined with labelSelector/);
 
-    const ok = new Cluster({
-      checkCanonical: false,
+    const ok = fakeCluster({
       hooks: { gativersion: { sync: versionSync, customize: versionCustomize } },
     });
     ok.apply(version('h', 'v1'));
@@ -1063,8 +1037,7 @@ t.test('observations reach the hooks and can change between steps', async (t) =>
     } satisfies SyncResponse;
   };
   let rate = 5;
-  const sim = new Cluster({
-    checkCanonical: false,
+  const sim = fakeCluster({
     hooks: moduleHooks(sync),
     observations: () => ({ requestRates: { 'ns/h/v1': rate } }),
   });
