@@ -84,6 +84,10 @@ t.test(
       SERVER_NODE_OPTIONS.split(' ').includes(argv[1]!),
       'the same young-generation size as the Deployment sets',
     );
+    const start = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start;
+    t.equal(start, `node ${argv[1]} ${argv.slice(2).join(' ')}`, 'npm start runs the same command');
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
