@@ -45,6 +45,8 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     spec: spec.value,
   };
   const previous = request.parent.status as GatiHandlerStatus | undefined;
+  // Read once: the plan maps them to versions, the status sums their replicas.
+  const deployments = observedGroup(request.children, DEPLOYMENT);
   const { owned, invalid } = ownedVersions(request, parent.name, previous?.versions ?? []);
   const plan = planVersions({
     name: parent.name,
@@ -53,7 +55,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     annotations: annotationsOf(request.parent),
     previous,
     owned,
-    deployments: deploymentsByVersion(request, parent.name, [
+    deployments: deploymentsByVersion(deployments, parent.name, [
       spec.value.version,
       ...owned.map((o) => o.spec.versionId),
       ...(previous?.versions ?? []).map((v) => v.versionId),
@@ -80,7 +82,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
   if (route) children.push(route);
   const status = handlerStatus(
     parent,
-    request,
+    deployments,
     plan,
     spec.value.version,
     Boolean(route),
@@ -142,13 +144,13 @@ function ownedVersions(
 
 /** deploymentsByVersion maps observed Deployments to versionIds: by annotation, else by the name a known version would have. */
 function deploymentsByVersion(
-  request: SyncRequest,
+  deployments: KubeObject[],
   name: string,
   known: string[],
 ): Map<string, KubeObject> {
   const byName = new Map(known.map((id) => [versionName(name, id), id]));
   const out = new Map<string, KubeObject>();
-  for (const d of observedGroup(request.children, DEPLOYMENT)) {
+  for (const d of deployments) {
     const id = annotationsOf(d)[VERSION_ID_ANNOTATION] ?? byName.get(d.metadata.name);
     if (id !== undefined) out.set(id, d);
   }
@@ -167,7 +169,7 @@ type HandlerPhase = 'Pending' | 'Progressing' | 'Running' | 'Degraded' | 'Failed
 
 function handlerStatus(
   parent: ParentInfo,
-  request: SyncRequest,
+  deployments: KubeObject[],
   plan: Plan,
   version: string,
   routed: boolean,
@@ -177,7 +179,7 @@ function handlerStatus(
 ): Record<string, unknown> {
   const { phase, verdicts } = judge(plan, version, routed, invalid, noProvider);
   return {
-    ...replicaCounts(observedGroup(request.children, DEPLOYMENT)),
+    ...replicaCounts(deployments),
     phase,
     version,
     service: apexServiceName(parent.name),
