@@ -8,6 +8,14 @@ function fail(message: string): never {
   throw new GatiError('GATI_ERR_INVALID_OUTPUT', message);
 }
 
+/** Each controller's declared child kinds as `<apiVersion>/<kind>`, built once. */
+const DECLARED = Object.fromEntries(
+  Object.entries(CONTROLLERS).map(([name, c]) => [
+    name,
+    new Set(c.children.map((t) => `${t.apiVersion}/${t.kind}`)),
+  ]),
+) as Record<ControllerName, Set<string>>;
+
 /**
  * assertChildren checks a hook's own output before it leaves: every child has apiVersion,
  * kind and metadata.name, is of a kind the controller declares, appears once, and is
@@ -15,9 +23,7 @@ function fail(message: string): never {
  * A failure is our bug; it throws so the server answers 5xx instead of a bad 200.
  */
 export function assertChildren(children: KubeObject[], controller: ControllerName): void {
-  const declared = new Set(
-    CONTROLLERS[controller].children.map((t) => `${t.apiVersion}/${t.kind}`),
-  );
+  const declared = DECLARED[controller];
   const seen = new Set<string>();
   children.forEach((c, i) => {
     if (!c?.apiVersion || !c.kind || !c.metadata?.name)
