@@ -3,7 +3,7 @@
  * (test/scenario/harness.ts) over the real hooks, then dressed the way the apiserver stores
  * objects: managedFields for every manager that wrote them and the last-applied annotation.
  */
-import { HOOKS } from '../src/hooks/index.js';
+import { HOOKS } from '../test/helpers/hooks.js';
 import type { ControllerName } from '../src/hooks/types.js';
 import { Cluster, type Obj } from '../test/scenario/harness.js';
 

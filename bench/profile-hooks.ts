@@ -3,7 +3,7 @@
  * `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-hooks.ts medium 3000`
  * then `tsx bench/top.ts /tmp/prof/<file>.cpuprofile` for the self-time table.
  */
-import { HOOKS } from '../src/hooks/index.js';
+import { HOOKS } from '../test/helpers/hooks.js';
 import type { SyncRequest } from '../src/api/metacontroller.js';
 import { requestSets } from './fixtures.js';
 

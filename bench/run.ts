@@ -15,7 +15,7 @@
  */
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { HOOKS } from '../src/hooks/index.js';
+import { HOOKS } from '../test/helpers/hooks.js';
 import type { SyncRequest } from '../src/api/metacontroller.js';
 import { requestSets, type RequestSet } from './fixtures.js';
 import { machine, median, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';

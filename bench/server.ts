@@ -8,7 +8,7 @@
  * The overload guard is off (see below). Prints one JSON line {"listening": "<address>"} on stdout; exits on SIGTERM like `serve`.
  */
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/server/config.js';
 import { buildApp } from '../src/server/app.js';
 import { listenWithGrace } from '../src/server/lifecycle.js';
 

@@ -1,19 +1,9 @@
-// Library entry: the schemas, validation and CRD generation. Hooks and builders are
-// exported from here too, so users can unit-test them as pure JSON functions.
+// The library: what a user of the operator needs to test or embed it — the schemas and their
+// types, the controller table with its pure hooks and the one way to call them, and the
+// offline renderers. Builders and helpers stay internal.
 export * from './api/index.js';
-export { canonical, toJson, toYaml } from './render/canonical.js';
-export * from './resources/index.js';
-export * from './status/index.js';
-export { HOOKS } from './hooks/index.js';
-export { gatihandlerHooks, syncHandler, customizeHandler } from './hooks/gatihandler.js';
-export { gatimoduleHooks, syncModule } from './hooks/gatimodule.js';
-export {
-  keepObserved,
-  observedGroup,
-  observedNamed,
-  readParent,
-  sanitise,
-} from './hooks/observed.js';
+export * from './hooks/index.js';
+export { canonical, toJson, toYaml } from './kube/canonical.js';
 export { readGatiObjects, parseGati, InputError, type GatiObject } from './render/input.js';
 export {
   renderStatic,

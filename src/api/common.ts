@@ -18,7 +18,7 @@ export function StringEnum<T extends string[]>(
 }
 
 /** IntOrString is a Kubernetes int-or-string (quantities such as `100m` or `1`). */
-export function IntOrString(options: { description?: string } = {}) {
+export function IntOrString(options: { description?: string; default?: string | number } = {}) {
   return Type.Union([Type.Integer(), Type.String({ minLength: 1 })], options);
 }
 
@@ -28,23 +28,33 @@ export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** Quantity pattern accepted for cpu/memory (the apiserver re-checks it). */
 const QUANTITY = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 
-const ResourceList = Type.Object(
-  {
-    cpu: Type.Optional(IntOrString({ description: 'CPU quantity, e.g. `100m`.' })),
-    memory: Type.Optional(IntOrString({ description: 'Memory quantity, e.g. `128Mi`.' })),
-  },
-  { description: 'CPU and memory quantities.' },
-);
+/** A request or limit list: cpu and memory, each defaulted on its own. */
+function ResourceList(cpu: string, memory: string, what: string) {
+  return Type.Object(
+    {
+      cpu: IntOrString({
+        description: `CPU quantity, e.g. \`100m\`. Default ${cpu}.`,
+        default: cpu,
+      }),
+      memory: IntOrString({
+        description: `Memory quantity, e.g. \`128Mi\`. Default ${memory}.`,
+        default: memory,
+      }),
+    },
+    { description: `CPU and memory ${what}.`, default: {} },
+  );
+}
 
-/** Container resources; defaults are applied by the builders (requests 100m/128Mi, limits 500m/512Mi). */
+/** Container resources; every unset key falls back to its own default. */
 export const Resources = Type.Object(
   {
-    requests: Type.Optional(ResourceList),
-    limits: Type.Optional(ResourceList),
+    requests: ResourceList('100m', '128Mi', 'requests'),
+    limits: ResourceList('500m', '512Mi', 'limits'),
   },
   {
     description:
       'Container resources. Defaults: requests cpu 100m, memory 128Mi; limits cpu 500m, memory 512Mi (each unset key falls back separately).',
+    default: {},
   },
 );
 export type Resources = Static<typeof Resources>;
@@ -119,13 +129,12 @@ export const Autoscaling = Type.Object(
       description:
         '`none` keeps spec.replicas; `hpa` attaches a HorizontalPodAutoscaler; `keda` a KEDA ScaledObject.',
     }),
-    minReplicas: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 10000,
-        description: 'Default 1. 0 only with keda on workloads that take no weighted traffic.',
-      }),
-    ),
+    minReplicas: Type.Integer({
+      minimum: 0,
+      maximum: 10000,
+      default: 1,
+      description: 'Default 1. 0 only with keda on workloads that take no weighted traffic.',
+    }),
     maxReplicas: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -133,13 +142,12 @@ export const Autoscaling = Type.Object(
         description: 'Upper bound; required for hpa and keda.',
       }),
     ),
-    targetCPUUtilization: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 1000,
-        description: 'HPA CPU target in percent of requests. Default 80.',
-      }),
-    ),
+    targetCPUUtilization: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 80,
+      description: 'HPA CPU target in percent of requests. Default 80.',
+    }),
     targetMemoryUtilization: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -162,6 +170,7 @@ export const Autoscaling = Type.Object(
   {
     description:
       'Autoscaling. Exactly one autoscaler per Deployment; spec.replicas is not emitted when one is attached.',
+    default: {},
     'x-kubernetes-validations': [
       cel(
         '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',

@@ -55,6 +55,7 @@ export const Routing = Type.Object(
   },
   {
     description: 'Traffic routing across live versions.',
+    default: {},
     'x-kubernetes-validations': [
       cel(
         "self.provider == 'gateway-api' || (!has(self.parentRefs) && !has(self.hostnames))",
@@ -83,13 +84,15 @@ const RolloutStep = Type.Object({
 /** Progressive rollout of a new spec.version. */
 export const Rollout = Type.Object(
   {
-    steps: Type.Optional(
-      Type.Array(RolloutStep, {
-        maxItems: 20,
-        description:
-          'Default: 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
-      }),
-    ),
+    steps: Type.Array(RolloutStep, {
+      maxItems: 20,
+      default: [
+        { weight: 10, pauseSeconds: 300 },
+        { weight: 50, pauseSeconds: 600 },
+      ],
+      description:
+        'Default: 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
+    }),
     progressDeadlineSeconds: Type.Integer({
       minimum: 1,
       default: 600,
@@ -97,7 +100,7 @@ export const Rollout = Type.Object(
         'A version not Available this long after it appeared is Failed and never gets weight.',
     }),
   },
-  { description: 'How a new spec.version takes over from the previous one.' },
+  { description: 'How a new spec.version takes over from the previous one.', default: {} },
 );
 
 /** How a version's traffic drains before its workloads are removed. */
@@ -136,7 +139,7 @@ export const Drain = Type.Object(
       description: 'Quiet checks in a row that prove drained.',
     }),
   },
-  { description: 'Drain policy.' },
+  { description: 'Drain policy.', default: {} },
 );
 
 /** Probe settings; HTTP probes on the Gati app port. */
@@ -162,7 +165,7 @@ export const Probes = Type.Object(
         'preStop sleep so endpoints deregister before SIGTERM. Grace period = this + 30 s.',
     }),
   },
-  { description: 'Health probes and shutdown timing.' },
+  { description: 'Health probes and shutdown timing.', default: {} },
 );
 
 /** GatiHandler.spec: seed fields verbatim plus the operator's additions. */
@@ -191,22 +194,23 @@ export const GatiHandlerSpec = Type.Object(
       default: 3000,
       description: 'Port the Gati app listens on.',
     }),
-    resources: Type.Optional(Resources),
+    resources: Resources,
     env: Type.Optional(EnvList),
-    timescape: Type.Optional(
-      Type.Object(
-        {
-          breaking: Type.Boolean({ default: false }),
-          routingWeight: Type.Integer({ minimum: 0, maximum: 1000000, default: 100 }),
-        },
-        { description: 'Timescape metadata of spec.version when no GatiVersion carries it.' },
-      ),
+    timescape: Type.Object(
+      {
+        breaking: Type.Boolean({ default: false }),
+        routingWeight: Type.Integer({ minimum: 0, maximum: 1000000, default: 100 }),
+      },
+      {
+        description: 'Timescape metadata of spec.version when no GatiVersion carries it.',
+        default: {},
+      },
     ),
-    autoscaling: Type.Optional(Autoscaling),
-    routing: Type.Optional(Routing),
-    rollout: Type.Optional(Rollout),
-    drain: Type.Optional(Drain),
-    probes: Type.Optional(Probes),
+    autoscaling: Autoscaling,
+    routing: Routing,
+    rollout: Rollout,
+    drain: Drain,
+    probes: Probes,
   },
   {
     description: 'Desired state of a Gati handler and its live versions.',

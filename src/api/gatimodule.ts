@@ -47,9 +47,9 @@ export const GatiModuleSpec = Type.Object(
           'Gati capabilities. Without `network`/`network:egress` egress is limited to DNS; `storage`/`filesystem:write` mount a writable volume at /data.',
       }),
     ),
-    resources: Type.Optional(Resources),
+    resources: Resources,
     env: Type.Optional(EnvList),
-    autoscaling: Type.Optional(Autoscaling),
+    autoscaling: Autoscaling,
   },
   { description: 'Desired state of a Gati module.' },
 );

@@ -8,6 +8,10 @@ export * from './gatihandler.js';
 export * from './gatimodule.js';
 export * from './gativersion.js';
 export * from './metacontroller.js';
+export * from './kinds.js';
+export * from './keys.js';
+export { GatiError, type ErrorCode } from './errors.js';
+export { defaultsOf } from './defaults.js';
 export { validate, formatErrors, type FieldError, type Validated } from './validate.js';
 export { allCRDs, crdFor, structuralProblems, toStructural, DEFINITIONS } from './crds.js';
 

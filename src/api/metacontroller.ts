@@ -42,10 +42,21 @@ export interface SyncRequest {
   finalizing?: boolean;
 }
 
+/**
+ * A desired child as a hook emits it: a Kubernetes object with apiVersion, kind and a name.
+ * Builders return the upstream model types (src/kube/types.ts), which all fit this shape.
+ */
+export interface ChildObject {
+  /** Required, as are kind and metadata.name: callHook refuses a child without them. */
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
 /** Response of a sync or finalize hook: exactly these keys (v2 decoding is strict). */
 export interface SyncResponse {
   status: Record<string, unknown>;
-  children: KubeObject[];
+  children: ChildObject[];
   resyncAfterSeconds?: number;
   finalized?: boolean;
 }

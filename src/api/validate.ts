@@ -2,7 +2,6 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
-import { withDefaults } from './defaults.js';
 
 /** A validation failure naming the field and the offending value. */
 export interface FieldError {
@@ -32,9 +31,9 @@ function pointerToField(prefix: string, pointer: string): string {
   let out = prefix;
   for (const seg of pointer.split('/').slice(1)) {
     const key = seg.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
+    out += /^\d+$/.test(key) ? `[${key}]` : out === '' ? key : `.${key}`;
   }
-  return out;
+  return out || '.';
 }
 
 function enumValues(schema: TSchema): string[] | undefined {
@@ -73,8 +72,11 @@ function check(schema: TSchema, value: unknown): boolean {
   return c.Check(value);
 }
 
-/** schemaErrors lists schema violations, one per field (the first per path wins). */
-function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldError[] {
+/**
+ * schemaErrors lists schema violations, one per field (the first per path wins); no
+ * defaults are applied. Fields are named under `prefix` ('' for the value's own fields).
+ */
+export function schemaErrors(schema: TSchema, value: unknown, prefix: string): FieldError[] {
   // The interpreted error walk is several times slower than the compiled check; run it only on a failure.
   if (check(schema, value)) return [];
   const seen = new Set<string>();
@@ -151,7 +153,7 @@ export function validate<T>(schema: TSchema, value: unknown, prefix: string): Va
       errors: [{ field: prefix, message: 'must be an object', value: value ?? null }],
     };
   }
-  const copy = withDefaults(schema, value);
+  const copy = Value.Default(schema, structuredClone(value));
   const errors = schemaErrors(schema, copy, prefix);
   if (errors.length === 0) celErrors(schema, copy, prefix, errors);
   return errors.length === 0 ? { ok: true, value: copy as T } : { ok: false, errors };

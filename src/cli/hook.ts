@@ -1,8 +1,7 @@
-import type { CustomizeRequest, SyncRequest } from '../api/metacontroller.js';
-import { HOOKS } from '../hooks/index.js';
-import type { ControllerName, HookName, HookRegistry } from '../hooks/types.js';
-import { toJson } from '../render/canonical.js';
-import { UsageError } from './main.js';
+import { callHook } from '../hooks/call.js';
+import { CONTROLLERS, HOOK_NAMES, hookNames, isControllerName } from '../hooks/controllers.js';
+import type { ControllerName, HookName } from '../hooks/types.js';
+import { UsageError } from './usage.js';
 
 /** The parsed command line of `hook`. */
 export interface HookArgs {
@@ -12,7 +11,7 @@ export interface HookArgs {
 }
 
 /** parseHookArgs reads `<controller> <hook> [--now <RFC3339>]`; mistakes are UsageErrors. */
-export function parseHookArgs(args: string[], registry: HookRegistry = HOOKS): HookArgs {
+export function parseHookArgs(args: string[]): HookArgs {
   const rest = [...args];
   let now: Date | undefined;
   const i = rest.indexOf('--now');
@@ -24,31 +23,28 @@ export function parseHookArgs(args: string[], registry: HookRegistry = HOOKS): H
     rest.splice(i, 2);
   }
   const [controller, hook, ...extra] = rest;
-  if (!controller || !Object.hasOwn(registry, controller))
+  if (!controller || !isControllerName(controller))
     throw new UsageError(`unknown controller "${controller ?? ''}"`);
-  if (hook !== 'sync' && hook !== 'finalize' && hook !== 'customize')
+  if (!(HOOK_NAMES as readonly string[]).includes(hook ?? ''))
     throw new UsageError(`unknown hook "${hook ?? ''}"`);
-  if (!registry[controller as ControllerName][hook])
+  if (!hookNames(CONTROLLERS[controller]).includes(hook as HookName))
     throw new UsageError(`${controller} has no ${hook} hook`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  return now
-    ? { controller: controller as ControllerName, hook, now }
-    : { controller: controller as ControllerName, hook };
+  return now ? { controller, hook: hook as HookName, now } : { controller, hook: hook as HookName };
 }
 
-/** runHook calls one hook on a request body and returns the canonical response JSON. */
-export function runHook(a: HookArgs, body: string, registry: HookRegistry = HOOKS): string {
+/**
+ * runHook calls one hook on a request body exactly as the server does (callHook: the same
+ * envelope checks, output checks and errors) and returns the canonical response JSON.
+ */
+export function runHook(a: HookArgs, body: string): string {
   let request: unknown;
   try {
     request = JSON.parse(body);
   } catch (err) {
     throw new Error(`stdin is not JSON: ${(err as Error).message}`, { cause: err });
   }
-  const hooks = registry[a.controller];
-  const now = a.now ?? new Date();
-  if (a.hook === 'customize') return toJson(hooks.customize?.(request as CustomizeRequest));
-  const fn = a.hook === 'sync' ? hooks.sync : hooks.finalize;
-  return toJson(fn?.(request as SyncRequest, { now }));
+  return JSON.stringify(callHook(a.controller, a.hook, request, { now: a.now ?? new Date() }));
 }
 
 async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {

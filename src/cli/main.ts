@@ -4,6 +4,7 @@ import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
 import { docsCommand, manifestsCommand } from './install.js';
 import { hookCommand } from './hook.js';
+import { UsageError } from './usage.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
 interface Command {
@@ -40,9 +41,6 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
-
-/** UsageError is a mistake in the command line; it prints usage and exits 2. */
-export class UsageError extends Error {}
 
 function help(): string {
   const lines = ['Usage: gati-operator <command> [options]', '', 'Commands:'];

@@ -1,5 +1,4 @@
-import { HOOKS } from '../hooks/index.js';
-import type { HookRegistry } from '../hooks/types.js';
+import { CONTROLLERS, type ControllerTable } from '../hooks/controllers.js';
 import {
   GITOPS_DEFAULTS,
   renderGitops,
@@ -11,7 +10,7 @@ import { readGatiObjects } from '../render/input.js';
 import { renderKubernetes, type Payload } from '../render/kubernetes.js';
 import { renderStatic } from '../render/static.js';
 import { writeFiles, type RenderedFiles } from '../render/write.js';
-import { UsageError } from './main.js';
+import { UsageError } from './usage.js';
 
 /** The deployment targets `render` knows. */
 export const TARGETS = ['kubernetes', 'helm', 'gitops'] as const;
@@ -133,10 +132,13 @@ export function parseRenderArgs(args: string[], env: NodeJS.ProcessEnv = process
 }
 
 /** renderFiles renders a parsed command line to files (no writing), running `registry` offline for --static. */
-export function renderFiles(a: RenderArgs, registry: HookRegistry = HOOKS): RenderedFiles {
+export function renderFiles(
+  a: RenderArgs,
+  controllers: ControllerTable = CONTROLLERS,
+): RenderedFiles {
   const gati = readGatiObjects(a.inputs).map((o) => o.object);
   const payload: Payload = a.static
-    ? { objects: renderStatic(gati, registry).objects, static: true }
+    ? { objects: renderStatic(gati, controllers).objects, static: true }
     : { objects: gati, static: false };
   if (a.target === 'helm')
     return renderHelm(payload, { chartName: a.chartName, chartVersion: a.chartVersion });

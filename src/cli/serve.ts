@@ -1,4 +1,4 @@
-import { configHelp, loadConfig } from '../config.js';
+import { configHelp, loadConfig } from '../server/config.js';
 import { buildApp } from '../server/app.js';
 import { listenWithGrace, type ServeOptions } from '../server/lifecycle.js';
 

@@ -1,12 +1,13 @@
 import { validateModuleSpec } from '../api/index.js';
-import { formatErrors } from '../api/validate.js';
+import { DEPLOYMENT } from '../api/kinds.js';
 import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import { formatErrors } from '../api/validate.js';
+import { deploymentFacts } from '../kube/deployment.js';
+import { observedNamed, readParent } from '../kube/observed.js';
 import { moduleChildren } from '../resources/module.js';
 import { moduleName } from '../resources/names.js';
+import { workloadVerdicts } from '../status/module.js';
 import { invalidSpecResponse, respond, statusWith } from '../status/response.js';
-import { deploymentFacts, workloadVerdicts } from '../status/workload.js';
-import { DEPLOYMENT } from './kinds.js';
-import { observedNamed, readParent } from './observed.js';
 import type { ControllerHooks, HookContext } from './types.js';
 
 /**
@@ -17,13 +18,7 @@ export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse
   const parent = readParent(request);
   const spec = validateModuleSpec(parent.spec);
   if (!spec.ok)
-    return invalidSpecResponse(
-      'gatimodule',
-      parent,
-      request.children,
-      formatErrors(spec.errors),
-      ctx.now,
-    );
+    return invalidSpecResponse(parent, request.children, formatErrors(spec.errors), ctx.now);
   const children = moduleChildren({
     metadata: { name: parent.name, namespace: parent.namespace },
     spec: spec.value,
@@ -37,7 +32,6 @@ export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse
     availableReplicas: facts.available,
   };
   return respond(
-    'gatimodule',
     statusWith(parent, ctx.now, phase, verdicts, { ...counts, service: name }),
     children,
   );

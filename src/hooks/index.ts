@@ -1,11 +1,22 @@
-import { gatihandlerHooks } from './gatihandler.js';
-import { gatimoduleHooks } from './gatimodule.js';
-import { gativersionHooks } from './gativersion.js';
-import type { HookRegistry } from './types.js';
-
-/** Every controller's hooks, by the name used in hook URLs and on the command line. */
-export const HOOKS: HookRegistry = {
-  gatihandler: gatihandlerHooks,
-  gatimodule: gatimoduleHooks,
-  gativersion: gativersionHooks,
-};
+// The pure hooks of every controller, the controller table, and the one way to call a hook.
+export {
+  CONTROLLERS,
+  HOOK_NAMES,
+  controllerList,
+  hookNames,
+  hookPath,
+  isControllerName,
+  withHooks,
+  type Controller,
+  type ControllerTable,
+} from './controllers.js';
+export { callHook, type HookAnswer } from './call.js';
+export { gatihandlerHooks, syncHandler, customizeHandler } from './gatihandler.js';
+export { gatimoduleHooks, syncModule } from './gatimodule.js';
+export {
+  gativersionHooks,
+  syncGatiVersion,
+  finalizeGatiVersion,
+  customizeGatiVersion,
+} from './gativersion.js';
+export * from './types.js';

@@ -1,8 +1,7 @@
 import { stringify } from 'yaml';
-import { CONTROLLERS } from '../hooks/kinds.js';
-import type { ControllerName } from '../hooks/types.js';
+import { controllerList, hookNames, type Controller } from '../hooks/controllers.js';
 import { CONTAINER_PORT, LABELS, NAME, NAMESPACE, PORT_NAME, SELECTOR } from './constants.js';
-import { CONTROLLER_HOOKS, controllerName } from './controllers.js';
+import { controllerName } from './controllers.js';
 
 type Obj = Record<string, unknown>;
 
@@ -23,22 +22,22 @@ export function kustomization(body: Obj, component = false): Obj {
     : { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body };
 }
 
-function controllerTarget(c: ControllerName): Obj {
+function controllerTarget(c: Controller): Obj {
   return {
     group: 'metacontroller.k8s.io',
     version: 'v1alpha1',
-    kind: 'CompositeController',
-    name: controllerName(c),
+    kind: c.kind,
+    name: controllerName(c.name),
   };
 }
 
 /** authorizationPatch adds the Bearer authorization (Metacontroller ≥ 4.16) to every hook of one controller. */
-function authorizationPatch(c: ControllerName): Obj {
+function authorizationPatch(c: Controller): Obj {
   const value = {
     type: 'Bearer',
     secretRef: { name: TOKEN_SECRET.name, namespace: NAMESPACE, key: TOKEN_SECRET.key },
   };
-  const ops = CONTROLLER_HOOKS[c].map((h) => ({
+  const ops = hookNames(c).map((h) => ({
     op: 'add',
     path: `/spec/hooks/${h}/webhook/authorization`,
     value,
@@ -80,9 +79,8 @@ function tokenMountPatch(): Obj {
 
 /** bearerTokenComponent: Metacontroller authenticates every hook call with the token in Secret gati-operator-token. */
 export function bearerTokenComponent(): Obj {
-  const controllers = (Object.keys(CONTROLLERS) as ControllerName[]).sort();
   return kustomization(
-    { patches: [...controllers.map(authorizationPatch), tokenMountPatch()] },
+    { patches: [...controllerList().map(authorizationPatch), tokenMountPatch()] },
     true,
   );
 }

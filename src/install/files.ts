@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { canonical } from '../render/canonical.js';
+import { canonical } from '../kube/canonical.js';
 import { argocdConfigPatch, exampleApplication, HEALTH_LUA } from './argocd.js';
 import {
   bearerTokenComponent,

@@ -1,3 +1,4 @@
+import { DNS_EGRESS } from '../resources/networkpolicy.js';
 import {
   CONTAINER_PORT,
   IMAGE,
@@ -176,14 +177,6 @@ export function podDisruptionBudget(): Obj {
     spec: { minAvailable: 1, selector: { matchLabels: SELECTOR } },
   };
 }
-
-/** DNS egress: to any pod on port 53 (cluster DNS lives in kube-system on most clusters, elsewhere on some). */
-const DNS_EGRESS = {
-  ports: [
-    { port: 53, protocol: 'UDP' },
-    { port: 53, protocol: 'TCP' },
-  ],
-};
 
 /**
  * networkPolicy admits hook calls only from the metacontroller namespace and allows no egress

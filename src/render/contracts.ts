@@ -1,5 +1,6 @@
 import { validateHandlerSpec, validateModuleSpec } from '../api/index.js';
-import type { KubeObject } from '../api/metacontroller.js';
+import type { ChildObject } from '../api/metacontroller.js';
+import { canonical } from '../kube/canonical.js';
 import { formatErrors } from '../api/validate.js';
 import { makeApexService, versionChildren } from '../resources/handler.js';
 import { moduleChildren } from '../resources/module.js';
@@ -137,7 +138,11 @@ export class GatiManifestGenerator {
   }
 
   /** children builds everything the operator would run for the spec (first: the Deployment). */
-  children(spec: Spec): KubeObject[] {
+  children(spec: Spec): Array<ChildObject & { spec?: unknown }> {
+    return canonical(this.build(spec));
+  }
+
+  private build(spec: Spec): ChildObject[] {
     const metadata = { name: this.nameOf(spec), namespace: this.namespace };
     const env = envList(spec.env);
     if (isHandler(spec)) {
@@ -159,10 +164,10 @@ export class GatiManifestGenerator {
     return moduleChildren({ metadata, spec: v.value });
   }
 
-  private built(spec: Spec, kind: string): KubeObject {
+  private built(spec: Spec, kind: string): ChildObject & { spec?: unknown } {
     const all = this.children(spec).filter((o) => o.kind === kind);
     // A handler's apex Service (last) is its stable address; a module has one Service.
-    return all[all.length - 1] as KubeObject;
+    return all[all.length - 1]!;
   }
 
   /** generateDeployment: the spec of the Deployment the operator would create. */

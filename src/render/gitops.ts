@@ -1,5 +1,5 @@
 import { argocdConfigPatch, gatiIgnoreDifferences, HEALTH_LUA } from '../install/argocd.js';
-import { toYaml } from './canonical.js';
+import { toYaml } from '../kube/canonical.js';
 import type { Payload } from './kubernetes.js';
 import { RENDER_HEADER, type RenderedFiles } from './write.js';
 

@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { SPEC_SCHEMAS, type GatiKind } from '../api/index.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { OPERATOR_VERSION } from '../install/constants.js';
-import { canonical, toYaml } from './canonical.js';
+import { canonical, toYaml } from '../kube/canonical.js';
 import type { Payload } from './kubernetes.js';
 import { RENDER_HEADER, type RenderedFiles } from './write.js';
 

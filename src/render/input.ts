@@ -11,7 +11,7 @@ import {
 } from '../api/index.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { formatErrors, type FieldError, type Validated } from '../api/validate.js';
-import { canonical } from './canonical.js';
+import { canonical } from '../kube/canonical.js';
 
 /** A Gati object read from a file, with where it came from (for error messages). */
 export interface GatiObject {

@@ -1,7 +1,7 @@
 import { allCRDs } from '../api/crds.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { installObjects } from '../install/files.js';
-import { toYaml } from './canonical.js';
+import { toYaml } from '../kube/canonical.js';
 import { RENDER_HEADER, type RenderedFiles } from './write.js';
 
 /** What a target renders: the Gati objects (operator mode) or the workloads they become (static). */

@@ -1,18 +1,16 @@
+import { groupKey, type ResourceType } from '../api/kinds.js';
 import type {
+  CustomizeResponse,
   KubeObject,
   ObjectGroups,
   RelatedResourceRule,
   SyncResponse,
 } from '../api/metacontroller.js';
-import {
-  CONTROLLERS,
-  DEPLOYMENT,
-  HTTP_ROUTE,
-  groupKey,
-  type ResourceType,
-} from '../hooks/kinds.js';
-import type { ControllerName, HookRegistry } from '../hooks/types.js';
-import { canonical } from './canonical.js';
+import { callHook } from '../hooks/call.js';
+import { CONTROLLERS, type ControllerTable } from '../hooks/controllers.js';
+import type { ControllerName } from '../hooks/types.js';
+import { canonical } from '../kube/canonical.js';
+import { simulatedStatus } from './healthy.js';
 import { identity } from './input.js';
 
 /**
@@ -45,13 +43,13 @@ export interface StaticResult {
 
 /** The fixed clock of static renders: output must not depend on when it runs. */
 export const STATIC_EPOCH = new Date('2025-01-01T00:00:00Z');
-const CONTROLLER_NAME = 'gati.dev/static-render';
 
 /** controllerOf names the controller whose parent kind is `kind` (undefined: not a parent). */
-export function controllerOf(kind: string | undefined): ControllerName | undefined {
-  return (Object.keys(CONTROLLERS) as ControllerName[]).find(
-    (c) => CONTROLLERS[c].parent.kind === kind,
-  );
+export function controllerOf(
+  kind: string | undefined,
+  table: ControllerTable = CONTROLLERS,
+): ControllerName | undefined {
+  return (Object.keys(table) as ControllerName[]).find((c) => table[c].parent.kind === kind);
 }
 
 function groupEntryKey(o: KubeObject): string {
@@ -78,16 +76,17 @@ function ruleMatches(rule: RelatedResourceRule, type: ResourceType, o: KubeObjec
 
 /** relatedOf answers the parent's customize rules from the input set, as Metacontroller would from the cluster. */
 function relatedOf(
-  registry: HookRegistry,
+  table: ControllerTable,
   controller: ControllerName,
   parent: KubeObject,
   parents: KubeObject[],
+  now: Date,
 ): ObjectGroups {
-  const customize = registry[controller].customize;
   const related: ObjectGroups = {};
-  if (!customize) return related;
-  const rules = customize({ controller: {}, parent }).relatedResources;
-  for (const type of CONTROLLERS[controller].related) {
+  if (!table[controller].hooks.customize) return related;
+  const answer = callHook(controller, 'customize', { controller: {}, parent }, { now }, table);
+  const rules = (answer as CustomizeResponse).relatedResources;
+  for (const type of table[controller].related) {
     for (const o of parents) {
       if (o.kind === type.kind && rules.some((r) => ruleMatches(r, type, o)))
         addTo(related, type, o);
@@ -99,68 +98,6 @@ function relatedOf(
 function specOf(o: KubeObject): string {
   const { status: _s, metadata: _m, ...rest } = o;
   return JSON.stringify(canonical(rest));
-}
-
-function desiredReplicas(o: KubeObject): number {
-  const r = (o.spec as { replicas?: unknown } | undefined)?.replicas;
-  return typeof r === 'number' ? r : 1;
-}
-
-/** simulatedStatus is the status a healthy cluster reports for a child at `generation`. */
-export function simulatedStatus(
-  child: KubeObject,
-  generation: number,
-  now: Date,
-): Record<string, unknown> | undefined {
-  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  if (child.kind === DEPLOYMENT.kind) {
-    const n = desiredReplicas(child);
-    return {
-      observedGeneration: generation,
-      replicas: n,
-      updatedReplicas: n,
-      readyReplicas: n,
-      availableReplicas: n,
-      conditions: [
-        {
-          type: 'Available',
-          status: 'True',
-          reason: 'MinimumReplicasAvailable',
-          message: 'Deployment has minimum availability.',
-          lastTransitionTime: at,
-          lastUpdateTime: at,
-        },
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'NewReplicaSetAvailable',
-          message: 'ReplicaSet has successfully progressed.',
-          lastTransitionTime: at,
-          lastUpdateTime: at,
-        },
-      ],
-    };
-  }
-  if (child.kind === HTTP_ROUTE.kind) {
-    const refs = ((child.spec as { parentRefs?: unknown[] } | undefined)?.parentRefs ??
-      []) as Record<string, unknown>[];
-    const condition = (type: string) => ({
-      type,
-      status: 'True',
-      reason: type,
-      message: '',
-      observedGeneration: generation,
-      lastTransitionTime: at,
-    });
-    return {
-      parents: refs.map((parentRef) => ({
-        parentRef,
-        controllerName: CONTROLLER_NAME,
-        conditions: [condition('Accepted'), condition('ResolvedRefs')],
-      })),
-    };
-  }
-  return undefined;
 }
 
 /** observe turns a desired child into what the cluster would report for it next round. */
@@ -184,8 +121,8 @@ function observe(
   return canonical(observed);
 }
 
-function typeOf(controller: ControllerName, o: KubeObject): ResourceType {
-  const type = CONTROLLERS[controller].children.find(
+function typeOf(table: ControllerTable, controller: ControllerName, o: KubeObject): ResourceType {
+  const type = table[controller].children.find(
     (t) => t.kind === o.kind && t.apiVersion === o.apiVersion,
   );
   if (!type)
@@ -203,23 +140,22 @@ interface ParentState {
 }
 
 /** round calls every parent's sync once at `now` and feeds back what a healthy cluster would report. */
-function round(registry: HookRegistry, states: ParentState[], now: Date): void {
+function round(table: ControllerTable, states: ParentState[], now: Date): void {
   const parents = states.map((s) => s.parent);
   const responses = states.map((s) => {
     const children: ObjectGroups = {};
-    for (const o of s.observed.values()) addTo(children, typeOf(s.controller, o), o);
-    const related = relatedOf(registry, s.controller, s.parent, parents);
-    return registry[s.controller].sync(
-      { controller: {}, parent: s.parent, children, related, finalizing: false },
-      { now },
-    );
+    for (const o of s.observed.values()) addTo(children, typeOf(table, s.controller, o), o);
+    const related = relatedOf(table, s.controller, s.parent, parents, now);
+    const request = { controller: {}, parent: s.parent, children, related, finalizing: false };
+    return callHook(s.controller, 'sync', request, { now }, table) as SyncResponse;
   });
   states.forEach((s, i) => {
     const response = responses[i] as SyncResponse;
     s.response = response;
     s.parent = canonical({ ...s.parent, status: response.status });
     const next = new Map<string, KubeObject>();
-    for (const child of response.children)
+    // callHook checked that every child has apiVersion, kind and a name.
+    for (const child of response.children as KubeObject[])
       next.set(
         identity(child),
         observe(child, s.parent.metadata.namespace, s.observed.get(identity(child)), now),
@@ -242,9 +178,9 @@ function sortedByIdentity(objects: KubeObject[]): KubeObject[] {
 }
 
 /** initialState: the parents as the API server would hold them right after `kubectl apply`. */
-function initialState(objects: KubeObject[]): ParentState[] {
+function initialState(objects: KubeObject[], table: ControllerTable): ParentState[] {
   return sortedByIdentity(objects).map((o) => {
-    const controller = controllerOf(o.kind);
+    const controller = controllerOf(o.kind, table);
     if (!controller) throw new Error(`${identity(o)}: not a parent kind of any controller`);
     const { status: _status, ...rest } = structuredClone(o);
     return {
@@ -256,23 +192,23 @@ function initialState(objects: KubeObject[]): ParentState[] {
 }
 
 /**
- * renderStatic runs `registry`'s sync hooks over `objects` (Gati parents) to a fixed point with
+ * renderStatic runs the controllers' sync hooks over `objects` (Gati parents) to a fixed point with
  * every child healthy, and returns the children — the workloads a cluster without the
  * operator needs. Throws when the hooks do not settle within `maxRounds` or a hook fails.
  */
 export function renderStatic(
   objects: KubeObject[],
-  registry: HookRegistry,
+  table: ControllerTable = CONTROLLERS,
   options: StaticOptions = {},
 ): StaticResult {
   const maxRounds = options.maxRounds ?? 50;
   const jump = (options.jumpSeconds ?? 86_400) * 1000;
   let now = options.now ?? STATIC_EPOCH;
-  const states = initialState(objects);
+  const states = initialState(objects, table);
   let previous: string | undefined;
   let jumped = false;
   for (let rounds = 1; rounds <= maxRounds; rounds++) {
-    round(registry, states, now);
+    round(table, states, now);
     const snap = snapshot(states);
     const waiting = states.some((s) => (s.response?.resyncAfterSeconds ?? 0) > 0);
     if (snap === previous) {
@@ -290,7 +226,7 @@ export function renderStatic(
 
 function result(states: ParentState[], rounds: number): StaticResult {
   const objects = states.flatMap((s) =>
-    (s.response?.children ?? []).map((c) =>
+    ((s.response?.children ?? []) as KubeObject[]).map((c) =>
       canonical({
         ...c,
         metadata: { ...c.metadata, namespace: c.metadata.namespace ?? s.parent.metadata.namespace },

@@ -1,6 +1,5 @@
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { DEPLOYMENT } from '../hooks/kinds.js';
+import { DEPLOYMENT } from '../api/kinds.js';
+import type { Deployment } from '../kube/types.js';
 import { podTemplate } from './pod.js';
 import { autoscalerMode, objectMeta, type Workload } from './workload.js';
 
@@ -12,8 +11,8 @@ export const REVISION_HISTORY_LIMIT = 5;
  * the rollout surges new pods before removing old ones (maxUnavailable 0), so capacity never
  * drops below desired.
  */
-export function makeDeployment(w: Workload): KubeObject {
-  return canonical({
+export function makeDeployment(w: Workload): Deployment {
+  return {
     apiVersion: DEPLOYMENT.apiVersion,
     kind: DEPLOYMENT.kind,
     metadata: objectMeta(w),
@@ -24,5 +23,5 @@ export function makeDeployment(w: Workload): KubeObject {
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
       template: podTemplate(w),
     },
-  }) as KubeObject;
+  };
 }

@@ -1,8 +1,12 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import type { VersionWorkload } from '../timescape/types.js';
-import { VERSION_ID_ANNOTATION } from '../timescape/versions.js';
+import { VERSION_ID_ANNOTATION } from '../api/keys.js';
+import type {
+  Deployment,
+  HorizontalPodAutoscaler,
+  PodDisruptionBudget,
+  ScaledObject,
+  Service,
+} from '../kube/types.js';
 import { makeAutoscaler } from './autoscaler.js';
 import { makeDeployment } from './deployment.js';
 import {
@@ -13,14 +17,33 @@ import {
 } from './labels.js';
 import { apexServiceName, versionName } from './names.js';
 import { makePodDisruptionBudget } from './pdb.js';
-import { containerEnv, type ContainerEnvVar } from './pod.js';
 import { makeService } from './service.js';
-import { DEFAULT_PROBES, type Workload } from './workload.js';
+import type { Workload } from './workload.js';
 
 /** The parts of a GatiHandler the builders read (its spec already validated and defaulted). */
 export interface HandlerParent {
   metadata: { name: string; namespace?: string };
   spec: GatiHandlerSpec;
+}
+
+/**
+ * The seam between Timescape (which versions live, with what weight and in which phase) and
+ * the builders (what Kubernetes objects run one version): Timescape decides a VersionWorkload
+ * per live version; builders turn each into children without knowing why.
+ */
+export interface VersionWorkload {
+  /** The version identifier as users write it (also the pin header value). */
+  versionId: string;
+  /** Container image this version runs. */
+  image: string;
+  /** Replicas when no autoscaler owns the Deployment. */
+  replicas: number;
+  /**
+   * `serve`: Deployment + Service + autoscaler (if configured) + PDB.
+   * `retire`: traffic is gone (Decommissioned): Deployment at 0 replicas, Service kept,
+   *           no autoscaler, no PDB — so nothing fights the scale-down.
+   */
+  state: 'serve' | 'retire';
 }
 
 /**
@@ -48,8 +71,7 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     replicas: serving ? v.replicas : 0,
     resources: spec.resources,
     env: spec.env,
-    containerEnv: sharedEnv(handler),
-    probes: { ...DEFAULT_PROBES, ...spec.probes },
+    probes: spec.probes,
     dataVolume: false,
     autoscaling: serving ? spec.autoscaling : undefined,
     minReplicasFloor: 1,
@@ -62,31 +84,24 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
   };
 }
 
-// Every version of a handler runs the same env (often the largest part of a Deployment):
-// built once per sync and shared within its answer (canonical(), so the builders share it
-// rather than copy it). The key is the HandlerParent, which a sync makes afresh.
-const envs = new WeakMap<HandlerParent, ContainerEnvVar[]>();
-
-function sharedEnv(handler: HandlerParent): ContainerEnvVar[] {
-  let env = envs.get(handler);
-  if (!env) envs.set(handler, (env = canonical(containerEnv(handler.spec.port, handler.spec.env))));
-  return env;
-}
+/** The children of one handler version. */
+export type VersionChild =
+  Deployment | Service | HorizontalPodAutoscaler | ScaledObject | PodDisruptionBudget;
 
 /**
  * versionChildren: the children of one handler version. `serve`: Deployment, Service, the
  * autoscaler if configured, PDB. `retire`: Deployment at 0 and the Service only, so nothing
  * fights the scale-down and pinned clients still resolve the Service name.
  */
-export function versionChildren(handler: HandlerParent, v: VersionWorkload): KubeObject[] {
+export function versionChildren(handler: HandlerParent, v: VersionWorkload): VersionChild[] {
   const w = handlerWorkload(handler, v);
-  const out = [makeDeployment(w), makeService(w)];
+  const out: VersionChild[] = [makeDeployment(w), makeService(w)];
   if (v.state === 'serve') out.push(...makeAutoscaler(w), makePodDisruptionBudget(w));
   return out;
 }
 
 /** makeApexService selects the pods of every version of a handler (provider `none`, and in-cluster callers). */
-export function makeApexService(handler: HandlerParent): KubeObject {
+export function makeApexService(handler: HandlerParent): Service {
   const { name, namespace } = handler.metadata;
   return makeService({
     namespace,

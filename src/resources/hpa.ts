@@ -1,12 +1,8 @@
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { DEPLOYMENT, HPA } from '../hooks/kinds.js';
+import { DEPLOYMENT, HPA } from '../api/kinds.js';
+import type { HorizontalPodAutoscaler } from '../kube/types.js';
 import { maxReplicas, minReplicas, objectMeta, type Workload } from './workload.js';
 
-/** CPU target (percent of requests) when spec.autoscaling.targetCPUUtilization is unset. */
-export const DEFAULT_CPU_TARGET = 80;
-
-function utilization(name: 'cpu' | 'memory', averageUtilization: number): object {
+function utilization(name: 'cpu' | 'memory', averageUtilization: number) {
   return {
     type: 'Resource',
     resource: { name, target: { type: 'Utilization', averageUtilization } },
@@ -14,13 +10,13 @@ function utilization(name: 'cpu' | 'memory', averageUtilization: number): object
 }
 
 /** makeHPA scales a workload's Deployment on CPU (and, when asked, memory) utilization; never to zero. */
-export function makeHPA(w: Workload): KubeObject {
+export function makeHPA(w: Workload): HorizontalPodAutoscaler {
   const a = w.autoscaling;
-  const metrics = [utilization('cpu', a?.targetCPUUtilization ?? DEFAULT_CPU_TARGET)];
+  const metrics = a ? [utilization('cpu', a.targetCPUUtilization)] : [];
   if (a?.targetMemoryUtilization !== undefined)
     metrics.push(utilization('memory', a.targetMemoryUtilization));
   const min = Math.max(minReplicas(w), 1);
-  return canonical({
+  return {
     apiVersion: HPA.apiVersion,
     kind: HPA.kind,
     metadata: objectMeta(w),
@@ -30,5 +26,5 @@ export function makeHPA(w: Workload): KubeObject {
       maxReplicas: Math.max(maxReplicas(w), min),
       metrics,
     },
-  }) as KubeObject;
+  };
 }

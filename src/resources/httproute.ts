@@ -1,12 +1,11 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
-import type { KubeObject } from '../api/metacontroller.js';
-import { HTTP_ROUTE } from '../hooks/kinds.js';
-import { canonical } from '../render/canonical.js';
+import { HTTP_ROUTE } from '../api/kinds.js';
+import type { HTTPRoute } from '../kube/types.js';
 import { handlerLabels } from './labels.js';
 import { routeName, versionName } from './names.js';
 
-/** Default header a client sets to pin a request to one version. */
-export const DEFAULT_PIN_HEADER = 'x-gati-version';
+type Rule = NonNullable<NonNullable<HTTPRoute['spec']>['rules']>[number];
+type BackendRef = NonNullable<Rule['backendRefs']>[number];
 
 /** What the route needs to know about one version. */
 export interface RoutedVersion {
@@ -22,7 +21,7 @@ interface RouteParent {
   spec: GatiHandlerSpec;
 }
 
-function backend(handler: RouteParent, versionId: string, weight: number): Record<string, unknown> {
+function backend(handler: RouteParent, versionId: string, weight: number): BackendRef {
   // group, kind, port and weight written out: the apiserver would default them and GitOps tools would see drift.
   return {
     group: '',
@@ -33,8 +32,8 @@ function backend(handler: RouteParent, versionId: string, weight: number): Recor
   };
 }
 
-function pathMatch(handler: RouteParent): Record<string, unknown> {
-  return { type: 'PathPrefix', value: handler.spec.handlerPath };
+function pathMatch(handler: RouteParent) {
+  return { type: 'PathPrefix' as const, value: handler.spec.handlerPath };
 }
 
 /**
@@ -46,12 +45,12 @@ function pathMatch(handler: RouteParent): Record<string, unknown> {
 export function makeHTTPRoute(
   handler: RouteParent,
   versions: RoutedVersion[],
-): KubeObject | undefined {
-  const header = handler.spec.routing?.pinHeader ?? DEFAULT_PIN_HEADER;
+): HTTPRoute | undefined {
+  const header = handler.spec.routing.pinHeader;
   const sorted = [...versions].sort((a, b) =>
     a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0,
   );
-  const rules: Array<Record<string, unknown>> = sorted
+  const rules: Rule[] = sorted
     .filter((v) => v.pin)
     .map((v) => ({
       matches: [
@@ -71,19 +70,19 @@ export function makeHTTPRoute(
   }
   if (rules.length === 0) return undefined;
   const { name, namespace } = handler.metadata;
-  const parentRefs = (handler.spec.routing?.parentRefs ?? []).map((p) => ({
+  const parentRefs = (handler.spec.routing.parentRefs ?? []).map((p) => ({
     group: 'gateway.networking.k8s.io',
     kind: 'Gateway',
     ...p,
   }));
-  return canonical({
+  return {
     apiVersion: HTTP_ROUTE.apiVersion,
     kind: HTTP_ROUTE.kind,
     metadata: { name: routeName(name), namespace, labels: handlerLabels(name) },
     spec: {
       parentRefs: parentRefs.length > 0 ? parentRefs : undefined,
-      hostnames: handler.spec.routing?.hostnames,
+      hostnames: handler.spec.routing.hostnames,
       rules,
     },
-  }) as KubeObject;
+  };
 }

@@ -5,8 +5,6 @@ export * from './labels.js';
 export * from './workload.js';
 export {
   containerEnv,
-  type ContainerEnvVar,
-  containerResources,
   podTemplate,
   GATI_STATE_DIR,
   GATI_UID,
@@ -15,16 +13,20 @@ export {
 } from './pod.js';
 export { makeDeployment, REVISION_HISTORY_LIMIT } from './deployment.js';
 export { makeService, type ServiceParams } from './service.js';
-export { makeHPA, DEFAULT_CPU_TARGET } from './hpa.js';
-export { makeScaledObject, substitute } from './scaledobject.js';
-export { makeNetworkPolicy } from './networkpolicy.js';
+export { makeHPA } from './hpa.js';
+export { makeScaledObject } from './scaledobject.js';
+export { substitute, promqlString } from './template.js';
+export { makeNetworkPolicy, DNS_EGRESS } from './networkpolicy.js';
 export { makePodDisruptionBudget } from './pdb.js';
 export { makeAutoscaler } from './autoscaler.js';
+export { makeHTTPRoute, type RoutedVersion } from './httproute.js';
 export {
   handlerWorkload,
   versionChildren,
   makeApexService,
   type HandlerParent,
+  type VersionWorkload,
+  type VersionChild,
 } from './handler.js';
 export {
   moduleWorkload,
@@ -33,4 +35,3 @@ export {
   STORAGE_CAPABILITIES,
   type ModuleParent,
 } from './module.js';
-export { assertChildren } from './assert.js';

@@ -1,5 +1,7 @@
+import { PROBE_DEFAULTS } from '../api/defaults.js';
 import type { GatiModuleSpec } from '../api/gatimodule.js';
-import type { KubeObject } from '../api/metacontroller.js';
+import { RUNTIME_ANNOTATION } from '../api/keys.js';
+import type { ChildObject } from '../api/metacontroller.js';
 import { makeAutoscaler } from './autoscaler.js';
 import { makeDeployment } from './deployment.js';
 import { moduleLabels, moduleSelector } from './labels.js';
@@ -7,7 +9,7 @@ import { moduleName } from './names.js';
 import { makeNetworkPolicy } from './networkpolicy.js';
 import { makePodDisruptionBudget } from './pdb.js';
 import { makeService } from './service.js';
-import { DEFAULT_PROBES, type Workload } from './workload.js';
+import type { Workload } from './workload.js';
 
 /** The parts of a GatiModule the builders read (its spec already validated and defaulted). */
 export interface ModuleParent {
@@ -37,14 +39,14 @@ export function moduleWorkload(m: ModuleParent): Workload {
     name: workloadName,
     labels: moduleLabels(name, m.spec.moduleName),
     selector: moduleSelector(name),
-    annotations: { 'gati.dev/runtime': m.spec.runtime },
+    annotations: { [RUNTIME_ANNOTATION]: m.spec.runtime },
     image: m.spec.image,
     port: m.spec.port,
     protocol: 'grpc',
     replicas: m.spec.replicas,
     resources: m.spec.resources,
     env: m.spec.env,
-    probes: DEFAULT_PROBES,
+    probes: PROBE_DEFAULTS,
     dataVolume: hasAny(m.spec.capabilities, STORAGE_CAPABILITIES),
     autoscaling: m.spec.autoscaling,
     minReplicasFloor: 0,
@@ -57,9 +59,14 @@ export function moduleWorkload(m: ModuleParent): Workload {
  * a network capability — a NetworkPolicy limiting egress to DNS. With one, no policy is
  * emitted (any earlier one is deleted by Metacontroller).
  */
-export function moduleChildren(m: ModuleParent): KubeObject[] {
+export function moduleChildren(m: ModuleParent): ChildObject[] {
   const w = moduleWorkload(m);
-  const out = [makeDeployment(w), makeService(w), ...makeAutoscaler(w), makePodDisruptionBudget(w)];
+  const out: ChildObject[] = [
+    makeDeployment(w),
+    makeService(w),
+    ...makeAutoscaler(w),
+    makePodDisruptionBudget(w),
+  ];
   if (!hasAny(m.spec.capabilities, NETWORK_CAPABILITIES)) out.push(makeNetworkPolicy(w));
   return out;
 }

@@ -29,10 +29,8 @@ function withHash(base: string, raw: string): string {
  * sanitised and suffixed with the hash of the raw input.
  */
 export function dnsName(raw: string): string {
-  return memo(dnsNames, raw, () => {
-    const s = sanitiseDns(raw);
-    return s === raw && s.length <= MAX_NAME ? s : withHash(s, raw);
-  });
+  const s = sanitiseDns(raw);
+  return s === raw && s.length <= MAX_NAME ? s : withHash(s, raw);
 }
 
 /** sanitiseDns lowercases, maps every other character to `-` and makes it start with a letter. */
@@ -49,12 +47,10 @@ function sanitiseDns(raw: string): string {
  * ends, ≤ 63), hashing as dnsName does when it had to change anything.
  */
 export function labelValue(raw: string): string {
-  return memo(labelValues, raw, () => {
-    const s = raw.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-    if (s === raw && s.length <= MAX_NAME) return s;
-    const head = s.slice(0, MAX_NAME - HASH_LEN - 1).replace(/[^A-Za-z0-9]+$/, '');
-    return head === '' ? hash8(raw) : `${head}-${hash8(raw)}`;
-  });
+  const s = raw.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  if (s === raw && s.length <= MAX_NAME) return s;
+  const head = s.slice(0, MAX_NAME - HASH_LEN - 1).replace(/[^A-Za-z0-9]+$/, '');
+  return head === '' ? hash8(raw) : `${head}-${hash8(raw)}`;
 }
 
 /**
@@ -64,26 +60,7 @@ export function labelValue(raw: string): string {
  * another handler's apex Service name.
  */
 export function versionName(handlerName: string, versionId: string): string {
-  const key = `${handlerName}\u0000${versionId}`;
-  return memo(versionNames, key, () => withHash(sanitiseDns(`${handlerName}-${versionId}`), key));
-}
-
-// Names are pure functions of their input, computed for every child and label of every
-// version on every sync (regexes and a sha256 each): memoised, each table bounded.
-const MEMO_LIMIT = 10_000;
-const versionNames = new Map<string, string>();
-const dnsNames = new Map<string, string>();
-const labelValues = new Map<string, string>();
-
-/** memo returns table's entry for key, making it first; a full table is emptied (bounded memory). */
-export function memo<T>(table: Map<string, T>, key: string, make: () => T): T {
-  let v = table.get(key);
-  if (v === undefined) {
-    if (table.size >= MEMO_LIMIT) table.clear();
-    v = make();
-    table.set(key, v);
-  }
-  return v;
+  return withHash(sanitiseDns(`${handlerName}-${versionId}`), `${handlerName}\u0000${versionId}`);
 }
 
 /** apexServiceName names the handler's Service that selects every version's pods. */

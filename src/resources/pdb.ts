@@ -1,14 +1,13 @@
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { PDB } from '../hooks/kinds.js';
+import { PDB } from '../api/kinds.js';
+import type { PodDisruptionBudget } from '../kube/types.js';
 import { objectMeta, type Workload } from './workload.js';
 
 /**
  * makePodDisruptionBudget allows one voluntary eviction at a time: it never blocks a node
  * drain, even at one replica, and unhealthy pods may always be evicted.
  */
-export function makePodDisruptionBudget(w: Workload): KubeObject {
-  return canonical({
+export function makePodDisruptionBudget(w: Workload): PodDisruptionBudget {
+  return {
     apiVersion: PDB.apiVersion,
     kind: PDB.kind,
     metadata: objectMeta(w),
@@ -17,5 +16,5 @@ export function makePodDisruptionBudget(w: Workload): KubeObject {
       selector: { matchLabels: w.selector },
       unhealthyPodEvictionPolicy: 'AlwaysAllow',
     },
-  }) as KubeObject;
+  };
 }

@@ -1,5 +1,5 @@
-import type { EnvVar, Resources } from '../api/common.js';
-import { canonicalShared } from '../render/canonical.js';
+import type { EnvVar } from '../api/common.js';
+import type { Container, EnvVarModel, PodTemplateSpec } from '../kube/types.js';
 import type { ProbeSettings, Workload } from './workload.js';
 
 /** uid/gid of the `gati` user in images built by the Gati CLI (numeric: runAsNonRoot needs it). */
@@ -11,34 +11,13 @@ export const SHUTDOWN_GRACE_SECONDS = 30;
 /** Variables the operator sets; user entries with these names are dropped. */
 export const RESERVED_ENV = ['PORT', 'HOST', 'NODE_ENV'];
 
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '100m', memory: '128Mi' },
-  limits: { cpu: '500m', memory: '512Mi' },
-};
-
-/** containerResources applies the default of each missing request and limit separately. */
-export function containerResources(
-  r: Resources | undefined,
-): Record<string, Record<string, string | number>> {
-  return {
-    requests: {
-      cpu: r?.requests?.cpu ?? DEFAULT_RESOURCES.requests.cpu,
-      memory: r?.requests?.memory ?? DEFAULT_RESOURCES.requests.memory,
-    },
-    limits: {
-      cpu: r?.limits?.cpu ?? DEFAULT_RESOURCES.limits.cpu,
-      memory: r?.limits?.memory ?? DEFAULT_RESOURCES.limits.memory,
-    },
-  };
-}
-
 /**
  * containerEnv puts PORT, HOST=0.0.0.0 and NODE_ENV=production first (a bare Gati app binds
  * localhost and logs in dev mode otherwise), then the user's variables in their order. User
  * entries named like ours are dropped — ours win — and of duplicate names only the last is
  * kept, which is what Kubernetes would have used anyway.
  */
-export function containerEnv(port: number, env: EnvVar[] = []): ContainerEnvVar[] {
+export function containerEnv(port: number, env: EnvVar[] = []): EnvVarModel[] {
   const last = new Map(env.map((e, i) => [e.name, i]));
   const user = env
     .filter((e, i) => !RESERVED_ENV.includes(e.name) && last.get(e.name) === i)
@@ -51,22 +30,14 @@ export function containerEnv(port: number, env: EnvVar[] = []): ContainerEnvVar[
   ];
 }
 
-/** An EnvVar as emitted: the user's, with server-defaulted fields written out. */
-export interface ContainerEnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: Record<string, Record<string, unknown>>;
-}
-
 /** The apiserver defaults fieldRef.apiVersion; emitting it avoids a diff on every sync. */
-// No defensive copy: every builder's output goes through canonical(), which copies deeply.
-function normaliseEnv(e: EnvVar): ContainerEnvVar {
+function normaliseEnv(e: EnvVar): EnvVarModel {
   const fieldRef = e.valueFrom?.fieldRef;
   if (!fieldRef) return e;
   return { ...e, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };
 }
 
-function timing(p: ProbeSettings): Record<string, number> {
+function timing(p: ProbeSettings) {
   return {
     initialDelaySeconds: p.initialDelaySeconds,
     periodSeconds: p.periodSeconds,
@@ -77,14 +48,14 @@ function timing(p: ProbeSettings): Record<string, number> {
 }
 
 /** probes: HTTP GET on the app port for handlers; TCP for gRPC modules (no health service is assumed). */
-export function probes(w: Workload): { readinessProbe: object; livenessProbe: object } {
+export function probes(w: Workload): Pick<Container, 'readinessProbe' | 'livenessProbe'> {
   const p = w.probes;
   if (w.protocol === 'grpc') {
-    const tcp = { tcpSocket: { port: w.protocol }, ...timing(p) };
-    return { readinessProbe: tcp, livenessProbe: { ...tcp } };
+    const tcp = () => ({ tcpSocket: { port: w.protocol }, ...timing(p) });
+    return { readinessProbe: tcp(), livenessProbe: tcp() };
   }
   const get = (path: string) => ({
-    httpGet: { path, port: w.protocol, scheme: 'HTTP' },
+    httpGet: { path, port: w.protocol, scheme: 'HTTP' as const },
     ...timing(p),
   });
   return { readinessProbe: get(p.readinessPath ?? p.path), livenessProbe: get(p.path) };
@@ -95,57 +66,40 @@ export function probes(w: Workload): { readinessProbe: object; livenessProbe: ob
  * the built-in `sleep` action (beta on by default since Kubernetes 1.30, GA in 1.34) because
  * Gati images may have no shell for an exec sleep. 0 seconds: no hook.
  */
-function lifecycle(preStopSeconds: number): object | undefined {
+function lifecycle(preStopSeconds: number): Container['lifecycle'] {
   return preStopSeconds > 0 ? { preStop: { sleep: { seconds: preStopSeconds } } } : undefined;
 }
 
-function emptyDirs(data: boolean): { volumes: object[]; mounts: object[] } {
+/** The writable emptyDirs of a read-only root filesystem: `.gati`, /tmp, and /data when asked. */
+function scratchDirs(data: boolean): Array<[name: string, mountPath: string]> {
   const dirs: Array<[string, string]> = [
     ['gati-state', GATI_STATE_DIR],
     ['tmp', '/tmp'],
   ];
   if (data) dirs.push(['data', '/data']);
-  return canonicalShared({
-    volumes: dirs.map(([name]) => ({ name, emptyDir: {} })),
-    mounts: dirs.map(([name, mountPath]) => ({ name, mountPath })),
-  });
+  return dirs;
 }
 
-// Parts every pod template repeats, built once and shared (see canonicalShared).
-const WITH_DATA = emptyDirs(true);
-const WITHOUT_DATA = emptyDirs(false);
-
-const CONTAINER_SECURITY = canonicalShared({
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ['ALL'] },
-});
-
-const POD_SECURITY = canonicalShared({
-  runAsNonRoot: true,
-  runAsUser: GATI_UID,
-  runAsGroup: GATI_UID,
-  fsGroup: GATI_UID,
-  seccompProfile: { type: 'RuntimeDefault' },
-});
-
-function volumes(w: Workload): { volumes: object[]; mounts: object[] } {
-  return w.dataVolume ? WITH_DATA : WITHOUT_DATA;
-}
-
-function container(w: Workload, mounts: object[]): object {
+function container(w: Workload): Container {
   return {
     name: 'app',
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
     ports: [{ name: w.protocol, containerPort: w.port, protocol: 'TCP' }],
-    env: w.containerEnv ?? containerEnv(w.port, w.env),
-    resources: containerResources(w.resources),
+    env: containerEnv(w.port, w.env),
+    resources: {
+      requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory },
+      limits: { cpu: w.resources.limits.cpu, memory: w.resources.limits.memory },
+    },
     ...probes(w),
     lifecycle: lifecycle(w.probes.preStopSeconds),
-    securityContext: CONTAINER_SECURITY,
-    volumeMounts: mounts,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: scratchDirs(w.dataVolume).map(([name, mountPath]) => ({ name, mountPath })),
   };
 }
 
@@ -154,17 +108,22 @@ function container(w: Workload, mounts: object[]): object {
  * emptyDirs for `.gati` and /tmp, no service-account token (Gati apps don't call the API)
  * and no service links (PORT-like variables from other Services).
  */
-export function podTemplate(w: Workload): object {
-  const { volumes: vols, mounts } = volumes(w);
+export function podTemplate(w: Workload): PodTemplateSpec {
   return {
     metadata: { labels: w.labels, annotations: w.annotations },
     spec: {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: w.probes.preStopSeconds + SHUTDOWN_GRACE_SECONDS,
-      securityContext: POD_SECURITY,
-      containers: [container(w, mounts)],
-      volumes: vols,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: GATI_UID,
+        runAsGroup: GATI_UID,
+        fsGroup: GATI_UID,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [container(w)],
+      volumes: scratchDirs(w.dataVolume).map(([name]) => ({ name, emptyDir: {} })),
     },
   };
 }

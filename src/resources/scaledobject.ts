@@ -1,16 +1,9 @@
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { DEPLOYMENT, SCALED_OBJECT } from '../hooks/kinds.js';
+import { DEPLOYMENT, SCALED_OBJECT } from '../api/kinds.js';
+import type { ScaledObject } from '../kube/types.js';
+import { substitute } from './template.js';
 import { maxReplicas, minReplicas, objectMeta, type Workload } from './workload.js';
 
-/** substitute replaces `{{key}}` with vars[key]; unknown placeholders are left as written. */
-export function substitute(text: string, vars: Record<string, string>): string {
-  return text.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, key: string) =>
-    Object.hasOwn(vars, key) ? (vars[key] as string) : whole,
-  );
-}
-
-function triggers(w: Workload): object[] {
+function triggers(w: Workload): ScaledObject['spec']['triggers'] {
   return (w.autoscaling?.keda?.triggers ?? []).map((t) => ({
     type: t.type,
     name: t.name,
@@ -25,9 +18,9 @@ function triggers(w: Workload): object[] {
  * makeScaledObject attaches a KEDA ScaledObject (which owns its own HPA) to a workload's
  * Deployment. minReplicaCount may be 0 only when the workload's floor allows it.
  */
-export function makeScaledObject(w: Workload): KubeObject {
+export function makeScaledObject(w: Workload): ScaledObject {
   const keda = w.autoscaling?.keda;
-  return canonical({
+  return {
     apiVersion: SCALED_OBJECT.apiVersion,
     kind: SCALED_OBJECT.kind,
     metadata: objectMeta(w),
@@ -39,5 +32,5 @@ export function makeScaledObject(w: Workload): KubeObject {
       cooldownPeriod: keda?.cooldownPeriod,
       triggers: triggers(w),
     },
-  }) as KubeObject;
+  };
 }

@@ -1,6 +1,5 @@
-import type { KubeObject } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { SERVICE } from '../hooks/kinds.js';
+import { SERVICE } from '../api/kinds.js';
+import type { Service } from '../kube/types.js';
 import type { Labels } from './labels.js';
 import { objectMeta } from './workload.js';
 
@@ -19,8 +18,8 @@ export interface ServiceParams {
  * the same name) with its appProtocol, so gateways and meshes speak the right protocol.
  * Protocol and type are written out because the apiserver would default them.
  */
-export function makeService(s: ServiceParams): KubeObject {
-  return canonical({
+export function makeService(s: ServiceParams): Service {
+  return {
     apiVersion: SERVICE.apiVersion,
     kind: SERVICE.kind,
     metadata: objectMeta(s),
@@ -37,5 +36,5 @@ export function makeService(s: ServiceParams): KubeObject {
         },
       ],
     },
-  }) as KubeObject;
+  };
 }

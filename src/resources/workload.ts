@@ -1,22 +1,11 @@
+import type { Static } from '@sinclair/typebox';
 import type { Autoscaling, EnvVar, Resources } from '../api/common.js';
 import type { Probes } from '../api/gatihandler.js';
-import type { Static } from '@sinclair/typebox';
-import type { KubeObject } from '../api/metacontroller.js';
+import type { ObjectMetaModel } from '../kube/types.js';
 import type { Labels } from './labels.js';
-import type { ContainerEnvVar } from './pod.js';
 
 /** Probe and shutdown settings with every default applied. */
 export type ProbeSettings = Static<typeof Probes>;
-
-/** Defaults of spec.probes (the schema's), used by modules and by handlers without spec.probes. */
-export const DEFAULT_PROBES: ProbeSettings = {
-  path: '/health',
-  initialDelaySeconds: 0,
-  periodSeconds: 10,
-  timeoutSeconds: 2,
-  failureThreshold: 3,
-  preStopSeconds: 10,
-};
 
 /**
  * Workload is everything the child builders need to run one Gati process group — a module or
@@ -36,10 +25,8 @@ export interface Workload {
   protocol: 'http' | 'grpc';
   /** Replicas when no autoscaler owns the Deployment. */
   replicas: number;
-  resources?: Resources;
+  resources: Resources;
   env?: EnvVar[];
-  /** The container's env as built from port and env, when the caller shares one between workloads. */
-  containerEnv?: ContainerEnvVar[];
   probes: ProbeSettings;
   /** A writable, non-persistent emptyDir at /data (module storage capabilities). */
   dataVolume: boolean;
@@ -56,7 +43,7 @@ export function autoscalerMode(w: Workload): 'none' | 'hpa' | 'keda' {
   return w.autoscaling?.mode ?? 'none';
 }
 
-/** minReplicas is the autoscaler's lower bound: spec.minReplicas (default 1), never below the floor. */
+/** minReplicas is the autoscaler's lower bound: spec.minReplicas, never below the floor. */
 export function minReplicas(w: Workload): number {
   return Math.max(w.autoscaling?.minReplicas ?? 1, w.minReplicasFloor);
 }
@@ -66,18 +53,9 @@ export function maxReplicas(w: Workload): number {
   return Math.max(w.autoscaling?.maxReplicas ?? w.replicas, minReplicas(w), 1);
 }
 
-/**
- * objectMeta is the metadata every child of a workload carries. No copies: every builder's
- * output goes through canonical(), which copies what is not already canonical and shares
- * what is (the memoised label sets).
- */
+/** objectMeta is the metadata every child of a workload carries. */
 export function objectMeta(
   w: Pick<Workload, 'name' | 'namespace' | 'labels' | 'annotations'>,
-): KubeObject['metadata'] {
-  return {
-    name: w.name,
-    namespace: w.namespace,
-    labels: w.labels,
-    annotations: w.annotations,
-  };
+): ObjectMetaModel {
+  return { name: w.name, namespace: w.namespace, labels: w.labels, annotations: w.annotations };
 }

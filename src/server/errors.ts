@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatiError, type ErrorCode } from '../errors.js';
-import { toJson } from '../render/canonical.js';
+import { GatiError, type ErrorCode } from '../api/errors.js';
+import { toJson } from '../kube/canonical.js';
 import { hookCallOf } from './routes.js';
 
 /** The body of every error answer: a stable code and a short message naming what went wrong. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from './config.js';
 import type { Readiness } from './app.js';
 
 /** What the process-level shutdown needs; exit and signal source are injectable for tests. */

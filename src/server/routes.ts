@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -6,61 +5,41 @@ import type {
   onRequestAsyncHookHandler,
   onRequestHookHandler,
 } from 'fastify';
-import {
-  CustomizeRequest,
-  SyncRequest,
-  type CustomizeResponse,
-  type SyncResponse,
-} from '../api/metacontroller.js';
 import type { Logger } from 'pino';
-import type { Observe, WarnLogger } from '../drain/prometheus.js';
-import { GatiError } from '../errors.js';
-import type {
-  ControllerHooks,
-  ControllerName,
-  HookName,
-  HookRegistry,
-  Observations,
-} from '../hooks/types.js';
+import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import { callHook } from '../hooks/call.js';
+import { controllerList, hookNames, hookPath, type ControllerTable } from '../hooks/controllers.js';
+import type { ControllerName, HookName, Observations } from '../hooks/types.js';
 import type { HookMetrics } from './metrics.js';
 import { outcomeOf } from './metrics.js';
-
-export const CONTROLLER_NAMES: readonly ControllerName[] = [
-  'gatihandler',
-  'gatimodule',
-  'gativersion',
-];
-export const HOOK_NAMES: readonly HookName[] = ['sync', 'finalize', 'customize'];
+import type { Observe, WarnLogger } from './prometheus.js';
 
 /** What the hook routes need from the app. */
 export interface HookRouteDeps {
-  hooks: HookRegistry;
+  controllers: ControllerTable;
   clock: () => Date;
   observe: Observe;
   metrics: HookMetrics;
-  etag: boolean;
   /** Auth and overload checks, run before the body is even parsed. */
   guards: Array<onRequestHookHandler | onRequestAsyncHookHandler>;
 }
 
-/** registerHookRoutes adds POST /hooks/<controller>/<hook> for every hook the registry has; returns their paths. */
+/** registerHookRoutes adds POST /hooks/<controller>/<hook> for every hook of the table; returns their paths. */
 export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): string[] {
   const paths: string[] = [];
-  for (const controller of CONTROLLER_NAMES) {
-    for (const hook of HOOK_NAMES) {
-      if (!deps.hooks[controller]?.[hook]) continue;
-      const url = `/hooks/${controller}/${hook}`;
+  for (const c of controllerList(deps.controllers)) {
+    for (const hook of hookNames(c)) {
+      const url = hookPath(c.name, hook);
       app.post(url, {
-        schema: { body: hook === 'customize' ? CustomizeRequest : SyncRequest },
         // Read back by hookCallOf when the error handler logs a failure of this route.
-        config: { hookCall: { controller, hook } },
+        config: { hookCall: { controller: c.name, hook } },
         onRequest: deps.guards,
         // Callback style, not async: no promise per call for a hook that never waits.
         onResponse: (req, reply, done) => {
-          recordCall(deps.metrics, controller, hook, req, reply);
+          recordCall(deps.metrics, c.name, hook, req, reply);
           done();
         },
-        handler: (req, reply) => answer(deps, controller, hook, req, reply),
+        handler: (req, reply) => answer(deps, c.name, hook, req, reply),
       });
       paths.push(url);
     }
@@ -79,9 +58,7 @@ function answer(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> | undefined {
-  const body = req.body as SyncRequest;
-  // A pino child logger per call serialises its bindings at once, ~25 µs a call; the
-  // bindings go only on the lines a call writes (debug, drain-client warnings, failures).
+  const body = req.body;
   const call = { controller, hook, parent: identity(body) };
   const debug = (req.log as unknown as Logger).isLevelEnabled('debug');
   if (debug)
@@ -91,17 +68,19 @@ function answer(
     );
   const log: WarnLogger = { warn: (obj, msg) => req.log.warn({ ...call, ...obj }, msg) };
   const send = (observations: Observations) => {
-    const response = run(deps, controller, hook, body, observations);
-    // Hooks answer in canonical form (respond(), canonical()): serialising as-is is canonical JSON.
+    const response = callHook(
+      controller,
+      hook,
+      body,
+      { now: deps.clock(), observations },
+      deps.controllers,
+    );
+    if (controller === 'gatihandler' && hook !== 'customize')
+      deps.metrics.observeHandler(body as SyncRequest, response as SyncResponse, hook);
+    // callHook answers in canonical form: serialising it as it is gives canonical JSON.
     const text = JSON.stringify(response);
     if (debug) req.log.debug({ ...call, responseBytes: Buffer.byteLength(text) }, 'hook answered');
-    reply.type('application/json; charset=utf-8');
-    if (deps.etag) {
-      const tag = etagOf(text);
-      reply.header('etag', tag);
-      if (matches(req.headers['if-none-match'], tag)) return void reply.code(304).send();
-    }
-    reply.send(text);
+    reply.type('application/json; charset=utf-8').send(text);
   };
   const observations = hook === 'customize' ? {} : deps.observe(controller, hook, body, log);
   if (observations instanceof Promise) return observations.then(send);
@@ -109,88 +88,33 @@ function answer(
   return undefined;
 }
 
+/** The parent's namespace, name and uid: the only request data put in log bindings. */
+type ParentIdentity = { namespace?: string; name: string; uid?: string };
+
 /**
  * hookCallOf names the hook call a request is, for the error log: controller, hook and the
  * parent's identity when the body got far enough to have one; undefined off the hook routes.
  */
 export function hookCallOf(
   req: FastifyRequest,
-): { controller: string; hook: string; parent?: ReturnType<typeof identity> } | undefined {
+): { controller: string; hook: string; parent?: ParentIdentity } | undefined {
   const route = (req.routeOptions?.config as { hookCall?: { controller: string; hook: string } })
     ?.hookCall;
   if (!route) return undefined;
-  const parent = (req.body as Partial<SyncRequest> | undefined)?.parent;
-  return typeof parent?.metadata?.name === 'string'
-    ? { ...route, parent: identity(req.body as SyncRequest) }
-    : { ...route };
+  const parent = identity(req.body);
+  return parent ? { ...route, parent } : { ...route };
 }
 
-function run(
-  deps: HookRouteDeps,
-  controller: ControllerName,
-  hook: HookName,
-  body: SyncRequest,
-  observations: Observations,
-): SyncResponse | CustomizeResponse {
-  const hooks = deps.hooks[controller];
-  if (hook === 'customize')
-    return checkCustomize((hooks.customize as NonNullable<ControllerHooks['customize']>)(body));
-  const fn = hook === 'finalize' ? hooks.finalize : hooks.sync;
-  const response = checkSync(
-    (fn as ControllerHooks['sync'])(body, { now: deps.clock(), observations }),
-    hook,
-  );
-  if (controller === 'gatihandler') deps.metrics.observeHandler(body, response, hook);
-  return response;
-}
-
-/** identity is the parent's namespace, name and uid: the only request data put in log bindings. */
-function identity(body: SyncRequest): { namespace?: string; name: string; uid?: string } {
-  const m = body.parent.metadata;
+/** identity reads the parent's namespace, name and uid from a body, if it has them. */
+function identity(body: unknown): ParentIdentity | undefined {
+  const m = (body as { parent?: { metadata?: Record<string, unknown> } } | undefined)?.parent
+    ?.metadata;
+  if (typeof m?.name !== 'string') return undefined;
   return {
-    namespace: m.namespace,
+    namespace: typeof m.namespace === 'string' ? m.namespace : undefined,
     name: m.name,
     uid: typeof m.uid === 'string' ? m.uid : undefined,
   };
-}
-
-/**
- * checkSync refuses output Metacontroller would choke on or act wrongly upon (contract P7, P12,
- * and `finalized` only from finalize): a 500 makes it retry instead of deleting children.
- */
-export function checkSync(r: SyncResponse, hook: HookName): SyncResponse {
-  const bad = (why: string) =>
-    new GatiError('GATI_ERR_INVALID_OUTPUT', `hook returned invalid output: ${why}`);
-  if (r === null || typeof r !== 'object') throw bad('response is not an object');
-  if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
-    throw bad('status is not an object');
-  if (!Array.isArray(r.children)) throw bad('children is not a list');
-  r.children.forEach((c, i) => {
-    if (!c?.apiVersion || !c.kind || !c.metadata?.name)
-      throw bad(`children[${i}] lacks apiVersion, kind or metadata.name`);
-  });
-  if (hook !== 'finalize' && r.finalized === true) throw bad('finalized: true from a sync hook');
-  return r;
-}
-
-/** checkCustomize refuses a customize answer without a relatedResources list. */
-export function checkCustomize(r: CustomizeResponse): CustomizeResponse {
-  if (!Array.isArray(r?.relatedResources))
-    throw new GatiError(
-      'GATI_ERR_INVALID_OUTPUT',
-      'hook returned invalid output: relatedResources is not a list',
-    );
-  return r;
-}
-
-/** etagOf is a strong ETag: the hash of the exact response bytes. */
-export function etagOf(text: string): string {
-  return `"${createHash('sha256').update(text).digest('base64url')}"`;
-}
-
-function matches(header: string | undefined, tag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => t.trim() === tag || t.trim() === '*');
 }
 
 function recordCall(

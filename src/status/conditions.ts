@@ -1,4 +1,5 @@
 import type { Condition } from '../api/common.js';
+import { rfc3339 } from '../kube/time.js';
 
 /** What a condition says, before its timestamps are settled. */
 export interface Verdict {
@@ -6,11 +7,6 @@ export interface Verdict {
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
-}
-
-/** rfc3339 renders a time at second precision, as Kubernetes does. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 function previousOf(previous: unknown, type: string): Record<string, unknown> | undefined {

@@ -1,11 +1,11 @@
-// Status computed from observed children only.
-export { condition, conditions, rfc3339, type Verdict } from './conditions.js';
+// Status computed from observed children and the plan only.
+export { condition, conditions, type Verdict } from './conditions.js';
+export { replicaCounts, workloadVerdicts, invalidSpecVerdicts, type Phase } from './module.js';
+export { handlerStatus, type HandlerStatusInput, type HandlerPhase } from './handler.js';
 export {
-  deploymentFacts,
-  replicaCounts,
-  workloadVerdicts,
-  invalidSpecVerdicts,
-  type DeploymentFacts,
-  type Phase,
-} from './workload.js';
+  versionStatus,
+  invalidVersionStatus,
+  type VersionReport,
+  type VersionStatusInput,
+} from './version.js';
 export { respond, statusWith, invalidSpecResponse } from './response.js';

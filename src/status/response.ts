@@ -1,31 +1,21 @@
-import type { KubeObject, ObjectGroups, SyncResponse } from '../api/metacontroller.js';
-import { canonical } from '../render/canonical.js';
-import { assertChildren } from '../resources/assert.js';
-import { CONTROLLERS, DEPLOYMENT } from '../hooks/kinds.js';
-import { keepObserved, observedGroup, type ParentInfo } from '../hooks/observed.js';
-import type { ControllerName } from '../hooks/types.js';
-import { conditions } from './conditions.js';
-import { invalidSpecVerdicts, replicaCounts, type Phase } from './workload.js';
-import type { Verdict } from './conditions.js';
+import { DEPLOYMENT } from '../api/kinds.js';
+import type { ChildObject, ObjectGroups, SyncResponse } from '../api/metacontroller.js';
+import { keepObserved, observedGroup, type ParentInfo } from '../kube/observed.js';
+import { conditions, type Verdict } from './conditions.js';
+import { invalidSpecVerdicts, replicaCounts, type Phase } from './module.js';
 
 /**
- * respond checks the children (a bad one throws: 5xx, never a bad 200) and returns the
- * response in canonical form, top-level keys included, so the server can serialise it with
- * plain JSON.stringify. Children come canonical from the builders (every make<Kind> ends in
- * canonical()), so only the status is canonicalised here: copying every child a second time
- * was the largest cost of a sync. `finalized` is never set here: only a finalize hook may.
+ * respond is a sync answer: the desired children, the status and, when a timer is running,
+ * when to be called again. `finalized` is never set here: only a finalize hook may.
  */
 export function respond(
-  controller: ControllerName,
-  status: Record<string, unknown>,
-  children: KubeObject[],
+  status: object,
+  children: ChildObject[],
   resyncAfterSeconds?: number,
 ): SyncResponse {
-  assertChildren(children, controller);
-  // Key order is canonical order: children, resyncAfterSeconds, status.
-  return resyncAfterSeconds
-    ? { children, resyncAfterSeconds, status: canonical(status) }
-    : { children, status: canonical(status) };
+  const res: SyncResponse = { children, status: status as Record<string, unknown> };
+  if (resyncAfterSeconds) res.resyncAfterSeconds = resyncAfterSeconds;
+  return res;
 }
 
 /** statusWith settles a phase and verdicts into a status object (conditions with stable timestamps). */
@@ -48,7 +38,6 @@ export function statusWith(
  * observed child kept (sanitised) — an invalid edit must never delete running workloads.
  */
 export function invalidSpecResponse(
-  controller: ControllerName,
   parent: ParentInfo,
   observed: ObjectGroups | undefined,
   message: string,
@@ -56,9 +45,5 @@ export function invalidSpecResponse(
 ): SyncResponse {
   const { phase, verdicts } = invalidSpecVerdicts(message);
   const counts = replicaCounts(observedGroup(observed, DEPLOYMENT));
-  return respond(
-    controller,
-    statusWith(parent, now, phase, verdicts, counts),
-    keepObserved(observed, CONTROLLERS[controller].children).map(canonical),
-  );
+  return respond(statusWith(parent, now, phase, verdicts, counts), keepObserved(observed));
 }

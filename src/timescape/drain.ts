@@ -1,21 +1,9 @@
 import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
-import { rfc3339 } from '../status/conditions.js';
-import { elapsed } from './rollout.js';
-import { FORCE_ANNOTATION } from './versions.js';
+import { FORCE_ANNOTATION } from '../api/keys.js';
+import { elapsed, rfc3339 } from '../kube/time.js';
 
-/** Drain policy with every default applied. */
-export type DrainPolicy = Required<Omit<NonNullable<GatiHandlerSpec['drain']>, 'metricQuery'>> & {
-  metricQuery?: string;
-};
-
-/** Defaults of spec.drain (DESIGN §4). */
-export const DEFAULT_DRAIN: DrainPolicy = {
-  minSeconds: 30,
-  timeoutSeconds: 600,
-  onTimeout: 'Proceed',
-  threshold: 0,
-  consecutiveChecks: 3,
-};
+/** Drain policy (spec.drain, every default applied by the schema). */
+export type DrainPolicy = GatiHandlerSpec['drain'];
 
 /** Minimum seconds between two metric checks that count towards consecutiveChecks. */
 export const CHECK_INTERVAL_SECONDS = 15;

@@ -1,5 +1,4 @@
-/** The label that names a GatiVersion's handler when spec.handlerRef is absent. */
-export const HANDLER_REF_LABEL = 'gati.dev/handler';
+import { HANDLER_LABEL } from '../api/keys.js';
 
 /** How a GatiVersion was matched to its handler (shown in status messages). */
 export type MatchedBy = 'handlerRef' | 'label' | 'namePrefix';
@@ -27,7 +26,7 @@ export function handlerOf(
 ): HandlerMatch | undefined {
   const ref = gv.spec?.handlerRef?.name;
   if (ref) return { name: ref, by: 'handlerRef' };
-  const label = gv.metadata.labels?.[HANDLER_REF_LABEL];
+  const label = gv.metadata.labels?.[HANDLER_LABEL];
   if (label) return { name: label, by: 'label' };
   let best: string | undefined;
   for (const h of handlerNames) {

@@ -1,83 +1,18 @@
-import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
-import type { KubeObject } from '../api/metacontroller.js';
+import type { VersionStatus } from '../api/gatihandler.js';
+import { deploymentFacts } from '../kube/deployment.js';
+import { elapsed, rfc3339 } from '../kube/time.js';
 import { versionName } from '../resources/names.js';
-import { rfc3339 } from '../status/conditions.js';
-import { deploymentFacts } from '../status/workload.js';
-import { DEFAULT_DRAIN, stepDrain, type DrainPolicy, type DrainState } from './drain.js';
-import {
-  advanceRollout,
-  DEFAULT_STEPS,
-  elapsed,
-  startRollout,
-  type RolloutState,
-} from './rollout.js';
+import { assemble } from './assemble.js';
+import { stepDrain, type DrainState } from './drain.js';
+import { advanceRollout, startRollout } from './rollout.js';
 import { routeAccepted, routeWeights } from './route-status.js';
-import type { VersionWorkload } from './types.js';
-import { candidates, type Candidate, type OwnedVersion } from './versions.js';
-import { MAX_BACKENDS, MAX_RULES, percentages } from './weights.js';
+import type { Plan, PlanInput, Working } from './types.js';
+import { candidates, type Candidate } from './versions.js';
 
-/** Everything one GatiHandler sync knows, already read from the request. */
-export interface PlanInput {
-  name: string;
-  namespace: string;
-  spec: GatiHandlerSpec;
-  annotations: Record<string, string>;
-  previous?: GatiHandlerStatus;
-  owned: OwnedVersion[];
-  /** Observed Deployments of this handler, by versionId. */
-  deployments: Map<string, KubeObject>;
-  /** The observed HTTPRoute, if any. */
-  route?: KubeObject;
-  now: Date;
-  /** Request rate per versionId from the drain query (absent: unknown). */
-  rates: Record<string, number>;
-}
+export type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 
-/** What the handler does with one version this sync. */
-export interface VersionPlan {
-  status: VersionStatus;
-  /** Workloads to emit; undefined once the version is removed. */
-  workload?: VersionWorkload;
-  /** In a pin rule. */
-  pin: boolean;
-  /** Weight in the weighted rule; undefined = not a backend there. */
-  weight?: number;
-}
-
-/** The outcome of planning: per-version plans plus what the handler status reports. */
-export interface Plan {
-  versions: VersionPlan[];
-  rollout?: RolloutState;
-  resyncAfterSeconds?: number;
-  /** Versions kept serving because they are the last ones that can (their retirement refused). */
-  lastServing: string[];
-  /** Versions left out of the route to stay within Gateway API limits. */
-  overLimit: string[];
-  routeAccepted: boolean;
-}
-
-const DEFAULT_DEADLINE = 600;
-
-interface Working {
-  c: Candidate;
-  prev?: VersionStatus;
-  name: string;
-  available: boolean;
-  ready: number;
-  availableReplicas: number;
-  replicasRunning: number;
-  phase: VersionStatus['phase'];
-  effective: number;
-  reason: string;
-  message: string;
-  drain: DrainState;
-  serving: boolean;
-  firstSeenAt: string;
-  availableAt?: string;
-  supersededAt?: string;
-}
-
-function wasServing(prev: VersionStatus | undefined): boolean {
+/** wasServing: the version served weighted traffic at the last sync. */
+export function wasServing(prev: VersionStatus | undefined): boolean {
   return prev?.phase === 'Active' && prev.effectiveWeight > 0;
 }
 
@@ -110,7 +45,7 @@ export function planVersions(input: PlanInput): Plan {
     const progress = advanceRollout(
       rollout,
       target.phase === 'Active' && !target.c.pinnedOnly,
-      spec.rollout?.steps ?? DEFAULT_STEPS,
+      spec.rollout.steps,
       now,
     );
     rollout = progress.state;
@@ -175,7 +110,7 @@ function decideServing(
   w.serving = (c.wanted && (c.desiredWeight > 0 || c.pinnedOnly)) || c.versionId === incumbentId;
   if (!w.serving) return;
   const firstSeen = w.firstSeenAt;
-  const deadline = input.spec.rollout?.progressDeadlineSeconds ?? DEFAULT_DEADLINE;
+  const deadline = input.spec.rollout.progressDeadlineSeconds;
   if (!c.image) {
     setPhase(w, 'Failed', 'NoImage', 'no image: set spec.image on its GatiVersion');
   } else if (w.available) {
@@ -208,7 +143,8 @@ function pinnedOnlyMessage(c: Candidate): string {
   return `breaking version without transformers: pinned traffic only until ${c.gatiVersion ? 'its GatiVersion' : 'the GatiHandler'} is annotated gati.dev/route-breaking=true`;
 }
 
-function setPhase(
+/** setPhase records a version's phase and why. */
+export function setPhase(
   w: Working,
   phase: VersionStatus['phase'],
   reason: string,
@@ -253,7 +189,7 @@ function observedRoute(input: PlanInput): ObservedRoute {
   return {
     weights: routeWeights(input.route),
     accepted: routeAccepted(input.route, input.spec),
-    provider: input.spec.routing?.provider ?? 'gateway-api',
+    provider: input.spec.routing.provider,
   };
 }
 
@@ -265,7 +201,7 @@ function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[
     route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
   const step = stepDrain(prevState, {
     now: input.now,
-    policy: policyOf(input.spec),
+    policy: input.spec.drain,
     routeProgrammed: programmed,
     forced: w.c.forced,
     neverServed: !w.availableAt,
@@ -280,106 +216,4 @@ function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[
 function pickDrain(v: VersionStatus): DrainState {
   const { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason } = v;
   return { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason };
-}
-
-/** policyOf is spec.drain with its defaults. */
-export function policyOf(spec: GatiHandlerSpec): DrainPolicy {
-  return { ...DEFAULT_DRAIN, ...spec.drain };
-}
-
-/** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
-function assemble(
-  work: Working[],
-  input: PlanInput,
-  rollout: RolloutState | undefined,
-  lastServing: string[],
-  dues: number[],
-): Plan {
-  const kept = work.filter(
-    (w) => !(w.phase === 'Decommissioned' && !w.c.wanted && w.replicasRunning === 0),
-  );
-  if (kept.length !== work.length) dues.push(1);
-  if (kept.some((w) => w.phase === 'Decommissioned' && !w.c.wanted)) dues.push(5); // waiting for pods to go
-  const routed = input.spec.routing?.provider !== 'none';
-  const pins = routed
-    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.phase === 'Draining'))
-    : [];
-  const backends = routed
-    ? kept.filter(
-        (w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.phase === 'Draining'),
-      )
-    : [];
-  const overLimit: string[] = [];
-  const pinIds = limit(pins, MAX_RULES - 1, overLimit, (w) => (w.phase === 'Active' ? 0 : 1));
-  const backendIds = limit(backends, MAX_BACKENDS, overLimit, (w) => -w.effective);
-  const weighted = kept.filter((w) => backendIds.has(w.c.versionId));
-  const anyWeight = weighted.some((w) => w.effective > 0);
-  const percents = percentages(kept.map((w) => (backendIds.has(w.c.versionId) ? w.effective : 0)));
-  const versions = kept.map((w, i): VersionPlan => ({
-    status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId)),
-    workload: workloadOf(w),
-    pin: pinIds.has(w.c.versionId),
-    weight: anyWeight && backendIds.has(w.c.versionId) ? w.effective : undefined,
-  }));
-  const accepted = !routed || routeAccepted(input.route, input.spec);
-  if (routed && !accepted && kept.length > 0) dues.push(5);
-  const resyncAfterSeconds = dues.length > 0 ? Math.ceil(Math.min(...dues)) : undefined;
-  return {
-    versions,
-    rollout,
-    resyncAfterSeconds,
-    lastServing,
-    overLimit: [...new Set(overLimit)].sort(),
-    routeAccepted: accepted,
-  };
-}
-
-/** limit keeps at most `max` versions (by priority, then versionId) and records the rest. */
-function limit(
-  ws: Working[],
-  max: number,
-  dropped: string[],
-  priority: (w: Working) => number,
-): Set<string> {
-  const sorted = [...ws].sort(
-    (a, b) => priority(a) - priority(b) || (a.c.versionId < b.c.versionId ? -1 : 1),
-  );
-  for (const w of sorted.slice(max)) dropped.push(w.c.versionId);
-  return new Set(sorted.slice(0, max).map((w) => w.c.versionId));
-}
-
-function workloadOf(w: Working): VersionWorkload | undefined {
-  if (!w.c.image) return undefined;
-  return {
-    versionId: w.c.versionId,
-    image: w.c.image,
-    replicas: w.c.replicas,
-    state: w.phase === 'Decommissioned' ? 'retire' : 'serve',
-  };
-}
-
-function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionStatus {
-  const active = w.phase === 'Active' || w.phase === 'Pending' || w.phase === 'Failed';
-  return {
-    versionId: w.c.versionId,
-    image: w.c.image,
-    source: w.c.source,
-    gatiVersion: w.c.gatiVersion,
-    phase: w.phase,
-    desiredWeight: w.c.desiredWeight,
-    effectiveWeight: w.effective,
-    trafficPercent,
-    pinned,
-    breaking: w.c.breaking,
-    deployment: w.name,
-    service: w.name,
-    readyReplicas: w.ready,
-    availableReplicas: w.availableReplicas,
-    firstSeenAt: w.firstSeenAt,
-    availableAt: w.availableAt,
-    supersededAt: w.supersededAt,
-    ...(active ? {} : w.drain),
-    reason: w.reason,
-    message: w.message,
-  };
 }

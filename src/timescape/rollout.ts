@@ -1,5 +1,5 @@
 import type { GatiHandlerStatus } from '../api/gatihandler.js';
-import { rfc3339 } from '../status/conditions.js';
+import { elapsed, rfc3339 } from '../kube/time.js';
 
 /** Rollout state kept in GatiHandler.status.rollout between syncs. */
 export type RolloutState = NonNullable<GatiHandlerStatus['rollout']>;
@@ -9,12 +9,6 @@ export interface Step {
   weight: number;
   pauseSeconds: number;
 }
-
-/** DEFAULT_STEPS: 10 % for 5 min, 50 % for 10 min, then 100 % (DESIGN §2). */
-export const DEFAULT_STEPS: Step[] = [
-  { weight: 10, pauseSeconds: 300 },
-  { weight: 50, pauseSeconds: 600 },
-];
 
 /**
  * startRollout decides, when spec.version differs from the version last reconciled, which
@@ -74,9 +68,4 @@ export function advanceRollout(
     share: steps[step]!.weight,
     dueInSeconds: Math.max(1, steps[step]!.pauseSeconds - elapsed(stepStartedAt, now)),
   };
-}
-
-/** elapsed is the number of seconds from an RFC 3339 time to now. */
-export function elapsed(since: string, now: Date): number {
-  return (now.getTime() - Date.parse(since)) / 1000;
 }

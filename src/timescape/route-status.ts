@@ -34,7 +34,7 @@ export function routeWeights(route: KubeObject | undefined): Map<string, number>
  */
 export function routeAccepted(route: KubeObject | undefined, spec: GatiHandlerSpec): boolean {
   if (!route) return true;
-  if ((spec.routing?.parentRefs ?? []).length === 0) return true;
+  if ((spec.routing.parentRefs ?? []).length === 0) return true;
   const generation = (route.metadata as { generation?: unknown }).generation;
   const parents = (route.status as { parents?: unknown } | undefined)?.parents;
   if (!Array.isArray(parents) || parents.length === 0) return false;

@@ -1,20 +1,66 @@
-/**
- * The seam between Timescape orchestration (which versions live, with what weight and
- * in which phase) and the workload builders (what Kubernetes objects run one version).
- * Orchestration decides a VersionWorkload per live version; builders turn each into
- * children without knowing why.
- */
-export interface VersionWorkload {
-  /** The version identifier as users write it (also the pin header value). */
-  versionId: string;
-  /** Container image this version runs. */
-  image: string;
-  /** Replicas when no autoscaler owns the Deployment. */
-  replicas: number;
-  /**
-   * `serve`: Deployment + Service + autoscaler (if configured) + PDB.
-   * `retire`: traffic is gone (Decommissioned): Deployment at 0 replicas, Service kept,
-   *           no autoscaler, no PDB — so nothing fights the scale-down.
-   */
-  state: 'serve' | 'retire';
+import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import type { KubeObject } from '../api/metacontroller.js';
+import type { VersionWorkload } from '../resources/handler.js';
+import type { DrainState } from './drain.js';
+import type { RolloutState } from './rollout.js';
+import type { Candidate, OwnedVersion } from './versions.js';
+
+/** Everything one GatiHandler sync knows, already read from the request. */
+export interface PlanInput {
+  name: string;
+  namespace: string;
+  spec: GatiHandlerSpec;
+  annotations: Record<string, string>;
+  previous?: GatiHandlerStatus;
+  owned: OwnedVersion[];
+  /** Observed Deployments of this handler, by versionId. */
+  deployments: Map<string, KubeObject>;
+  /** The observed HTTPRoute, if any. */
+  route?: KubeObject;
+  now: Date;
+  /** Request rate per versionId from the drain query (absent: unknown). */
+  rates: Record<string, number>;
+}
+
+/** What the handler does with one version this sync. */
+export interface VersionPlan {
+  status: VersionStatus;
+  /** Workloads to emit; undefined once the version is removed. */
+  workload?: VersionWorkload;
+  /** In a pin rule. */
+  pin: boolean;
+  /** Weight in the weighted rule; undefined = not a backend there. */
+  weight?: number;
+}
+
+/** The outcome of planning: per-version plans plus what the handler status reports. */
+export interface Plan {
+  versions: VersionPlan[];
+  rollout?: RolloutState;
+  resyncAfterSeconds?: number;
+  /** Versions kept serving because they are the last ones that can (their retirement refused). */
+  lastServing: string[];
+  /** Versions left out of the route to stay within Gateway API limits. */
+  overLimit: string[];
+  routeAccepted: boolean;
+}
+
+/** One version as planning works on it: its candidate facts and what this sync decides. */
+export interface Working {
+  c: Candidate;
+  prev?: VersionStatus;
+  name: string;
+  available: boolean;
+  ready: number;
+  availableReplicas: number;
+  replicasRunning: number;
+  phase: VersionStatus['phase'];
+  effective: number;
+  reason: string;
+  message: string;
+  drain: DrainState;
+  serving: boolean;
+  firstSeenAt: string;
+  availableAt?: string;
+  supersededAt?: string;
 }

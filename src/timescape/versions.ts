@@ -1,13 +1,7 @@
 import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
 import type { GatiVersionSpec } from '../api/gativersion.js';
+import { FORCE_ANNOTATION, ROUTE_BREAKING_ANNOTATION } from '../api/keys.js';
 import type { KubeObject } from '../api/metacontroller.js';
-
-/** Annotation on a GatiVersion (or GatiHandler, for spec.version) that lets a breaking version without transformers take weighted traffic. */
-export const ROUTE_BREAKING_ANNOTATION = 'gati.dev/route-breaking';
-/** Annotation on a GatiVersion that skips the drain wait when it is deleted. */
-export const FORCE_ANNOTATION = 'gati.dev/force-decommission';
-/** Annotation on per-version Deployments carrying the raw versionId (labels hold a sanitised one). */
-export const VERSION_ID_ANNOTATION = 'gati.dev/version-id';
 
 /** A GatiVersion that belongs to the handler, its spec validated. */
 export interface OwnedVersion {
@@ -76,11 +70,7 @@ export function candidates(input: CandidateInput): Candidate[] {
   const out = new Map<string, Candidate>();
   const live = [...input.owned].sort((a, b) => (a.name < b.name ? -1 : 1));
   const bySpec = live.find((g) => g.spec.versionId === spec.version && !g.deleting);
-  const specMeta = bySpec?.spec ?? {
-    breaking: spec.timescape?.breaking ?? false,
-    routingWeight: spec.timescape?.routingWeight ?? 100,
-    transformers: [],
-  };
+  const specMeta = bySpec?.spec ?? { ...spec.timescape, transformers: [] };
   out.set(spec.version, {
     versionId: spec.version,
     image: spec.image,

@@ -6,8 +6,8 @@ import { applyCRDs, isSkip, startCluster, type TestCluster } from './lib/cluster
 import { loadThirdPartyCRDs } from './lib/thirdparty.js';
 import { invalidObjects, loadYamlDir, ROOT, validObjects, type Doc } from '../helpers/fixtures.js';
 import { Cluster, type Obj } from '../scenario/harness.js';
-import { HOOKS } from '../../src/hooks/index.js';
-import { CONTROLLERS } from '../../src/hooks/kinds.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import {
   validateHandlerSpec,
   validateModuleSpec,

@@ -4,12 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  HANDLER_LABEL,
-  MANAGED_BY,
-  MODULE_LABEL,
-  VERSION_LABEL,
-} from '../../src/resources/labels.js';
+import { HANDLER_LABEL, MODULE_LABEL, VERSION_LABEL } from '../../src/api/keys.js';
+import { MANAGED_BY } from '../../src/resources/labels.js';
 import { apexServiceName, moduleName, routeName, versionName } from '../../src/resources/names.js';
 
 // The kind end-to-end suite (docs/testing.md, "End-to-end (kind)"): a real cluster, the real

@@ -1,4 +1,5 @@
-import { groupKey, CONTROLLERS, DEPLOYMENT } from '../../src/hooks/kinds.js';
+import { groupKey, DEPLOYMENT } from '../../src/api/kinds.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import type { ControllerName } from '../../src/hooks/types.js';
 import type { KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
 

@@ -8,7 +8,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { Test } from 'tap';
-import { toYaml } from '../../src/render/canonical.js';
+import { toYaml } from '../../src/kube/canonical.js';
 import { ROOT } from './fixtures.js';
 
 /** Upstream models per `<apiVersion>/<kind>`: every emitted object must validate with one. */

@@ -3,9 +3,10 @@ import { Readable, Writable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { hookCommand, parseHookArgs, runHook } from '../../src/cli/hook.js';
-import { main, UsageError } from '../../src/cli/main.js';
-import { HOOKS } from '../../src/hooks/index.js';
-import { toJson } from '../../src/render/canonical.js';
+import { main } from '../../src/cli/main.js';
+import { UsageError } from '../../src/cli/usage.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { toJson } from '../../src/kube/canonical.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { module, syncRequest } from '../helpers/builders.js';
 

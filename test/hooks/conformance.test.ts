@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { makeHTTPRoute } from '../../src/resources/httproute.js';
-import { HOOKS } from '../../src/hooks/index.js';
-import { CONTROLLERS } from '../../src/hooks/kinds.js';
-import { toJson } from '../../src/render/canonical.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
+import { canonical, toJson } from '../../src/kube/canonical.js';
 import { validateHandlerSpec, validateModuleSpec } from '../../src/api/index.js';
 import { makeApexService, moduleChildren, versionChildren } from '../../src/resources/index.js';
 import {
@@ -54,7 +54,7 @@ const CASES: Case[] = [
         available && v.value.routing?.provider !== 'none'
           ? makeHTTPRoute(h, [{ versionId: v.value.version, pin: true, weight: 100 }])
           : undefined;
-      return [
+      return canonical([
         ...versionChildren(h, {
           versionId: v.value.version,
           image: v.value.image,
@@ -63,7 +63,7 @@ const CASES: Case[] = [
         }),
         makeApexService(h),
         ...(route ? [route] : []),
-      ];
+      ]);
     },
     invalid: withSpec({ port: 70000 }),
   },
@@ -73,7 +73,7 @@ const CASES: Case[] = [
     expected: (p) => {
       const v = validateModuleSpec(p.spec);
       if (!v.ok) throw new Error('fixture invalid');
-      return moduleChildren({ metadata: p.metadata, spec: v.value });
+      return canonical(moduleChildren({ metadata: p.metadata, spec: v.value }));
     },
     invalid: withSpec({ port: 70000 }),
   },
@@ -245,11 +245,16 @@ for (const c of CASES) {
       const children: Record<string, any> = {
         ...req.children,
         'ConfigMap.v1': { x: { metadata: { name: 'x' } } },
-        'Weird.v9': 'not an object' as any,
+        'Weird.v9': {},
       };
       delete children['Deployment.apps/v1'];
       const res = sync({ ...req, children }, NOW);
       t.same(res.children, c.expected(p), 'same children');
+      // A group that is not a map of objects is a malformed request, not an unknown group.
+      t.throws(() => sync({ ...req, children: { 'Weird.v9': 'not an object' as any } }, NOW), {
+        code: 'GATI_ERR_BAD_REQUEST',
+        message: /^children\.Weird\.v9: must be object/,
+      });
       t.equal(res.status.phase, 'Pending', 'a missing Deployment group reads as no Deployment');
       t.same(sync({ parent: p }, NOW).children, c.expected(p), 'no children key at all');
     });

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { HOOKS } from '../../src/hooks/index.js';
-import { toJson } from '../../src/render/canonical.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { toJson } from '../../src/kube/canonical.js';
 
 const NOW = { now: new Date('2026-01-01T00:00:00Z') };
 const { sync, finalize, customize } = HOOKS.gativersion;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { basename } from 'node:path';
-import { HOOKS } from '../../src/hooks/index.js';
+import { HOOKS } from '../helpers/hooks.js';
 import { validObjects } from '../helpers/fixtures.js';
 import { syncRequest } from '../helpers/builders.js';
 import { assertGolden, validateKube } from '../helpers/golden.js';
@@ -16,7 +16,7 @@ for (const doc of validObjects()) {
   t.test(`${controller}/${fixture}`, async (t) => {
     const res = HOOKS[controller].sync(syncRequest(controller, doc.object), NOW);
     for (const c of res.children)
-      t.doesNotThrow(() => validateKube(c), `${c.kind} ${c.metadata.name} validates upstream`);
+      t.doesNotThrow(() => validateKube(c), `${c.kind} ${c.metadata?.name} validates upstream`);
     assertGolden(t, `${controller}/${fixture}`, res.children);
   });
 }

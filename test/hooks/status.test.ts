@@ -1,8 +1,9 @@
 import t from 'tap';
-import { HOOKS } from '../../src/hooks/index.js';
+import { HOOKS } from '../helpers/hooks.js';
 import { versionName } from '../../src/resources/names.js';
 import { conditions, condition } from '../../src/status/conditions.js';
-import { deploymentFacts, workloadVerdicts } from '../../src/status/workload.js';
+import { deploymentFacts } from '../../src/kube/deployment.js';
+import { workloadVerdicts } from '../../src/status/module.js';
 import {
   asStored,
   deploymentStatus,

@@ -1,15 +1,16 @@
 // A CompositeController validator written from metacontroller-contract.md §1 (Metacontroller
 // v4.17.2): the structural field list, the rules Metacontroller enforces at run time, and this
-// project's own rules (children exactly as src/hooks/kinds.ts declares them, v2 hooks on the
+// project's own rules (children exactly as src/hooks/controllers.ts declares them, v2 hooks on the
 // in-cluster Service). It validates every CompositeController under controllers/ and proves
 // each rule fires with a broken copy.
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { CONTROLLERS, groupKey } from '../../src/hooks/kinds.js';
+import { groupKey } from '../../src/api/kinds.js';
+import { CONTROLLERS, hookNames, hookPath } from '../../src/hooks/controllers.js';
 import type { ControllerName, HookName } from '../../src/hooks/types.js';
-import { CONTROLLER_HOOKS, controllerName, hookPath } from '../../src/install/controllers.js';
+import { controllerName } from '../../src/install/controllers.js';
 import { NAME, NAMESPACE, SERVICE_PORT } from '../../src/install/constants.js';
 import { ROOT } from '../helpers/fixtures.js';
 
@@ -195,7 +196,7 @@ function metacontrollerRules(cc: Json): string[] {
   return errors;
 }
 
-/** projectRules: the controller matches src/hooks/kinds.ts and calls our Service. */
+/** projectRules: the controller matches src/hooks/controllers.ts and calls our Service. */
 function projectRules(cc: Json): string[] {
   const spec = cc.spec ?? {};
   const entry = Object.entries(CONTROLLERS).find(
@@ -225,7 +226,7 @@ function projectRules(cc: Json): string[] {
   for (const key of declared)
     if (!emitted.has(key))
       errors.push(`.spec.childResources: ${key} is declared but the ${name} hooks never emit it`);
-  const wantHooks = [...CONTROLLER_HOOKS[name]].sort();
+  const wantHooks = [...hookNames(CONTROLLERS[name])].sort();
   const hooks = Object.keys(spec.hooks ?? {}).sort();
   if (hooks.join() !== wantHooks.join())
     errors.push(`.spec.hooks: want ${wantHooks.join(',')}, got ${hooks.join(',')}`);

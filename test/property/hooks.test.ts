@@ -1,11 +1,12 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { HOOKS } from '../../src/hooks/index.js';
-import { toJson } from '../../src/render/canonical.js';
-import { CONTROLLERS, groupKey } from '../../src/hooks/kinds.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { toJson } from '../../src/kube/canonical.js';
+import { groupKey } from '../../src/api/kinds.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import type { ControllerName } from '../../src/hooks/types.js';
 import type { SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/server/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { asStored, deploymentStatus, observedGroups } from '../helpers/builders.js';
 import { findNull, validateKube } from '../helpers/golden.js';
@@ -466,7 +467,7 @@ function checkResponse(c: Case, res: SyncResponse): void {
   for (const child of res.children) {
     const kind = `${child.apiVersion}/${child.kind}`;
     if (!declared.has(kind)) throw new Error(`undeclared child kind ${kind}`);
-    const name = child.metadata.name;
+    const name = child.metadata?.name ?? '';
     if (name.length > 63 || !DNS1123.test(name))
       throw new Error(`${kind} name ${JSON.stringify(name)} is not a DNS-1123 label`);
     if (child.kind === 'Service' && !DNS1035.test(name))

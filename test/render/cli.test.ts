@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { main, UsageError } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
+import { UsageError } from '../../src/cli/usage.js';
 import { parseRenderArgs, renderCommand, renderFiles } from '../../src/cli/render.js';
 import { OutputError, writeFiles } from '../../src/render/write.js';
 import { ROOT, relativePaths } from './lib.js';

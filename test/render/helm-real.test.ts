@@ -5,8 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { HOOKS } from '../../src/hooks/index.js';
-import { toYaml } from '../../src/render/canonical.js';
+import { toYaml } from '../../src/kube/canonical.js';
 import { renderHelm } from '../../src/render/helm.js';
 import { readGatiObjects } from '../../src/render/input.js';
 import { renderStatic } from '../../src/render/static.js';
@@ -30,7 +29,7 @@ if (!helm) {
   const gati = readGatiObjects(Object.values(FIXTURE_SETS).flat()).map((o) => o.object);
   const modes = {
     operator: { objects: gati, static: false },
-    static: { objects: renderStatic(gati, HOOKS).objects, static: true },
+    static: { objects: renderStatic(gati).objects, static: true },
   };
   for (const [mode, payload] of Object.entries(modes)) {
     t.test(`helm lint and helm template (${mode})`, async (t) => {

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import t from 'tap';
-import { HOOKS } from '../../src/hooks/index.js';
-import { canonical, toYaml } from '../../src/render/canonical.js';
+import { HOOKS } from '../helpers/hooks.js';
+import { canonical, toYaml } from '../../src/kube/canonical.js';
 import { readGatiObjects } from '../../src/render/input.js';
 import { renderStatic } from '../../src/render/static.js';
 import { Cluster, CONTROLLER_UID_LABEL, LAST_APPLIED, type Obj } from '../scenario/harness.js';
@@ -54,7 +54,7 @@ for (const [name, paths] of Object.entries(sets)) {
       .flatMap((p) => cluster.children(p.kind, p.metadata.namespace ?? 'default', p.metadata.name))
       .map(asDesired)
       .sort(byId);
-    const rendered = renderStatic(gati, HOOKS).objects;
+    const rendered = renderStatic(gati).objects;
     t.equal(toYaml(rendered), toYaml(harness), 'same objects, same bytes');
   });
 }

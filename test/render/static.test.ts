@@ -1,14 +1,10 @@
 import t from 'tap';
 import type { KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
-import { HOOKS } from '../../src/hooks/index.js';
+import { withHooks } from '../../src/hooks/controllers.js';
 import type { HookRegistry } from '../../src/hooks/types.js';
 import { readGatiObjects } from '../../src/render/input.js';
-import {
-  controllerOf,
-  renderStatic,
-  simulatedStatus,
-  STATIC_EPOCH,
-} from '../../src/render/static.js';
+import { controllerOf, renderStatic, STATIC_EPOCH } from '../../src/render/static.js';
+import { simulatedStatus } from '../../src/render/healthy.js';
 import { FIXTURE_SETS, validateObject } from './lib.js';
 
 const GV = 'gati.dev/v1alpha1';
@@ -88,7 +84,7 @@ t.test(
     const calls: SyncRequest[] = [];
     const r = renderStatic(
       [version('v-b', { pick: 'yes' }), handler('h'), version('v-a', { pick: 'no' })],
-      fakeRegistry(calls),
+      withHooks(fakeRegistry(calls)),
     );
     t.same(
       r.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
@@ -104,7 +100,7 @@ t.test(
 );
 
 t.test('a hook waiting on a timer gets the time it waits for', async (t) => {
-  const r = renderStatic([handler('h', { timer: true })], fakeRegistry());
+  const r = renderStatic([handler('h', { timer: true })], withHooks(fakeRegistry()));
   t.equal((r.objects.find((o) => o.kind === 'Service')?.spec as any).step, 2, 'walked both steps');
 });
 
@@ -114,7 +110,7 @@ t.test('fails loudly', async (t) => {
     gatihandler: { sync: () => ({ status: { n: Math.random() }, children: [] }) },
   };
   t.throws(
-    () => renderStatic([handler('h')], flapping, { maxRounds: 5 }),
+    () => renderStatic([handler('h')], withHooks(flapping), { maxRounds: 5 }),
     /did not settle within 5 rounds/,
   );
   const foreign: HookRegistry = {
@@ -127,12 +123,15 @@ t.test('fails loudly', async (t) => {
     },
   };
   t.throws(
-    () => renderStatic([handler('h')], foreign),
-    /emitted v1\/Secret s, not one of its child types/,
+    () => renderStatic([handler('h')], withHooks(foreign)),
+    /v1\/Secret is not a child kind of gatihandler/,
   );
   t.throws(
     () =>
-      renderStatic([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }], fakeRegistry()),
+      renderStatic(
+        [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }],
+        withHooks(fakeRegistry()),
+      ),
     /Pod \/p: not a parent kind/,
   );
 });
@@ -186,8 +185,8 @@ t.test('simulated statuses', async (t) => {
 t.test('with the real hooks every fixture renders valid, deterministic workloads', async (t) => {
   for (const [name, paths] of Object.entries(FIXTURE_SETS)) {
     const gati = readGatiObjects(paths).map((o) => o.object);
-    const a = renderStatic(gati, HOOKS);
-    t.same(renderStatic(gati, HOOKS), a, `${name}: deterministic`);
+    const a = renderStatic(gati);
+    t.same(renderStatic(gati), a, `${name}: deterministic`);
     t.ok(a.objects.length > 0, `${name}: renders workloads`);
     for (const o of a.objects)
       t.doesNotThrow(() => validateObject(o), `${name}: ${o.kind} ${o.metadata.name} validates`);

@@ -1,8 +1,7 @@
 import t from 'tap';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { HOOKS } from '../../src/hooks/index.js';
-import { toYaml } from '../../src/render/canonical.js';
+import { toYaml } from '../../src/kube/canonical.js';
 import { renderGitops } from '../../src/render/gitops.js';
 import { renderHelm } from '../../src/render/helm.js';
 import { readGatiObjects } from '../../src/render/input.js';
@@ -15,7 +14,7 @@ const ALL = Object.values(FIXTURE_SETS).flat();
 const gati = readGatiObjects(ALL).map((o) => o.object);
 const payloads: Record<string, Payload> = {
   operator: { objects: gati, static: false },
-  static: { objects: renderStatic(gati, HOOKS).objects, static: true },
+  static: { objects: renderStatic(gati).objects, static: true },
 };
 
 /** helmDefault evaluates our templates with default values, the few constructs they use, as Helm would. */

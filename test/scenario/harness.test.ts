@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { SyncRequest, SyncResponse, KubeObject } from '../../src/api/metacontroller.js';
 import type { CustomizeHook, SyncHook } from '../../src/hooks/types.js';
-import { canonical } from '../../src/render/canonical.js';
+import { canonical } from '../../src/kube/canonical.js';
 import {
   Cluster,
   ContractViolation,
@@ -20,7 +20,7 @@ import {
  * comes rather than in canonical form (the real hooks are held to it in timescape.test.ts).
  */
 function fakeCluster(opts: ClusterOptions): Cluster {
-  return new Cluster({ checkCanonical: false, ...opts });
+  return new Cluster({ checkCanonical: false, direct: true, ...opts });
 }
 
 /** caught runs fn and returns what it threw (tap's throws() cannot test instanceof and fields together). */
@@ -429,11 +429,11 @@ t.test(
 );
 
 t.test('an answer that is not canonical JSON as it stands is a contract violation', async (t) => {
-  const sim = new Cluster({ hooks: moduleHooks() });
+  const sim = new Cluster({ hooks: moduleHooks(), direct: true });
   sim.apply(module('m1'));
   t.throws(() => sim.reconcile(), /gatimodule\.sync for ns\/m1 .* answered non-canonical JSON/);
   const sorted: SyncHook = (req, ctx) => canonical(moduleSync(req, ctx));
-  const ok = new Cluster({ hooks: moduleHooks(sorted) });
+  const ok = new Cluster({ hooks: moduleHooks(sorted), direct: true });
   ok.apply(module('m1'));
   ok.reconcile();
   t.ok(ok.get('Deployment', 'ns', 'm1'), 'the same answer, canonicalised, passes');

@@ -19,8 +19,11 @@
  * children, invalid names/labels, a hook that mutates its request or answers differently to the
  * same request — all throw ContractViolation.
  */
-import { CONTROLLERS, groupKey, type ResourceType } from '../../src/hooks/kinds.js';
-import { toJson } from '../../src/render/canonical.js';
+import { groupKey, type ResourceType } from '../../src/api/kinds.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
+import { toJson } from '../../src/kube/canonical.js';
+import { callHook } from '../../src/hooks/call.js';
+import { withHooks, type ControllerTable } from '../../src/hooks/controllers.js';
 import type {
   ControllerHooks,
   ControllerName,
@@ -98,6 +101,12 @@ export interface ClusterOptions {
    * fake hooks, turn it off.
    */
   checkCanonical?: boolean;
+  /**
+   * Call the hooks directly instead of through callHook() — the server's path, with its
+   * envelope and output checks and canonical answers. Only the harness's own tests, whose fake
+   * hooks break the contract on purpose, set it.
+   */
+  direct?: boolean;
   /**
    * `watch` (default): sync only parents a trigger of §2.10 enqueued — catches hooks that forget
    * `resyncAfterSeconds`. `all`: sync every parent every round until a round changes nothing.
@@ -337,6 +346,8 @@ export class Cluster {
   readonly rethrowHookErrors: boolean;
   readonly checkDeterminism: boolean;
   readonly checkCanonical: boolean;
+  readonly direct: boolean;
+  private readonly table: ControllerTable;
   readonly triggers: 'watch' | 'all';
 
   /** Every hook call, in order. */
@@ -379,6 +390,8 @@ export class Cluster {
     this.rethrowHookErrors = opts.rethrowHookErrors ?? true;
     this.checkDeterminism = opts.checkDeterminism ?? true;
     this.checkCanonical = opts.checkCanonical ?? true;
+    this.direct = opts.direct ?? false;
+    this.table = withHooks(this.hooks);
     this.triggers = opts.triggers ?? 'watch';
     this.nextPeriodicMs =
       this.resyncPeriodSeconds > 0 ? this.startMs + this.resyncPeriodSeconds * 1000 : Infinity;
@@ -872,6 +885,7 @@ export class Cluster {
     const fn = hook === 'customize' ? h?.customize : hook === 'finalize' ? h?.finalize : h?.sync;
     if (!fn) throw new Error(`no ${c}.${hook} hook`);
     const ctx = observations === undefined ? { now } : { now, observations };
+    if (!this.direct) return callHook(c, hook, request, ctx, this.table);
     if (hook === 'customize')
       return (fn as NonNullable<ControllerHooks['customize']>)(request as SyncRequest);
     return (fn as NonNullable<ControllerHooks['sync']>)(request as SyncRequest, ctx);
@@ -985,7 +999,7 @@ export class Cluster {
     const body = validateResponse(
       res.body,
       `${c}.${hook} for ${nsOf(p)}/${p.metadata.name}`,
-      CONTROLLERS[c].children,
+      [...CONTROLLERS[c].children],
       nsOf(p),
     );
     if (body.finalized === true && !finalizing)
@@ -1028,11 +1042,9 @@ export class Cluster {
       parent: clone(p),
     });
     if (!res.ok) throw res.error;
-    const rules = validateRules(
-      res.body,
-      `${c}.customize for ${nsOf(p)}/${p.metadata.name}`,
-      CONTROLLERS[c].related,
-    );
+    const rules = validateRules(res.body, `${c}.customize for ${nsOf(p)}/${p.metadata.name}`, [
+      ...CONTROLLERS[c].related,
+    ]);
     this.customizeCache.set(cacheKey, rules);
     return rules;
   }

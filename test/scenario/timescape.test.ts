@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
-import { HOOKS } from '../../src/hooks/index.js';
+import { HOOKS } from '../helpers/hooks.js';
 import { Cluster, type Obj } from './harness.js';
 import { loadYamlDir } from '../helpers/fixtures.js';
 

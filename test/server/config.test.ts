@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, configHelp, configTable, loadConfig } from '../../src/config.js';
+import { ConfigError, configHelp, configTable, loadConfig } from '../../src/server/config.js';
 import { serve, serveCommand } from '../../src/cli/serve.js';
 
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'configuration.md');
@@ -19,7 +19,6 @@ t.test('defaults with an empty environment', async (t) => {
     prometheus: { timeoutMs: 1500, cacheSeconds: 15, concurrency: 4 },
     shutdownGraceMs: 25000,
     overload: { maxEventLoopDelayMs: 1000, maxHeapPercent: 90, retryAfterSeconds: 5 },
-    etag: false,
   });
   t.same(loadConfig({ PORT: '', HOST: '  ' }).port, 8080, 'empty values count as unset');
 });
@@ -43,7 +42,6 @@ t.test('every variable is read', async (t) => {
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     OVERLOAD_MAX_HEAP_PERCENT: '80',
     OVERLOAD_RETRY_AFTER_SECONDS: '2',
-    ETAG: 'on',
   });
   t.same(c, {
     port: 9443,
@@ -61,7 +59,6 @@ t.test('every variable is read', async (t) => {
     },
     shutdownGraceMs: 1000,
     overload: { maxEventLoopDelayMs: 0, maxHeapPercent: 80, retryAfterSeconds: 2 },
-    etag: true,
   });
 });
 
@@ -78,7 +75,6 @@ t.test('a bad value names the variable and the value', async (t) => {
       { DEPLOYMENT_TARGET: 'nomad' },
       'DEPLOYMENT_TARGET must be one of kubernetes|helm|gitops (got "nomad")',
     ],
-    [{ ETAG: 'yes' }, 'ETAG must be one of on|off (got "yes")'],
     [
       { PROMETHEUS_URL: 'prometheus:9090' },
       'PROMETHEUS_URL must be an http:// or https:// URL (got "prometheus:9090")',

@@ -2,11 +2,11 @@
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import type { KubeObject, SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/server/config.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
 import type { PressureProbe } from '../../src/server/pressure.js';
 import type { HookRegistry, SyncHook } from '../../src/hooks/types.js';
-import { canonical } from '../../src/render/canonical.js';
+import { canonical } from '../../src/kube/canonical.js';
 
 /** A log sink that keeps every JSON line pino writes. */
 export function logSink(): {

@@ -6,8 +6,8 @@ import {
   drainQueries,
   limiter,
   parseQueryResult,
-  substitute,
-} from '../../src/drain/prometheus.js';
+} from '../../src/server/prometheus.js';
+import { promqlString, substitute } from '../../src/resources/template.js';
 import { makeApp, parent, post, syncRequest } from './helpers.js';
 
 const TEMPLATE =
@@ -202,7 +202,7 @@ t.test('parseQueryResult, substitute, drainQueries edge cases', async (t) => {
     parseQueryResult({ status: 'success', data: { resultType: 'scalar', result: 'x' } }),
   );
   t.equal(
-    substitute('a{{version}}b{{ unknown }}', { version: 'x"y' }),
+    substitute('a{{version}}b{{ unknown }}', { version: 'x"y' }, promqlString),
     'ax\\"yb{{ unknown }}',
     'values are escaped; unknown placeholders stay',
   );

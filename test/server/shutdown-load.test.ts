@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t from 'tap';
-import { HOOKS } from '../../src/hooks/index.js';
+import { HOOKS } from '../helpers/hooks.js';
 import { handler, syncRequest, withHpa } from '../helpers/builders.js';
 
 // SIGTERM while hook calls are in flight on many keep-alive connections: every answer that

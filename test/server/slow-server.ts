@@ -1,7 +1,7 @@
 // Entry point for process.test.ts: the real lifecycle code around an app whose hook calls are
 // slow (the drain observation takes SLOW_MS), so SIGTERM can arrive while one is in flight.
 // Under a plain `tap` run (no GATI_SLOW_SERVER) it does nothing and tap reports no tests.
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/server/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { listenWithGrace } from '../../src/server/lifecycle.js';
 import { fakeHooks } from './helpers.js';

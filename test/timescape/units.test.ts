@@ -1,12 +1,12 @@
 import t from 'tap';
 import { percentages } from '../../src/timescape/weights.js';
-import { advanceRollout, startRollout, DEFAULT_STEPS } from '../../src/timescape/rollout.js';
-import {
-  stepDrain,
-  DEFAULT_DRAIN,
-  CHECK_INTERVAL_SECONDS,
-  type DrainInput,
-} from '../../src/timescape/drain.js';
+import { advanceRollout, startRollout } from '../../src/timescape/rollout.js';
+import { stepDrain, CHECK_INTERVAL_SECONDS, type DrainInput } from '../../src/timescape/drain.js';
+import { defaultsOf } from '../../src/api/defaults.js';
+import { Drain, Rollout } from '../../src/api/gatihandler.js';
+
+const DEFAULT_STEPS = defaultsOf(Rollout).steps;
+const DEFAULT_DRAIN = defaultsOf(Drain);
 import { handlerOf } from '../../src/timescape/membership.js';
 import { routeAccepted, routeWeights } from '../../src/timescape/route-status.js';
 

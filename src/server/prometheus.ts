@@ -1,5 +1,6 @@
 import type { SyncRequest } from '../api/metacontroller.js';
 import { drainKey, type ControllerName, type HookName, type Observations } from '../hooks/types.js';
+import { promqlString, substitute } from '../resources/template.js';
 
 /** The few logger methods the drain client uses (pino and Fastify loggers both fit). */
 export interface WarnLogger {
@@ -116,17 +117,10 @@ export function drainQueries(request: SyncRequest): Query[] {
     };
     out.push({
       key: drainKey(namespace, handler, v.versionId),
-      promql: substitute(template, vars),
+      promql: substitute(template, vars, promqlString),
     });
   }
   return out;
-}
-
-/** substitute fills `{{name}}` placeholders, escaped for use inside PromQL string literals. */
-export function substitute(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
-    Object.hasOwn(vars, name) ? (vars[name] as string).replace(/[\\"']/g, '\\$&') : whole,
-  );
 }
 
 async function queryScalar(

@@ -1,6 +1,7 @@
+import { badRequest } from '../api/errors.js';
+import { LAST_APPLIED_ANNOTATION } from '../api/keys.js';
+import { groupKey, type ResourceType } from '../api/kinds.js';
 import type { KubeObject, ObjectGroups, SyncRequest } from '../api/metacontroller.js';
-import { badRequest } from '../errors.js';
-import { groupKey, type ResourceType } from './kinds.js';
 
 /**
  * Reading what Metacontroller observed. Group keys are `<Kind>.<apiVersion>`; keys inside a
@@ -9,7 +10,8 @@ import { groupKey, type ResourceType } from './kinds.js';
  * groups are never looked at.
  */
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** isObject: a plain JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -53,17 +55,19 @@ const SYSTEM_METADATA = [
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
 ];
-const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
 
 /** sanitise strips status, system metadata and Metacontroller's last-applied annotation from an observed object. */
-export function sanitise(obj: KubeObject, type: ResourceType): KubeObject {
+export function sanitise(
+  obj: KubeObject,
+  type: Pick<ResourceType, 'apiVersion' | 'kind'>,
+): KubeObject & Pick<ResourceType, 'apiVersion' | 'kind'> {
   const rest: Record<string, unknown> = structuredClone(obj);
   delete rest.status;
   const metadata: Record<string, unknown> = { ...obj.metadata };
   for (const k of SYSTEM_METADATA) delete metadata[k];
   if (isObject(metadata.annotations)) {
     const annotations = { ...metadata.annotations };
-    delete annotations[LAST_APPLIED];
+    delete annotations[LAST_APPLIED_ANNOTATION];
     if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
     else delete metadata.annotations;
   }
@@ -75,15 +79,28 @@ export function sanitise(obj: KubeObject, type: ResourceType): KubeObject {
   };
 }
 
+/** typeOfGroup reads `<Kind>.<apiVersion>` back (kinds never contain a dot). */
+export function typeOfGroup(key: string): { apiVersion: string; kind: string } | undefined {
+  const dot = key.indexOf('.');
+  return dot > 0 && dot < key.length - 1
+    ? { kind: key.slice(0, dot), apiVersion: key.slice(dot + 1) }
+    : undefined;
+}
+
 /**
- * keepObserved re-emits the observed children of the given types, sanitised, so a response
- * that cannot compute desired children (an invalid spec) still keeps every workload running.
+ * keepObserved re-emits every observed child, sanitised, so a response that cannot compute
+ * desired children (an invalid spec) still keeps every workload running. Metacontroller sends
+ * a group for every child kind the controller declares, so nothing it owns is left out.
  */
 export function keepObserved(
   children: ObjectGroups | undefined,
-  types: ResourceType[],
-): KubeObject[] {
-  return types.flatMap((t) => observedGroup(children, t).map((o) => sanitise(o, t)));
+): Array<KubeObject & Pick<ResourceType, 'apiVersion' | 'kind'>> {
+  const keys = Object.keys(children ?? {}).sort();
+  return keys.flatMap((key) => {
+    const t = typeOfGroup(key);
+    if (!t) return [];
+    return observedGroup(children, { ...t, resource: '' }).map((o) => sanitise(o, t));
+  });
 }
 
 /** What the hooks read of a parent. */
@@ -92,6 +109,8 @@ export interface ParentInfo {
   namespace?: string;
   generation?: number;
   spec: unknown;
+  /** The status the hooks wrote last (an object), if any. */
+  status?: Record<string, unknown>;
   previousConditions: unknown;
 }
 
@@ -112,6 +131,19 @@ export function readParent(request: Pick<SyncRequest, 'parent'>, needSpec = true
     namespace: typeof namespace === 'string' && namespace !== '' ? namespace : undefined,
     generation: typeof generation === 'number' ? generation : undefined,
     spec: parent.spec,
+    status: isObject(parent.status) ? parent.status : undefined,
     previousConditions: isObject(parent.status) ? parent.status.conditions : undefined,
   };
+}
+
+/** annotationsOf is an object's annotations ({} when it has none or they are malformed). */
+export function annotationsOf(o: { metadata?: unknown }): Record<string, string> {
+  const a = isObject(o.metadata) ? o.metadata.annotations : undefined;
+  return isObject(a) ? (a as Record<string, string>) : {};
+}
+
+/** labelsOf is an object's labels ({} when it has none or they are malformed). */
+export function labelsOf(o: { metadata?: unknown }): Record<string, string> {
+  const l = isObject(o.metadata) ? o.metadata.labels : undefined;
+  return isObject(l) ? (l as Record<string, string>) : {};
 }

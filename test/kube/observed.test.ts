@@ -1,6 +1,6 @@
 import t from 'tap';
-import { DEPLOYMENT, SERVICE } from '../../src/hooks/kinds.js';
-import { keepObserved, observedGroup, observedNamed, sanitise } from '../../src/hooks/observed.js';
+import { DEPLOYMENT, SERVICE } from '../../src/api/kinds.js';
+import { keepObserved, observedGroup, observedNamed, sanitise } from '../../src/kube/observed.js';
 
 t.test('observedGroup', async (t) => {
   const groups: any = {
@@ -85,16 +85,14 @@ t.test('sanitise and keepObserved', async (t) => {
   ];
   for (const r of rows) t.same(sanitise(r.obj, SERVICE), r.want, r.reason);
   t.ok(stored.metadata.uid, 'the observed object is not mutated');
-  const kept = keepObserved(
-    {
-      'Service.v1': { 'ns/s': stored },
-      'Deployment.apps/v1': { 'ns/d': { metadata: { name: 'd' } } },
-    },
-    [DEPLOYMENT, SERVICE],
-  );
+  const kept = keepObserved({
+    'Service.v1': { 'ns/s': stored },
+    'Deployment.apps/v1': { 'ns/d': { metadata: { name: 'd' } } },
+    'not-a-group': { 'ns/x': { metadata: { name: 'x' } } },
+  });
   t.same(
-    kept.map((o) => `${o.kind}/${o.metadata.name}`),
-    ['Deployment/d', 'Service/s'],
-    'in declared kind order, then by name',
+    kept.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`),
+    ['apps/v1/Deployment/d', 'v1/Service/s'],
+    'every group Metacontroller sent, by group key then name; a key that names no kind is skipped',
   );
 });

@@ -87,11 +87,6 @@ export const EnvSchema = Type.Object({
     'Heap use, as a percent of the V8 heap limit, above which hook calls get 429 (0 disables).',
   ),
   OVERLOAD_RETRY_AFTER_SECONDS: int(1, 3600, 5, 'Retry-After sent with a 429.'),
-  ETAG: oneOf(
-    ['on', 'off'],
-    'off',
-    'Strong ETag on hook responses; If-None-Match with the same value answers 304.',
-  ),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -107,7 +102,6 @@ export interface Config {
   prometheus: { url?: string; timeoutMs: number; cacheSeconds: number; concurrency: number };
   shutdownGraceMs: number;
   overload: { maxEventLoopDelayMs: number; maxHeapPercent: number; retryAfterSeconds: number };
-  etag: boolean;
 }
 
 /** ConfigError is a bad environment value; its message names the variable and the value. */
@@ -181,7 +175,6 @@ function toConfig(e: Env): Config {
       maxHeapPercent: e.OVERLOAD_MAX_HEAP_PERCENT,
       retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_SECONDS,
     },
-    etag: e.ETAG === 'on',
   };
 }
 

@@ -1,0 +1,31 @@
+/**
+ * Every label and annotation key the operator reads or writes, in one place. Values that go
+ * with them (e.g. `managed-by: gati-operator`) live beside their builders in resources/labels.ts.
+ */
+
+/** On children and pods: the handler they belong to. On a GatiVersion: the handler it belongs to. */
+export const HANDLER_LABEL = 'gati.dev/handler';
+/** On a handler version's children and pods: its versionId, sanitised for a label value. */
+export const VERSION_LABEL = 'gati.dev/version';
+/** On a module's children and pods: the GatiModule's object name. */
+export const MODULE_LABEL = 'gati.dev/module';
+
+/** Kubernetes' recommended labels. */
+export const APP_NAME_LABEL = 'app.kubernetes.io/name';
+export const APP_COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const APP_PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const APP_MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const APP_VERSION_LABEL = 'app.kubernetes.io/version';
+
+/** On per-version Deployments: the raw versionId (labels hold a sanitised one). */
+export const VERSION_ID_ANNOTATION = 'gati.dev/version-id';
+/** On a module's children and pods: spec.runtime, informational. */
+export const RUNTIME_ANNOTATION = 'gati.dev/runtime';
+/** On a GatiVersion (or the GatiHandler, for spec.version): a breaking version without transformers may take weighted traffic. */
+export const ROUTE_BREAKING_ANNOTATION = 'gati.dev/route-breaking';
+/** On a GatiVersion: skip the drain wait when it is deleted. */
+export const FORCE_ANNOTATION = 'gati.dev/force-decommission';
+
+/** Metacontroller's record of what it last applied to a child; never sent back. */
+export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';

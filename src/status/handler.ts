@@ -1,0 +1,174 @@
+import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import type { KubeObject } from '../api/metacontroller.js';
+import { apexServiceName, routeName } from '../resources/names.js';
+import type { Plan } from '../timescape/plan.js';
+import { condition, conditions, type Verdict } from './conditions.js';
+import { replicaCounts } from './module.js';
+
+/** The handler's phase: Pending until something serves, Degraded when stalled. */
+export type HandlerPhase = 'Pending' | 'Progressing' | 'Running' | 'Degraded' | 'Failed';
+
+/** Everything the handler's status is computed from, all of it already read from the request. */
+export interface HandlerStatusInput {
+  name: string;
+  generation?: number;
+  previousConditions: unknown;
+  /** The handler's observed Deployments (replica sums). */
+  deployments: KubeObject[];
+  plan: Plan;
+  /** spec.version. */
+  version: string;
+  /** An HTTPRoute is written this sync. */
+  routed: boolean;
+  provider: 'gateway-api' | 'none';
+  /** GatiVersions of this handler whose spec is invalid, each with its errors. */
+  invalidVersions: string[];
+  now: Date;
+}
+
+/** What one sync says about the handler as a whole, before timestamps are settled. */
+interface Judgement {
+  own: VersionStatus;
+  serving: VersionStatus[];
+  moving: VersionStatus[];
+  stalled?: Verdict;
+  ready: Verdict;
+}
+
+/** handlerStatus sums the plan up as GatiHandler.status: replicas, versions, phase and conditions. */
+export function handlerStatus(input: HandlerStatusInput): GatiHandlerStatus {
+  const j = judge(input);
+  const verdicts = [
+    j.ready,
+    availableCondition(j.serving),
+    trafficRoutedCondition(input),
+    reconcilingCondition(input, j.moving),
+    j.stalled,
+  ].filter((v): v is Verdict => v !== undefined);
+  return {
+    ...replicaCounts(input.deployments),
+    phase: handlerPhase(input.plan, j),
+    version: input.version,
+    service: apexServiceName(input.name),
+    route: input.routed ? routeName(input.name) : undefined,
+    rollout: input.plan.rollout,
+    versions: input.plan.versions.map((v) => v.status),
+    conditions: conditions(verdicts, input.previousConditions, input.now, input.generation),
+  };
+}
+
+function judge(input: HandlerStatusInput): Judgement {
+  const vs = input.plan.versions.map((v) => v.status);
+  const own = vs.find((v) => v.versionId === input.version)!;
+  const noProvider = input.provider === 'none';
+  return {
+    own,
+    serving: vs.filter((v) => v.phase === 'Active' && (v.effectiveWeight > 0 || noProvider)),
+    moving: vs.filter((v) => v.phase === 'Pending' || v.phase === 'Draining'),
+    stalled: stalledCondition(input, own),
+    ready: readyCondition(input, own, vs.length),
+  };
+}
+
+/** stalledCondition: the first reason the handler cannot make progress on its own, if any. */
+function stalledCondition(input: HandlerStatusInput, own: VersionStatus): Verdict | undefined {
+  const { plan } = input;
+  if (own.phase === 'Failed')
+    return condition(
+      'Stalled',
+      true,
+      own.reason ?? 'VersionFailed',
+      `${input.version}: ${own.message}`,
+    );
+  if (plan.lastServing.length)
+    return condition(
+      'Stalled',
+      true,
+      'LastServingVersion',
+      `retirement of ${plan.lastServing.join(', ')} refused: no other version can serve weighted traffic`,
+    );
+  if (plan.overLimit.length)
+    return condition(
+      'Stalled',
+      true,
+      'TooManyVersions',
+      `Gateway API allows 16 rules and 16 backends per rule; left out of the route: ${plan.overLimit.join(', ')}`,
+    );
+  if (input.invalidVersions.length)
+    return condition('Stalled', true, 'InvalidGatiVersion', input.invalidVersions.join('; '));
+  return undefined;
+}
+
+/** readyCondition: Ready once spec.version is Active, no rollout runs and the route is accepted. */
+function readyCondition(input: HandlerStatusInput, own: VersionStatus, live: number): Verdict {
+  const { plan, version } = input;
+  if (own.phase === 'Failed')
+    return condition('Ready', false, own.reason ?? 'VersionFailed', own.message ?? '');
+  if (own.phase !== 'Active')
+    return condition('Ready', false, own.reason ?? own.phase, own.message ?? own.phase);
+  if (plan.rollout)
+    return condition(
+      'Ready',
+      false,
+      'RollingOut',
+      `rolling out ${version}: step ${plan.rollout.step + 1}`,
+    );
+  if (!plan.routeAccepted) return condition('Ready', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
+  return condition('Ready', true, 'Ready', `${version} is serving; ${live} live version(s)`);
+}
+
+const WAITING_FOR_ROUTE =
+  'waiting for the gateway to accept the HTTPRoute at its latest generation';
+
+/** availableCondition: some version is Active with weight (or provider none). */
+function availableCondition(serving: VersionStatus[]): Verdict {
+  if (serving.length === 0)
+    return condition('Available', false, 'NoServingVersion', 'no version is Available with weight');
+  const split = serving.map((v) => `${v.versionId} ${v.trafficPercent}%`).join(', ');
+  return condition('Available', true, 'Serving', `serving: ${split}`);
+}
+
+/** trafficRoutedCondition: the route is written and accepted (or there is no route to write). */
+function trafficRoutedCondition(input: HandlerStatusInput): Verdict {
+  if (input.provider === 'none')
+    return condition(
+      'TrafficRouted',
+      true,
+      'ApexServiceOnly',
+      'routing provider none: the apex Service selects every version (no weights, no pins)',
+    );
+  if (!input.routed)
+    return condition(
+      'TrafficRouted',
+      false,
+      'NoRoutableVersion',
+      'no version is Available yet: no HTTPRoute written',
+    );
+  return input.plan.routeAccepted
+    ? condition(
+        'TrafficRouted',
+        true,
+        'Accepted',
+        'the HTTPRoute is accepted at its latest generation',
+      )
+    : condition('TrafficRouted', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
+}
+
+/** reconcilingCondition: a rollout runs, or a version is on its way in or out. */
+function reconcilingCondition(
+  input: HandlerStatusInput,
+  moving: VersionStatus[],
+): Verdict | undefined {
+  if (input.plan.rollout)
+    return condition('Reconciling', true, 'RollingOut', `rolling out ${input.version}`);
+  if (moving.length === 0) return undefined;
+  const what = moving.map((v) => `${v.versionId} ${v.phase}`).join(', ');
+  return condition('Reconciling', true, moving[0]!.phase, what);
+}
+
+function handlerPhase(plan: Plan, j: Judgement): HandlerPhase {
+  if (j.serving.length === 0) return j.own.phase === 'Failed' ? 'Failed' : 'Pending';
+  if (j.stalled) return 'Degraded';
+  if (plan.rollout || j.moving.length > 0 || j.ready.status !== 'True') return 'Progressing';
+  return 'Running';
+}

@@ -1,0 +1,103 @@
+import type { VersionStatus } from '../api/gatihandler.js';
+import type { VersionWorkload } from '../resources/handler.js';
+import type { RolloutState } from './rollout.js';
+import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
+import { routeAccepted } from './route-status.js';
+import { MAX_BACKENDS, MAX_RULES, percentages } from './weights.js';
+
+/** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
+export function assemble(
+  work: Working[],
+  input: PlanInput,
+  rollout: RolloutState | undefined,
+  lastServing: string[],
+  dues: number[],
+): Plan {
+  const kept = work.filter(
+    (w) => !(w.phase === 'Decommissioned' && !w.c.wanted && w.replicasRunning === 0),
+  );
+  if (kept.length !== work.length) dues.push(1);
+  if (kept.some((w) => w.phase === 'Decommissioned' && !w.c.wanted)) dues.push(5); // waiting for pods to go
+  const routed = input.spec.routing.provider !== 'none';
+  const pins = routed
+    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.phase === 'Draining'))
+    : [];
+  const backends = routed
+    ? kept.filter(
+        (w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.phase === 'Draining'),
+      )
+    : [];
+  const overLimit: string[] = [];
+  const pinIds = limit(pins, MAX_RULES - 1, overLimit, (w) => (w.phase === 'Active' ? 0 : 1));
+  const backendIds = limit(backends, MAX_BACKENDS, overLimit, (w) => -w.effective);
+  const weighted = kept.filter((w) => backendIds.has(w.c.versionId));
+  const anyWeight = weighted.some((w) => w.effective > 0);
+  const percents = percentages(kept.map((w) => (backendIds.has(w.c.versionId) ? w.effective : 0)));
+  const versions = kept.map((w, i): VersionPlan => ({
+    status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId)),
+    workload: workloadOf(w),
+    pin: pinIds.has(w.c.versionId),
+    weight: anyWeight && backendIds.has(w.c.versionId) ? w.effective : undefined,
+  }));
+  const accepted = !routed || routeAccepted(input.route, input.spec);
+  if (routed && !accepted && kept.length > 0) dues.push(5);
+  const resyncAfterSeconds = dues.length > 0 ? Math.ceil(Math.min(...dues)) : undefined;
+  return {
+    versions,
+    rollout,
+    resyncAfterSeconds,
+    lastServing,
+    overLimit: [...new Set(overLimit)].sort(),
+    routeAccepted: accepted,
+  };
+}
+
+/** limit keeps at most `max` versions (by priority, then versionId) and records the rest. */
+function limit(
+  ws: Working[],
+  max: number,
+  dropped: string[],
+  priority: (w: Working) => number,
+): Set<string> {
+  const sorted = [...ws].sort(
+    (a, b) => priority(a) - priority(b) || (a.c.versionId < b.c.versionId ? -1 : 1),
+  );
+  for (const w of sorted.slice(max)) dropped.push(w.c.versionId);
+  return new Set(sorted.slice(0, max).map((w) => w.c.versionId));
+}
+
+function workloadOf(w: Working): VersionWorkload | undefined {
+  if (!w.c.image) return undefined;
+  return {
+    versionId: w.c.versionId,
+    image: w.c.image,
+    replicas: w.c.replicas,
+    state: w.phase === 'Decommissioned' ? 'retire' : 'serve',
+  };
+}
+
+function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionStatus {
+  const active = w.phase === 'Active' || w.phase === 'Pending' || w.phase === 'Failed';
+  return {
+    versionId: w.c.versionId,
+    image: w.c.image,
+    source: w.c.source,
+    gatiVersion: w.c.gatiVersion,
+    phase: w.phase,
+    desiredWeight: w.c.desiredWeight,
+    effectiveWeight: w.effective,
+    trafficPercent,
+    pinned,
+    breaking: w.c.breaking,
+    deployment: w.name,
+    service: w.name,
+    readyReplicas: w.ready,
+    availableReplicas: w.availableReplicas,
+    firstSeenAt: w.firstSeenAt,
+    availableAt: w.availableAt,
+    supersededAt: w.supersededAt,
+    ...(active ? {} : w.drain),
+    reason: w.reason,
+    message: w.message,
+  };
+}
