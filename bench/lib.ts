@@ -9,6 +9,8 @@ import { SERVER_NODE_OPTIONS } from '../src/install/manifests.js';
 
 export { SERVER_NODE_OPTIONS };
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Clock the hooks run at in the benches: two minutes after the fixtures' scenario started. */
+export const NOW = new Date('2026-01-01T00:02:00Z');
 
 export interface BenchServer {
   child: ChildProcess;

@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: hook throughput and latency against the parsing floor, in the same run and
- * the same server process, for three realistic request sets; then the pure hook functions
- * alone against JSON.parse of their own request. Prints a table and writes
- * bench/results/<date>.json.
+ * `npm run bench`: hook throughput and latency against two floors, in the same run and the
+ * same server process, for three realistic request sets; then the hook alone (callHook, as the
+ * server calls it) against JSON.parse of its own request. Prints a table and writes
+ * bench/results/<date>.json. The floors (bench/server.ts): `parse` only parses the request and
+ * answers `{}`; `answer` parses it and serialises a precomputed answer of the hook's size.
  *
- * The hook and the floor are measured in alternating rounds (hook, floor, hook, floor, …), so
- * a change in the machine's load during the run weighs on both alike; req/s is the total
- * over all rounds, latencies the median round's (and the worst round's p99).
+ * The routes are measured in alternating rounds (hook, parse, answer, hook, …), so a change in
+ * the machine's load during the run weighs on all alike; req/s is the total over all rounds,
+ * latencies the median round's (and the worst round's p99).
  *
  * Environment: BENCH_SECONDS (per route, over all rounds, default 10), BENCH_ROUNDS (default 5),
  * BENCH_WARMUP_SECONDS (default 3),
@@ -15,10 +16,17 @@
  */
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { HOOKS } from '../test/helpers/hooks.js';
-import type { SyncRequest } from '../src/api/metacontroller.js';
+import { callHook } from '../src/hooks/call.js';
 import { requestSets, type RequestSet } from './fixtures.js';
-import { machine, median, SERVER_NODE_OPTIONS, startServer, today, writeResult } from './lib.js';
+import {
+  machine,
+  median,
+  NOW,
+  SERVER_NODE_OPTIONS,
+  startServer,
+  today,
+  writeResult,
+} from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -26,8 +34,6 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const ONLY = (process.env.BENCH_SETS ?? 'small,medium,large').split(',');
 /** Concurrent connections per set. Large bodies use 2: Metacontroller rarely has two 5 MiB parents in flight. */
 const CONNECTIONS: Record<RequestSet['name'], number> = { small: 10, medium: 10, large: 2 };
-/** Clock the pure hooks run at: two minutes after the scenario started, as in the fixtures. */
-const NOW = new Date('2026-01-01T00:02:00Z');
 
 interface Load {
   requestsPerSecond: number;
@@ -114,6 +120,9 @@ async function check(
   const floor = await post('/floor');
   if (floor.status !== 200 || (await floor.text()) !== '{}')
     throw new Error(`${set.name}: /floor did not answer {}`);
+  const answer = await post(`/floor-answer/${set.name}`);
+  if (answer.status !== 200 || (await answer.text()) !== text)
+    throw new Error(`${set.name}: /floor-answer/${set.name} did not answer the hook's answer`);
   return {
     hookResponseBytes: Buffer.byteLength(text),
     children: (JSON.parse(text) as { children: unknown[] }).children.length,
@@ -141,9 +150,8 @@ function perCall(fn: () => unknown, ms = 1000): { microseconds: number; iteratio
 
 function micro(set: RequestSet) {
   const parse = perCall(() => JSON.parse(set.text));
-  const request = JSON.parse(set.text) as SyncRequest;
-  const sync = HOOKS[set.controller].sync;
-  const hook = perCall(() => sync(request, { now: NOW }));
+  const request = JSON.parse(set.text) as unknown;
+  const hook = perCall(() => callHook(set.controller, 'sync', request, { now: NOW }));
   return {
     parseMicroseconds: parse.microseconds,
     hookMicroseconds: hook.microseconds,
@@ -167,18 +175,22 @@ async function main() {
       process.stderr.write(
         `${set.name}: ${fmt(Buffer.byteLength(set.text))} bytes, ${set.observedChildren} observed children → ${answer.children} desired; ${connections} connections\n`,
       );
-      await load(server.base, set.path, set.text, connections, WARMUP);
-      await load(server.base, '/floor', set.text, connections, WARMUP);
+      const answerPath = `/floor-answer/${set.name}`;
+      for (const path of [set.path, '/floor', answerPath])
+        await load(server.base, path, set.text, connections, WARMUP);
       const hookRounds: Load[] = [];
       const floorRounds: Load[] = [];
+      const answerRounds: Load[] = [];
+      const round = (path: string) =>
+        load(server.base, path, set.text, connections, SECONDS / ROUNDS);
       for (let i = 0; i < ROUNDS; i++) {
-        hookRounds.push(await load(server.base, set.path, set.text, connections, SECONDS / ROUNDS));
-        floorRounds.push(
-          await load(server.base, '/floor', set.text, connections, SECONDS / ROUNDS),
-        );
+        hookRounds.push(await round(set.path));
+        floorRounds.push(await round('/floor'));
+        answerRounds.push(await round(answerPath));
       }
       const hook = combine(hookRounds);
       const floor = combine(floorRounds);
+      const answerFloor = combine(answerRounds);
       results.push({
         set: set.name,
         controller: set.controller,
@@ -189,9 +201,14 @@ async function main() {
         connections,
         hook,
         floor,
+        answerFloor,
         throughputRatio: hook.requestsPerSecond / floor.requestsPerSecond,
+        answerRatio: hook.requestsPerSecond / answerFloor.requestsPerSecond,
         roundRatios: hookRounds.map(
           (h, i) => h.requestsPerSecond / floorRounds[i]!.requestsPerSecond,
+        ),
+        roundAnswerRatios: hookRounds.map(
+          (h, i) => h.requestsPerSecond / answerRounds[i]!.requestsPerSecond,
         ),
       });
     }
@@ -225,6 +242,8 @@ async function main() {
     targets: {
       smallRatio: ratioOf(results, 'small'),
       mediumRatio: ratioOf(results, 'medium'),
+      smallAnswerRatio: results.find((r) => r.set === 'small')?.answerRatio,
+      mediumAnswerRatio: results.find((r) => r.set === 'medium')?.answerRatio,
       largeP99Ms: (results.find((r) => r.set === 'large')?.hook as Load | undefined)?.p99Ms,
       hookBelowParse: microResults.every((m) => m.hookOverParse < 1),
     },
@@ -245,28 +264,32 @@ function printTable(
 ) {
   console.log('\nHTTP (hook vs floor, same process)');
   console.log(
-    ['set', 'bytes', 'conns', 'route', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'hook÷floor']
+    ['set', 'bytes', 'conns', 'route', 'req/s', 'p50 ms', 'p99 ms', 'non2xx', 'hook÷it']
       .map((h) => h.padStart(10))
       .join(''),
   );
   for (const r of results) {
-    for (const route of ['hook', 'floor'] as const) {
+    for (const route of ['hook', 'floor', 'answerFloor'] as const) {
       const l = r[route] as Load;
       const cells = [
         r.set as string,
         fmt(r.requestBytes as number),
         String(r.connections),
-        route,
+        route === 'answerFloor' ? 'answer' : route === 'floor' ? 'parse' : route,
         fmt(l.requestsPerSecond, 1),
         fmt(l.p50Ms, 1),
         fmt(l.p99Ms, 1),
         String(l.non2xx + l.errors),
-        route === 'hook' ? fmt(r.throughputRatio as number, 3) : '',
+        route === 'floor'
+          ? fmt(r.throughputRatio as number, 3)
+          : route === 'answerFloor'
+            ? fmt(r.answerRatio as number, 3)
+            : '',
       ];
       console.log(cells.map((c) => c.padStart(10)).join(''));
-      if (route === 'floor')
+      if (route === 'answerFloor')
         console.log(
-          `${''.padStart(10)}rounds hook÷floor: ${(r.roundRatios as number[]).map((x) => fmt(x, 2)).join(' ')}`,
+          `${''.padStart(10)}rounds hook÷parse: ${(r.roundRatios as number[]).map((x) => fmt(x, 2)).join(' ')}; hook÷answer: ${(r.roundAnswerRatios as number[]).map((x) => fmt(x, 2)).join(' ')}`,
         );
     }
   }
