@@ -45,6 +45,19 @@ export const DEFINITIONS: CrdDefinition[] = [
     columns: [
       { name: 'Path', type: 'string', jsonPath: '.spec.handlerPath' },
       { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+      {
+        name: 'Rollout',
+        type: 'string',
+        jsonPath: '.status.rollout.phase',
+        description:
+          'Phase of the rollout of spec.version: Progressing, Paused, Aborted, Succeeded',
+      },
+      {
+        name: 'Traffic',
+        type: 'integer',
+        jsonPath: '.status.rollout.trafficPercent',
+        description: 'Percent of weighted traffic the rollout target carries',
+      },
       { name: 'Replicas', type: 'integer', jsonPath: '.status.availableReplicas' },
       PHASE,
       READY,

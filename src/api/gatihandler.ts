@@ -5,10 +5,10 @@ import {
   EnvList,
   Resource,
   Resources,
-  StatusCommon,
   StringEnum,
 } from './common.js';
 import { cel, has } from './cel.js';
+import { GatiHandlerStatus } from './gatihandler-status.js';
 
 /** A version identifier: used in names, labels and the pin header (e.g. `v1.0.0`, `tsv:1700000000-users-001`). */
 export const VersionId = Type.String({
@@ -81,6 +81,52 @@ const RolloutStep = Type.Object({
   }),
 });
 
+/**
+ * Metric analysis of a rollout: a PromQL check of the new version, evaluated by the server
+ * while a step holds and passed into the planner as an observation.
+ */
+export const Analysis = Type.Object(
+  {
+    metricQuery: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description:
+        'PromQL giving one number for the new version (e.g. its error ratio). `{{namespace}}`, `{{handler}}`, `{{version}}`, `{{service}}` are substituted. An empty result or NaN is inconclusive.',
+    }),
+    threshold: Type.Number({ description: 'The value a check compares against.' }),
+    comparison: StringEnum(['<=', '>='], {
+      default: '<=',
+      description: 'A check passes when `value <comparison> threshold`.',
+    }),
+    intervalSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description:
+        'Seconds between checks; the first check of a step comes one interval after it starts.',
+    }),
+    failureLimit: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 2,
+      description: 'Failed checks in a row that fail the rollout (then onFailure).',
+    }),
+    inconclusiveLimit: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description:
+        'Failed or empty queries in a row that pause the rollout: never passed, never aborted on a monitoring outage.',
+    }),
+    onFailure: StringEnum(['Abort', 'Pause'], {
+      default: 'Abort',
+      description: '`Abort`: the new version goes to weight 0 and drains. `Pause`: hold the step.',
+    }),
+  },
+  { description: 'Gate every rollout step on a metric of the new version.' },
+);
+export type Analysis = Static<typeof Analysis>;
+
 /** Progressive rollout of a new spec.version. */
 export const Rollout = Type.Object(
   {
@@ -99,6 +145,7 @@ export const Rollout = Type.Object(
       description:
         'A version not Available this long after it appeared is Failed and never gets weight.',
     }),
+    analysis: Type.Optional(Analysis),
   },
   { description: 'How a new spec.version takes over from the previous one.', default: {} },
 );
@@ -226,71 +273,7 @@ export const GatiHandlerSpec = Type.Object(
 );
 export type GatiHandlerSpec = Static<typeof GatiHandlerSpec>;
 
-/** One live version as the handler reports it. */
-export const VersionStatus = Type.Object({
-  versionId: Type.String(),
-  image: Type.Optional(Type.String()),
-  source: StringEnum(['spec', 'gativersion', 'previous']),
-  gatiVersion: Type.Optional(Type.String({ description: 'Name of the GatiVersion carrying it.' })),
-  phase: StringEnum(['Pending', 'Active', 'Draining', 'Decommissioned', 'Failed']),
-  desiredWeight: Type.Integer({ minimum: 0 }),
-  effectiveWeight: Type.Integer({ minimum: 0 }),
-  trafficPercent: Type.Integer({ minimum: 0, maximum: 100 }),
-  pinned: Type.Boolean(),
-  breaking: Type.Boolean(),
-  deployment: Type.String(),
-  service: Type.String(),
-  readyReplicas: Type.Integer({ minimum: 0 }),
-  availableReplicas: Type.Integer({ minimum: 0 }),
-  firstSeenAt: Type.Optional(Type.String({ format: 'date-time' })),
-  availableAt: Type.Optional(Type.String({ format: 'date-time' })),
-  supersededAt: Type.Optional(
-    Type.String({
-      format: 'date-time',
-      description: 'When a newer spec.version finished rolling out over it.',
-    }),
-  ),
-  drainStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  trafficRemovedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  drainedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  quietChecks: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'Drain evidence: quiet metric checks in a row.' }),
-  ),
-  lastCheckAt: Type.Optional(
-    Type.String({ format: 'date-time', description: 'When the last metric check was counted.' }),
-  ),
-  drainReason: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String()),
-  message: Type.Optional(Type.String()),
-});
-export type VersionStatus = Static<typeof VersionStatus>;
-
-/** GatiHandler.status. */
-export const GatiHandlerStatus = Type.Object({
-  ...StatusCommon,
-  version: Type.Optional(Type.String({ description: 'spec.version as last reconciled.' })),
-  replicas: Type.Optional(Type.Integer()),
-  readyReplicas: Type.Optional(Type.Integer()),
-  availableReplicas: Type.Optional(Type.Integer()),
-  route: Type.Optional(Type.String({ description: 'Name of the HTTPRoute.' })),
-  service: Type.Optional(Type.String({ description: 'Name of the apex Service.' })),
-  rollout: Type.Optional(
-    Type.Object({
-      versionId: Type.String(),
-      previousVersionId: Type.Optional(Type.String()),
-      step: Type.Integer({ minimum: 0 }),
-      stepStartedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    }),
-  ),
-  versions: Type.Optional(
-    Type.Array(VersionStatus, {
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['versionId'],
-    }),
-  ),
-});
-export type GatiHandlerStatus = Static<typeof GatiHandlerStatus>;
-
 export const GatiHandler = Resource('GatiHandler', GatiHandlerSpec, GatiHandlerStatus);
 export type GatiHandler = Static<typeof GatiHandler>;
 export { Condition };
+export * from './gatihandler-status.js';

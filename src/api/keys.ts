@@ -24,6 +24,8 @@ export const VERSION_ID_ANNOTATION = 'gati.dev/version-id';
 export const RUNTIME_ANNOTATION = 'gati.dev/runtime';
 /** On a GatiVersion (or the GatiHandler, for spec.version): a breaking version without transformers may take weighted traffic. */
 export const ROUTE_BREAKING_ANNOTATION = 'gati.dev/route-breaking';
+/** On a GatiHandler: pause, resume, promote, promote-full, abort or retry its rollout (docs/progressive-delivery.md). */
+export const ROLLOUT_ACTION_ANNOTATION = 'gati.dev/rollout-action';
 /** On a GatiVersion: skip the drain wait when it is deleted. */
 export const FORCE_ANNOTATION = 'gati.dev/force-decommission';
 

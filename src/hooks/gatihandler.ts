@@ -1,6 +1,6 @@
 import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
 import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
-import { VERSION_ID_ANNOTATION } from '../api/keys.js';
+import { ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
 import { DEPLOYMENT, GATI_HANDLER, GATI_VERSION, HTTP_ROUTE } from '../api/kinds.js';
 import type {
   ChildObject,
@@ -56,6 +56,10 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     route: observedNamed(request.children, HTTP_ROUTE, routeName(parent.name)),
     now: ctx.now,
     rates: ratesFor(ctx, parent.namespace ?? '', parent.name),
+    analysis:
+      ctx.observations?.analysis?.[
+        drainKey(parent.namespace ?? '', parent.name, spec.value.version)
+      ],
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
   const children: ChildObject[] = [
@@ -73,6 +77,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     routed: route !== undefined,
     provider: spec.value.routing.provider,
     invalidVersions: invalid,
+    action: annotationsOf(request.parent)[ROLLOUT_ACTION_ANNOTATION],
     now: ctx.now,
   });
   return respond(status, children, plan.resyncAfterSeconds);

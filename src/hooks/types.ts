@@ -4,6 +4,7 @@ import type {
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
+import type { AnalysisObservation } from '../timescape/analysis.js';
 
 /**
  * Observations from outside the request, gathered by the server before a hook runs
@@ -16,6 +17,12 @@ export interface Observations {
    * the hook then falls back to the drain timer.
    */
   requestRates?: Record<string, number>;
+  /**
+   * The rollout analysis query's answer for one handler's rollout target, keyed by
+   * drainKey(namespace, handler, versionId): a value, or why there is none. Absent: the query
+   * was not run; the hook counts that as inconclusive.
+   */
+  analysis?: Record<string, AnalysisObservation>;
 }
 
 /** drainKey is the key of one handler version in Observations.requestRates. */

@@ -18,7 +18,8 @@ import { errorBody, handleError } from './errors.js';
 import { createLogger, requestId } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { createPressureProbe, type PressureProbe } from './pressure.js';
-import { createPrometheusObserver, type Observe } from './prometheus.js';
+import { createObserver, type Observe } from './observe.js';
+import { createPrometheusClient } from './prometheus.js';
 import { registerHookRoutes } from './routes.js';
 
 /** Readiness is flipped to false when shutdown starts, so /readyz turns 503 at once. */
@@ -53,6 +54,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
       : { loggerInstance: createLogger(config.logLevel, options.logStream) }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
+    // Fastify's own per-request lines would be two more info lines per hook call; the hook
+    // routes log one line per call themselves, and the framework's lines go to debug below.
+    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ...(config.tls
@@ -65,6 +69,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler(handleError);
   const readiness = options.readiness ?? { ready: true };
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.debug(
+      { req, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+      'request completed',
+    );
+    done();
+  });
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
     // Once shutdown starts, answers end their keep-alive connection, so close() need not wait for it to idle out.
@@ -86,7 +97,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     clock: options.clock ?? (() => new Date()),
     observe:
       options.observe ??
-      createPrometheusObserver({ ...config.prometheus, onQuery: metrics.observeDrainQuery }),
+      createObserver(
+        createPrometheusClient({ ...config.prometheus, onQuery: metrics.observePrometheusQuery }),
+      ),
     metrics,
     guards,
   });

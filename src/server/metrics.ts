@@ -1,24 +1,26 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Check, Transition } from '../status/transitions.js';
 
 export const PREFIX = 'gati_operator_';
-const PHASES = ['Pending', 'Active', 'Draining', 'Decommissioned', 'Failed'] as const;
-/** Parents remembered for the versions gauge; beyond this the least recently synced are forgotten. */
-const MAX_PARENTS = 10000;
 const SIZE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 /** The outcome label of one hook call: low cardinality by construction. */
-export type Outcome = 'ok' | 'not_modified' | 'rejected' | 'overloaded' | 'error';
+export type Outcome = 'ok' | 'rejected' | 'overloaded' | 'error';
 
 /** outcomeOf maps an HTTP status to the outcome label. */
 export function outcomeOf(status: number): Outcome {
-  if (status === 304) return 'not_modified';
   if (status < 400) return 'ok';
   if (status === 429) return 'overloaded';
   return status < 500 ? 'rejected' : 'error';
 }
 
-/** The metrics of one app, all registered in its own Registry. */
+/**
+ * The metrics of one app, all registered in its own Registry. Every series is a counter or a
+ * histogram of this process's own work: nothing here remembers parents, so two replicas that
+ * each see part of the handlers add up, and a deleted handler leaves nothing behind. Per-version
+ * state (phase, weight, traffic) is exported from the status by kube-state-metrics
+ * (manifests/extras/kube-state-metrics/).
+ */
 export interface HookMetrics {
   registry: Registry;
   observeCall(
@@ -27,9 +29,15 @@ export interface HookMetrics {
     requestBytes: number,
     responseBytes: number,
   ): void;
-  observeHandler(request: SyncRequest, response: SyncResponse, hook: string): void;
-  /** Counts one Prometheus drain-evidence query by outcome. */
-  observeDrainQuery(outcome: 'ok' | 'error'): void;
+  /** Counts what one handler sync changed: its transitions and its analysis check. */
+  observeHandler(transitions: Transition[], check: Check | undefined): void;
+  /** Counts one Prometheus query sent (drain evidence or rollout analysis) by outcome. */
+  observePrometheusQuery(outcome: 'ok' | 'error'): void;
+}
+
+/** Reasons and transitions become label values only when they look like a stable CamelCase word. */
+function word(v: string): string {
+  return /^[A-Za-z]{1,40}$/.test(v) ? v : 'other';
 }
 
 /** createMetrics registers the hook series and the default process metrics in `registry`. */
@@ -69,109 +77,56 @@ export function createMetrics(registry: Registry): HookMetrics {
     labelNames: ['outcome'],
     registers,
   });
-  const drainQueries = new Counter({
-    name: `${PREFIX}drain_queries_total`,
-    help: 'Prometheus drain-evidence queries sent (cache hits excluded), by outcome: ok, or error (unreachable, timed out, non-200, unreadable answer).',
+  const transitions = new Counter({
+    name: `${PREFIX}rollout_transitions_total`,
+    help: 'Rollout and drain transitions written by handler syncs (RolloutStarted, StepAdvanced, RolloutPaused, RolloutAborted, Promoted, DrainStarted, Decommissioned, …).',
+    labelNames: ['transition'],
+    registers,
+  });
+  const checks = new Counter({
+    name: `${PREFIX}analysis_checks_total`,
+    help: 'Rollout analysis checks counted, by result: Passed, Failed or Inconclusive.',
+    labelNames: ['result'],
+    registers,
+  });
+  const queries = new Counter({
+    name: `${PREFIX}prometheus_queries_total`,
+    help: 'Prometheus queries sent for drain evidence and rollout analysis (cache hits excluded), by outcome: ok, or error (unreachable, timed out, non-200, unreadable or empty answer).',
     labelNames: ['outcome'],
     registers,
   });
-  const versions = versionsByPhase();
-  new Gauge({
-    name: `${PREFIX}versions`,
-    help: 'Handler versions by phase, from the latest gatihandler sync of each handler.',
-    labelNames: ['phase'],
-    registers,
-    collect() {
-      for (const phase of PHASES) this.set({ phase }, versions.count(phase));
-    },
-  });
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
-  const series = new Map<
-    string,
-    {
-      duration: ReturnType<typeof duration.labels>;
-      total: ReturnType<typeof total.labels>;
-      reqBytes: ReturnType<typeof reqBytes.labels>;
-      resBytes: ReturnType<typeof resBytes.labels>;
-    }
-  >();
+  // Resolving a label set hashes it; there are only a few dozen, so each is resolved once.
+  const series = new Map<string, (seconds: number, req: number, res: number) => void>();
   return {
     registry,
     observeCall(labels, seconds, requestBytes, responseBytes) {
-      // Resolving a label set hashes it; there are only a few dozen, so each is resolved once.
       const key = `${labels.controller}/${labels.hook}/${labels.outcome}`;
-      let s = series.get(key);
-      if (!s)
-        series.set(
-          key,
-          (s = {
-            duration: duration.labels(labels),
-            total: total.labels(labels),
-            reqBytes: reqBytes.labels(labels),
-            resBytes: resBytes.labels(labels),
-          }),
-        );
-      s.duration.observe(seconds);
-      s.total.inc();
-      s.reqBytes.observe(requestBytes);
-      s.resBytes.observe(responseBytes);
-    },
-    observeDrainQuery(outcome) {
-      drainQueries.inc({ outcome });
-    },
-    observeHandler(request, response, hook) {
-      versions.record(request, response, hook);
-      for (const reason of newlyDrained(request, response)) drains.inc({ outcome: reason });
-    },
-  };
-}
-
-type VersionEntry = {
-  versionId?: unknown;
-  phase?: unknown;
-  drainedAt?: unknown;
-  drainReason?: unknown;
-};
-
-function versionList(status: unknown): VersionEntry[] {
-  const v = (status as { versions?: unknown } | undefined)?.versions;
-  return Array.isArray(v)
-    ? (v as VersionEntry[]).filter((e) => e !== null && typeof e === 'object')
-    : [];
-}
-
-/** versionsByPhase keeps, per handler, its versions' phases; the gauge is the sum over handlers. */
-function versionsByPhase() {
-  const parents = new Map<string, Map<string, number>>();
-  return {
-    record(request: SyncRequest, response: SyncResponse, hook: string) {
-      const key = `${request.parent.metadata.namespace ?? ''}/${request.parent.metadata.name}`;
-      parents.delete(key);
-      if (hook === 'finalize' && response.finalized === true) return;
-      const counts = new Map<string, number>();
-      for (const v of versionList(response.status)) {
-        if (typeof v.phase === 'string') counts.set(v.phase, (counts.get(v.phase) ?? 0) + 1);
+      let observe = series.get(key);
+      if (!observe) {
+        const d = duration.labels(labels);
+        const n = total.labels(labels);
+        const q = reqBytes.labels(labels);
+        const r = resBytes.labels(labels);
+        observe = (s, req, res) => {
+          d.observe(s);
+          n.inc();
+          q.observe(req);
+          r.observe(res);
+        };
+        series.set(key, observe);
       }
-      parents.set(key, counts);
-      if (parents.size > MAX_PARENTS) parents.delete(parents.keys().next().value as string);
+      observe(seconds, requestBytes, responseBytes);
     },
-    count(phase: string): number {
-      let n = 0;
-      for (const counts of parents.values()) n += counts.get(phase) ?? 0;
-      return n;
+    observePrometheusQuery(outcome) {
+      queries.inc({ outcome });
+    },
+    observeHandler(ts, check) {
+      for (const t of ts) {
+        transitions.inc({ transition: t.transition });
+        if (t.transition === 'Decommissioned') drains.inc({ outcome: word(t.reason) });
+      }
+      if (check) checks.inc({ result: check.result });
     },
   };
-}
-
-/** newlyDrained lists the drain reasons of versions whose drainedAt the response sets and the request lacked. */
-export function newlyDrained(request: SyncRequest, response: SyncResponse): string[] {
-  const before = new Map(versionList(request.parent.status).map((v) => [v.versionId, v.drainedAt]));
-  return versionList(response.status)
-    .filter((v) => typeof v.drainedAt === 'string' && !before.get(v.versionId))
-    .map((v) => reasonLabel(v.drainReason));
-}
-
-/** Reasons become label values only when they look like a stable CamelCase reason, to bound cardinality. */
-function reasonLabel(reason: unknown): string {
-  return typeof reason === 'string' && /^[A-Za-z]{1,40}$/.test(reason) ? reason : 'other';
 }

@@ -1,25 +1,9 @@
-import type { SyncRequest } from '../api/metacontroller.js';
-import { drainKey, type ControllerName, type HookName, type Observations } from '../hooks/types.js';
-import { promqlString, substitute } from '../resources/template.js';
-
-/** The few logger methods the drain client uses (pino and Fastify loggers both fit). */
-export interface WarnLogger {
-  warn(obj: object, msg: string): void;
-}
-
 /**
- * Observe gathers external observations for one hook call. It never rejects: anything it
- * cannot learn is simply absent, and the pure hook falls back to its timer. It answers
- * synchronously when there is nothing to ask (most calls), so those calls stay synchronous.
+ * The Prometheus client of the hook server: instant queries, bounded in time and concurrency,
+ * each answer (or failure) cached for a while. It never rejects: a failure is an answer.
  */
-export type Observe = (
-  controller: ControllerName,
-  hook: HookName,
-  request: unknown,
-  log: WarnLogger,
-) => Observations | Promise<Observations>;
 
-/** Options of the Prometheus drain-evidence client. */
+/** Options of the Prometheus client. */
 export interface PrometheusOptions {
   url?: string;
   timeoutMs: number;
@@ -32,101 +16,63 @@ export interface PrometheusOptions {
   onQuery?: (outcome: 'ok' | 'error') => void;
 }
 
-/** One query to run: the observation key it answers and the PromQL. */
-interface Query {
-  key: string;
-  promql: string;
-}
+/** One query's answer: a number, or why there is none. */
+export type QueryAnswer = { value: number } | { error: string };
+
+/** What an empty vector means: no traffic (drain evidence) or no answer (rollout analysis). */
+export type EmptyMeans = 'zero' | 'nothing';
+
+/**
+ * A cached, bounded Prometheus client. `fresh`: this call sent the query (a cache miss), so a
+ * failure is logged once per cache window, not once per hook call.
+ */
+export type PrometheusClient = (
+  promql: string,
+  empty: EmptyMeans,
+) => { fresh: boolean; answer: Promise<QueryAnswer> };
 
 interface CacheEntry {
   expires: number;
-  value: Promise<number | undefined>;
+  value: Promise<QueryAnswer>;
 }
 
 const MAX_CACHE = 10000;
 
-/** noObservations is the Observe used when nothing external is configured. */
-export const noObservations: Observe = () => ({});
-
-/** createPrometheusObserver builds the drain-evidence client: cached, bounded, never failing a hook. */
-export function createPrometheusObserver(opts: PrometheusOptions): Observe {
+/** createPrometheusClient: undefined when no URL is configured. */
+export function createPrometheusClient(opts: PrometheusOptions): PrometheusClient | undefined {
   const url = opts.url;
-  if (!url) return noObservations;
+  if (!url) return undefined;
   const now = opts.now ?? Date.now;
   const doFetch = opts.fetch ?? fetch;
   const cache = new Map<string, CacheEntry>();
   const slots = limiter(opts.concurrency);
-
-  const lookup = (q: Query, log: WarnLogger): Promise<number | undefined> => {
-    const hit = cache.get(q.promql);
-    if (hit && hit.expires > now()) return hit.value;
+  return (promql, empty) => {
+    const key = `${empty} ${promql}`;
+    const hit = cache.get(key);
+    if (hit && hit.expires > now()) return { fresh: false, answer: hit.value };
     if (cache.size >= MAX_CACHE) prune(cache, now());
     const value = slots(AbortSignal.timeout(opts.timeoutMs), (signal) =>
-      queryScalar(doFetch, url, q.promql, signal),
+      queryScalar(doFetch, url, promql, empty, signal),
     ).then(
-      (v): number | undefined => {
+      (v): QueryAnswer => {
         opts.onQuery?.('ok');
-        return v;
+        return { value: v };
       },
-      (err: unknown) => {
+      (err: unknown): QueryAnswer => {
         opts.onQuery?.('error');
-        // Logged once per key per cache window: the failure is cached like a value.
-        log.warn(
-          { drainKey: q.key, err: String(err) },
-          'drain evidence unavailable; the hook falls back to its timer',
-        );
-        return undefined;
+        return { error: err instanceof Error ? err.message : String(err) };
       },
     );
-    cache.set(q.promql, { expires: now() + opts.cacheSeconds * 1000, value });
-    return value;
+    cache.set(key, { expires: now() + opts.cacheSeconds * 1000, value });
+    return { fresh: true, answer: value };
   };
-
-  return (controller, hook, request, log) => {
-    if (controller !== 'gatihandler' || hook === 'customize') return {};
-    const queries = drainQueries(request as SyncRequest);
-    if (queries.length === 0) return {};
-    return Promise.all(queries.map((q) => lookup(q, log))).then((values) => {
-      const requestRates: Record<string, number> = {};
-      queries.forEach((q, i) => {
-        const v = values[i];
-        if (v !== undefined) requestRates[q.key] = v;
-      });
-      return { requestRates };
-    });
-  };
-}
-
-/** drainQueries lists the PromQL to run for a handler request: one per Draining version. */
-export function drainQueries(request: SyncRequest): Query[] {
-  const parent = request.parent;
-  const spec = parent.spec as { drain?: { metricQuery?: unknown } } | undefined;
-  const template = spec?.drain?.metricQuery;
-  const versions = (parent.status as { versions?: unknown } | undefined)?.versions;
-  if (typeof template !== 'string' || !Array.isArray(versions)) return [];
-  const namespace = parent.metadata.namespace ?? '';
-  const handler = parent.metadata.name;
-  const out: Query[] = [];
-  for (const v of versions as Array<Record<string, unknown>>) {
-    if (v?.phase !== 'Draining' || typeof v.versionId !== 'string') continue;
-    const vars = {
-      namespace,
-      handler,
-      version: v.versionId,
-      service: typeof v.service === 'string' ? v.service : '',
-    };
-    out.push({
-      key: drainKey(namespace, handler, v.versionId),
-      promql: substitute(template, vars, promqlString),
-    });
-  }
-  return out;
 }
 
 async function queryScalar(
   doFetch: typeof fetch,
   base: string,
   promql: string,
+  empty: EmptyMeans,
   signal: AbortSignal,
 ): Promise<number> {
   const res = await doFetch(
@@ -134,11 +80,14 @@ async function queryScalar(
     { signal },
   );
   if (res.status !== 200) throw new Error(`Prometheus answered HTTP ${res.status}`);
-  return parseQueryResult(await res.json());
+  return parseQueryResult(await res.json(), empty);
 }
 
-/** parseQueryResult reads an instant-query answer as one number: a scalar, or a vector's sum (empty = 0). */
-export function parseQueryResult(body: unknown): number {
+/**
+ * parseQueryResult reads an instant-query answer as one number: a scalar, or a vector's sum.
+ * An empty vector is 0 when `empty` is 'zero' (no series: no requests), else an error.
+ */
+export function parseQueryResult(body: unknown, empty: EmptyMeans = 'zero'): number {
   const data = (
     body as { status?: unknown; data?: { resultType?: unknown; result?: unknown } } | null
   )?.data;
@@ -148,6 +97,7 @@ export function parseQueryResult(body: unknown): number {
     return finite(Array.isArray(data.result) ? data.result[1] : undefined);
   if (data.resultType !== 'vector' || !Array.isArray(data.result))
     throw new Error(`unexpected resultType ${String(data.resultType)}`);
+  if (data.result.length === 0 && empty === 'nothing') throw new Error('empty result');
   return (data.result as Array<{ value?: unknown[] }>).reduce(
     (sum, s) => sum + finite(s?.value?.[1]),
     0,

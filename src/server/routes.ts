@@ -6,13 +6,16 @@ import type {
   onRequestHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { GatiHandlerStatus } from '../api/gatihandler-status.js';
 import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
+import { checkOf, transitionsOf } from '../status/transitions.js';
 import { callHook } from '../hooks/call.js';
 import { controllerList, hookNames, hookPath, type ControllerTable } from '../hooks/controllers.js';
 import type { ControllerName, HookName, Observations } from '../hooks/types.js';
 import type { HookMetrics } from './metrics.js';
 import { outcomeOf } from './metrics.js';
-import type { Observe, WarnLogger } from './prometheus.js';
+import type { Observe, WarnLogger } from './observe.js';
+import { onceTable } from './once.js';
 
 /** What the hook routes need from the app. */
 export interface HookRouteDeps {
@@ -27,6 +30,7 @@ export interface HookRouteDeps {
 /** registerHookRoutes adds POST /hooks/<controller>/<hook> for every hook of the table; returns their paths. */
 export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): string[] {
   const paths: string[] = [];
+  const firstTime = onceTable();
   for (const c of controllerList(deps.controllers)) {
     for (const hook of hookNames(c)) {
       const url = hookPath(c.name, hook);
@@ -39,7 +43,7 @@ export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): s
           recordCall(deps.metrics, c.name, hook, req, reply);
           done();
         },
-        handler: (req, reply) => answer(deps, c.name, hook, req, reply),
+        handler: (req, reply) => answer(deps, c.name, hook, req, reply, firstTime),
       });
       paths.push(url);
     }
@@ -57,6 +61,7 @@ function answer(
   hook: HookName,
   req: FastifyRequest,
   reply: FastifyReply,
+  firstTime: (key: string | undefined) => boolean,
 ): Promise<void> | undefined {
   const body = req.body;
   const call = { controller, hook, parent: identity(body) };
@@ -76,7 +81,7 @@ function answer(
       deps.controllers,
     );
     if (controller === 'gatihandler' && hook !== 'customize')
-      deps.metrics.observeHandler(body as SyncRequest, response as SyncResponse, hook);
+      report(req, deps.metrics, body as SyncRequest, response as SyncResponse, firstTime);
     // callHook answers in canonical form: serialising it as it is gives canonical JSON.
     const text = JSON.stringify(response);
     if (debug) req.log.debug({ ...call, responseBytes: Buffer.byteLength(text) }, 'hook answered');
@@ -86,6 +91,46 @@ function answer(
   if (observations instanceof Promise) return observations.then(send);
   send(observations);
   return undefined;
+}
+
+/**
+ * report logs each real transition of a handler sync as its own line (what changed, the
+ * version, why) and counts it, plus the analysis check it counted — once per parent state, so
+ * a replayed request reports nothing twice.
+ */
+function report(
+  req: FastifyRequest,
+  metrics: HookMetrics,
+  body: SyncRequest,
+  response: SyncResponse,
+  firstTime: (key: string | undefined) => boolean,
+): void {
+  const before = body.parent.status as GatiHandlerStatus | undefined;
+  const after = response.status as GatiHandlerStatus;
+  const transitions = transitionsOf(before, after);
+  const check = checkOf(before, after);
+  if (transitions.length === 0 && !check) return;
+  const m = body.parent.metadata;
+  const state =
+    typeof m.uid === 'string' && typeof m.resourceVersion === 'string'
+      ? `${m.uid}@${m.resourceVersion}`
+      : undefined;
+  const fresh = (what: string) => firstTime(state && `${state} ${what}`);
+  const handler = `${m.namespace ?? ''}/${m.name}`;
+  const told = transitions.filter((t) => fresh(`${t.transition} ${t.versionId} ${t.reason}`));
+  const counted =
+    check && fresh(`check ${check.versionId} ${after.rollout?.analysis?.lastCheckAt}`);
+  metrics.observeHandler(told, counted ? check : undefined);
+  for (const t of told)
+    req.log.info(
+      { handler, version: t.versionId, transition: t.transition, reason: t.reason },
+      `${handler} ${t.versionId}: ${t.transition} (${t.reason})${t.message ? `: ${t.message}` : ''}`,
+    );
+  if (counted)
+    req.log.info(
+      { handler, version: check.versionId, analysis: check.result },
+      `${handler} ${check.versionId}: analysis check ${check.result}: ${check.message}`,
+    );
 }
 
 /** The parent's namespace, name and uid: the only request data put in log bindings. */
@@ -107,8 +152,8 @@ export function hookCallOf(
 
 /** identity reads the parent's namespace, name and uid from a body, if it has them. */
 function identity(body: unknown): ParentIdentity | undefined {
-  const m = (body as { parent?: { metadata?: Record<string, unknown> } } | undefined)?.parent
-    ?.metadata;
+  const b = body as { parent?: { metadata?: Record<string, unknown> }; object?: typeof b.parent };
+  const m = (b?.parent ?? b?.object)?.metadata;
   if (typeof m?.name !== 'string') return undefined;
   return {
     namespace: typeof m.namespace === 'string' ? m.namespace : undefined,
@@ -132,4 +177,24 @@ function recordCall(
     size(req.headers['content-length']),
     size(reply.getHeader('content-length')),
   );
+  const p = identity(req.body);
+  const parent = p ? `${p.namespace ?? ''}/${p.name}` : undefined;
+  req.log.info(
+    {
+      controller,
+      hook,
+      parent,
+      generation: generationOf(req.body),
+      outcome,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    },
+    `${controller} ${hook} ${parent ?? '(no parent)'}: ${outcome} in ${Math.round(reply.elapsedTime)} ms`,
+  );
+}
+
+function generationOf(body: unknown): number | undefined {
+  const b = body as { parent?: { metadata?: { generation?: unknown } }; object?: typeof b.parent };
+  const g = (b?.parent ?? b?.object)?.metadata?.generation;
+  return typeof g === 'number' ? g : undefined;
 }

@@ -2,6 +2,8 @@ import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { apexServiceName, routeName } from '../resources/names.js';
 import type { Plan } from '../timescape/plan.js';
+import { inFlight } from '../timescape/rollout.js';
+import { ONE_SHOT_ACTIONS } from '../timescape/actions.js';
 import { condition, conditions, type Verdict } from './conditions.js';
 import { replicaCounts } from './module.js';
 
@@ -23,6 +25,8 @@ export interface HandlerStatusInput {
   provider: 'gateway-api' | 'none';
   /** GatiVersions of this handler whose spec is invalid, each with its errors. */
   invalidVersions: string[];
+  /** The gati.dev/rollout-action annotation, when set. */
+  action?: string;
   now: Date;
 }
 
@@ -44,6 +48,7 @@ export function handlerStatus(input: HandlerStatusInput): GatiHandlerStatus {
     trafficRoutedCondition(input),
     reconcilingCondition(input, j.moving),
     j.stalled,
+    actionCondition(input),
   ].filter((v): v is Verdict => v !== undefined);
   return {
     ...replicaCounts(input.deployments),
@@ -73,6 +78,11 @@ function judge(input: HandlerStatusInput): Judgement {
 /** stalledCondition: the first reason the handler cannot make progress on its own, if any. */
 function stalledCondition(input: HandlerStatusInput, own: VersionStatus): Verdict | undefined {
   const { plan } = input;
+  const r = plan.rollout;
+  if (r.phase === 'Aborted' && r.versionId === input.version)
+    return condition('Stalled', true, r.reason ?? 'RolloutAborted', rolloutWords(r));
+  if (r.phase === 'Paused' && r.reason !== 'ManualPause')
+    return condition('Stalled', true, r.reason ?? 'RolloutPaused', rolloutWords(r));
   if (own.phase === 'Failed')
     return condition(
       'Stalled',
@@ -102,16 +112,19 @@ function stalledCondition(input: HandlerStatusInput, own: VersionStatus): Verdic
 /** readyCondition: Ready once spec.version is Active, no rollout runs and the route is accepted. */
 function readyCondition(input: HandlerStatusInput, own: VersionStatus, live: number): Verdict {
   const { plan, version } = input;
+  const r = plan.rollout;
+  if (r.phase === 'Aborted' && r.versionId === version)
+    return condition('Ready', false, 'RolloutAborted', rolloutWords(r));
   if (own.phase === 'Failed')
     return condition('Ready', false, own.reason ?? 'VersionFailed', own.message ?? '');
   if (own.phase !== 'Active')
     return condition('Ready', false, own.reason ?? own.phase, own.message ?? own.phase);
-  if (plan.rollout)
+  if (inFlight(r))
     return condition(
       'Ready',
       false,
-      'RollingOut',
-      `rolling out ${version}: step ${plan.rollout.step + 1}`,
+      r.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut',
+      rolloutWords(r),
     );
   if (!plan.routeAccepted) return condition('Ready', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
   return condition('Ready', true, 'Ready', `${version} is serving; ${live} live version(s)`);
@@ -159,8 +172,14 @@ function reconcilingCondition(
   input: HandlerStatusInput,
   moving: VersionStatus[],
 ): Verdict | undefined {
-  if (input.plan.rollout)
-    return condition('Reconciling', true, 'RollingOut', `rolling out ${input.version}`);
+  const r = input.plan.rollout;
+  if (inFlight(r))
+    return condition(
+      'Reconciling',
+      true,
+      r.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut',
+      rolloutWords(r),
+    );
   if (moving.length === 0) return undefined;
   const what = moving.map((v) => `${v.versionId} ${v.phase}`).join(', ');
   return condition('Reconciling', true, moving[0]!.phase, what);
@@ -169,6 +188,50 @@ function reconcilingCondition(
 function handlerPhase(plan: Plan, j: Judgement): HandlerPhase {
   if (j.serving.length === 0) return j.own.phase === 'Failed' ? 'Failed' : 'Pending';
   if (j.stalled) return 'Degraded';
-  if (plan.rollout || j.moving.length > 0 || j.ready.status !== 'True') return 'Progressing';
+  if (inFlight(plan.rollout) || j.moving.length > 0 || j.ready.status !== 'True')
+    return 'Progressing';
   return 'Running';
+}
+
+/**
+ * rolloutWords says where the rollout stands, for people: the versions, the step, the target's
+ * share of traffic and — when analysis is on — the last measured value against its threshold.
+ */
+export function rolloutWords(r: Plan['rollout']): string {
+  const pair = r.previousVersionId ? `${r.previousVersionId} → ${r.versionId}` : r.versionId;
+  const where = `${pair}: ${r.phase}, step ${r.step + 1}, ${r.stepWeight}% of the pair's weight, ${r.trafficPercent ?? 0}% of traffic`;
+  const analysis = r.analysis?.message ? `; last check: ${r.analysis.message}` : '';
+  return `${where}${r.message ? ` (${r.message})` : ''}${analysis}`;
+}
+
+/**
+ * actionCondition reports the gati.dev/rollout-action annotation while it is set: what was done
+ * with it, or — for a value the operator does not know — that it changes nothing.
+ */
+function actionCondition(input: HandlerStatusInput): Verdict | undefined {
+  const value = input.action?.trim();
+  if (!value) return undefined;
+  if (input.plan.unknownAction !== undefined)
+    return condition(
+      'RolloutAction',
+      false,
+      'UnknownRolloutAction',
+      `gati.dev/rollout-action "${input.plan.unknownAction}" is not one of pause, ${ONE_SHOT_ACTIONS.join(', ')}: it changes nothing`,
+    );
+  if (value.split('@')[0] === 'pause')
+    return condition(
+      'RolloutAction',
+      true,
+      'Paused',
+      'pause holds every rollout step until it is removed or set to resume',
+    );
+  const last = input.plan.rollout.lastAction;
+  if (last?.value === value)
+    return condition(
+      'RolloutAction',
+      true,
+      last.outcome,
+      `${last.action} (${last.value}): ${last.message}`,
+    );
+  return condition('RolloutAction', true, 'Seen', `${value}: waiting for a rollout step to act on`);
 }

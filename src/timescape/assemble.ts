@@ -1,6 +1,6 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import type { VersionWorkload } from '../resources/handler.js';
-import type { RolloutState } from './rollout.js';
+import type { RolloutRecord } from './rollout.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
 import { MAX_BACKENDS, MAX_RULES, percentages } from './weights.js';
@@ -9,23 +9,21 @@ import { MAX_BACKENDS, MAX_RULES, percentages } from './weights.js';
 export function assemble(
   work: Working[],
   input: PlanInput,
-  rollout: RolloutState | undefined,
+  rollout: RolloutRecord,
   lastServing: string[],
   dues: number[],
+  unknownAction?: string,
 ): Plan {
-  const kept = work.filter(
-    (w) => !(w.phase === 'Decommissioned' && !w.c.wanted && w.replicasRunning === 0),
-  );
+  const kept = work.filter((w) => !(w.retired && !w.c.wanted && w.replicasRunning === 0));
   if (kept.length !== work.length) dues.push(1);
-  if (kept.some((w) => w.phase === 'Decommissioned' && !w.c.wanted)) dues.push(5); // waiting for pods to go
+  if (kept.some((w) => w.retired && !w.c.wanted)) dues.push(5); // waiting for pods to go
   const routed = input.spec.routing.provider !== 'none';
+  // A draining version keeps its pin rule and its backendRef (at weight 0) until drained.
   const pins = routed
-    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.phase === 'Draining'))
+    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.draining))
     : [];
   const backends = routed
-    ? kept.filter(
-        (w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.phase === 'Draining'),
-      )
+    ? kept.filter((w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.draining))
     : [];
   const overLimit: string[] = [];
   const pinIds = limit(pins, MAX_RULES - 1, overLimit, (w) => (w.phase === 'Active' ? 0 : 1));
@@ -42,9 +40,12 @@ export function assemble(
   const accepted = !routed || routeAccepted(input.route, input.spec);
   if (routed && !accepted && kept.length > 0) dues.push(5);
   const resyncAfterSeconds = dues.length > 0 ? Math.ceil(Math.min(...dues)) : undefined;
+  const targetPercent = versions.find((v) => v.status.versionId === rollout.versionId)?.status
+    .trafficPercent;
   return {
     versions,
-    rollout,
+    rollout: { ...rollout, trafficPercent: targetPercent ?? 0 },
+    unknownAction,
     resyncAfterSeconds,
     lastServing,
     overLimit: [...new Set(overLimit)].sort(),
@@ -72,12 +73,12 @@ function workloadOf(w: Working): VersionWorkload | undefined {
     versionId: w.c.versionId,
     image: w.c.image,
     replicas: w.c.replicas,
-    state: w.phase === 'Decommissioned' ? 'retire' : 'serve',
+    state: w.retired ? 'retire' : 'serve',
   };
 }
 
 function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionStatus {
-  const active = w.phase === 'Active' || w.phase === 'Pending' || w.phase === 'Failed';
+  const inDrain = w.draining || w.retired;
   return {
     versionId: w.c.versionId,
     image: w.c.image,
@@ -96,7 +97,7 @@ function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionS
     firstSeenAt: w.firstSeenAt,
     availableAt: w.availableAt,
     supersededAt: w.supersededAt,
-    ...(active ? {} : w.drain),
+    ...(inDrain ? w.drain : {}),
     reason: w.reason,
     message: w.message,
   };

@@ -2,19 +2,16 @@ import type { VersionStatus } from '../api/gatihandler.js';
 import { deploymentFacts } from '../kube/deployment.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import { versionName } from '../resources/names.js';
+import { readAction } from './actions.js';
 import { assemble } from './assemble.js';
-import { stepDrain, type DrainState } from './drain.js';
-import { advanceRollout, startRollout } from './rollout.js';
-import { routeAccepted, routeWeights } from './route-status.js';
+import { drain, holdLastServing, observedRoute, setPhase, supersede } from './lifecycle.js';
+import { advanceRollout, type Advanced } from './progress.js';
+import { incumbentOf, inFlight, resolveRollout } from './rollout.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, type Candidate } from './versions.js';
 
 export type { Plan, PlanInput, VersionPlan, Working } from './types.js';
-
-/** wasServing: the version served weighted traffic at the last sync. */
-export function wasServing(prev: VersionStatus | undefined): boolean {
-  return prev?.phase === 'Active' && prev.effectiveWeight > 0;
-}
+export { wasServing } from './lifecycle.js';
 
 /**
  * planVersions is Timescape for one handler (DESIGN §4): which versions live, in which
@@ -25,6 +22,14 @@ export function planVersions(input: PlanInput): Plan {
   const { spec, now } = input;
   const previous = input.previous?.versions ?? [];
   const prevOf = new Map(previous.map((v) => [v.versionId, v]));
+  const resolved = resolveRollout({
+    prev: input.previous?.rollout,
+    lastVersion: input.previous?.version,
+    versions: previous,
+    version: spec.version,
+    image: spec.image,
+    now,
+  });
   const work = candidates({
     spec,
     handlerAnnotations: input.annotations,
@@ -33,44 +38,81 @@ export function planVersions(input: PlanInput): Plan {
     deployments: input.deployments,
   }).map((c) => observe(c, prevOf.get(c.versionId), input));
   const byId = new Map(work.map((w) => [w.c.versionId, w]));
-  const dues: number[] = [];
-
-  let rollout = startRollout(input.previous, spec.version, (id) => wasServing(prevOf.get(id)));
-  const incumbent = rollout?.previousVersionId ? byId.get(rollout.previousVersionId) : undefined;
-  for (const w of work) decideServing(w, rollout?.previousVersionId, input, dues);
-
-  // Rollout: the new version's weight walks the steps; the incumbent yields the rest of the pair's weight.
-  const target = byId.get(spec.version)!;
-  if (rollout && incumbent?.phase === 'Active') {
-    const progress = advanceRollout(
-      rollout,
-      target.phase === 'Active' && !target.c.pinnedOnly,
-      spec.rollout.steps,
-      now,
-    );
-    rollout = progress.state;
-    if (progress.dueInSeconds) dues.push(progress.dueInSeconds);
-    const pair = target.c.desiredWeight;
-    target.effective = Math.round((pair * progress.share) / 100);
-    if (rollout) {
-      incumbent.effective = pair - target.effective;
-      incumbent.reason = 'RollingOut';
-      incumbent.message = `rolling out ${spec.version}: ${100 - progress.share}% of the pair's weight stays here`;
-      target.reason = 'RollingOut';
-      target.message = `rolling out: step ${rollout.step + 1}, ${progress.share}% of the pair's weight`;
-    } else {
-      supersede(incumbent, now);
-    }
-  } else if (rollout) {
-    rollout = undefined; // the incumbent stopped serving: nothing to hand over from
-    if (incumbent) supersede(incumbent, now);
+  for (const id of resolved.abandoned) {
+    const w = byId.get(id);
+    if (w && w.c.source !== 'spec') supersede(w, now);
   }
+  const dues: number[] = [];
+  const incumbentId = incumbentOf(resolved.record);
+  for (const w of work) decideServing(w, incumbentId, input, dues);
+
+  const target = byId.get(spec.version)!;
+  const incumbent = incumbentId === undefined ? undefined : byId.get(incumbentId);
+  const action = readAction(input.annotations, resolved.record.lastAction);
+  const progress = advanceRollout(resolved.record, {
+    targetReady: target.phase === 'Active' && !target.c.pinnedOnly,
+    incumbentServing: incumbent?.phase === 'Active',
+    steps: spec.rollout.steps,
+    analysis: spec.rollout.analysis,
+    observation: input.analysis,
+    action,
+    now,
+    over: resolved.record.versionId !== spec.version,
+  });
+  if (progress.dueInSeconds) dues.push(progress.dueInSeconds);
+  sharePair(target, incumbent, progress, now);
 
   const lastServing = holdLastServing(work);
   const route = observedRoute(input);
   for (const w of work)
     if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, route, dues);
-  return assemble(work, input, rollout, lastServing, dues);
+  return assemble(work, input, progress.record, lastServing, dues, unknownOf(action));
+}
+
+function unknownOf(action: ReturnType<typeof readAction>): string | undefined {
+  return action.kind === 'unknown' ? action.value : undefined;
+}
+
+/**
+ * sharePair splits the pair's weight (the target's desired weight) between the target and the
+ * incumbent while a rollout is in flight; an aborted target gets none and drains; a completed
+ * rollout supersedes its incumbent.
+ */
+function sharePair(target: Working, incumbent: Working | undefined, p: Advanced, now: Date): void {
+  if (p.targetAborted) {
+    target.serving = false;
+    target.aborted = true;
+  }
+  if (!incumbent || incumbent === target || incumbent.phase !== 'Active') return;
+  const pair = target.c.desiredWeight;
+  if (p.targetAborted) {
+    incumbent.effective = pair;
+    setPhase(
+      incumbent,
+      'Active',
+      'RolloutAborted',
+      `the rollout of ${target.c.versionId} was aborted: this version serves its full share`,
+    );
+  } else if (inFlight(p.record)) {
+    target.effective = Math.round((pair * p.share) / 100);
+    incumbent.effective = pair - target.effective;
+    const paused = p.record.phase === 'Paused' ? ' (paused)' : '';
+    setPhase(
+      incumbent,
+      'Active',
+      'RollingOut',
+      `rolling out ${target.c.versionId}${paused}: ${100 - p.share}% of the pair's weight stays here`,
+    );
+    if (target.phase === 'Active')
+      setPhase(
+        target,
+        'Active',
+        'RollingOut',
+        `rolling out${paused}: step ${p.record.step + 1}, ${p.share}% of the pair's weight`,
+      );
+  } else if (p.supersedeIncumbent) {
+    supersede(incumbent, now);
+  }
 }
 
 /** observe reads the version's Deployment and carries over its remembered timestamps. */
@@ -93,6 +135,9 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
     message: '',
     drain: {},
     serving: false,
+    draining: false,
+    retired: false,
+    aborted: false,
     firstSeenAt: prev?.firstSeenAt ?? rfc3339(input.now),
     availableAt: prev?.availableAt ?? (available ? rfc3339(input.now) : undefined),
     supersededAt: c.source === 'spec' ? undefined : prev?.supersededAt,
@@ -141,79 +186,4 @@ function decideServing(
 
 function pinnedOnlyMessage(c: Candidate): string {
   return `breaking version without transformers: pinned traffic only until ${c.gatiVersion ? 'its GatiVersion' : 'the GatiHandler'} is annotated gati.dev/route-breaking=true`;
-}
-
-/** setPhase records a version's phase and why. */
-export function setPhase(
-  w: Working,
-  phase: VersionStatus['phase'],
-  reason: string,
-  message: string,
-): void {
-  w.phase = phase;
-  w.reason = reason;
-  w.message = message;
-}
-
-/** supersede: a rollout has finished over this version; it drains from now on. */
-function supersede(w: Working, now: Date): void {
-  w.serving = false;
-  w.effective = 0;
-  w.supersededAt = w.supersededAt ?? rfc3339(now);
-}
-
-/**
- * holdLastServing refuses to retire the last versions able to serve: when no serving version
- * carries weight, versions that did and are still Available keep their weight (DESIGN §4).
- */
-function holdLastServing(work: Working[]): string[] {
-  if (work.some((w) => w.serving && w.phase === 'Active' && w.effective > 0)) return [];
-  const held = work.filter((w) => !w.serving && w.available && wasServing(w.prev));
-  for (const w of held) {
-    w.phase = 'Active';
-    w.effective = w.prev!.effectiveWeight;
-    w.reason = 'LastServingVersion';
-    w.message = 'retirement refused: it is the last version that can serve weighted traffic';
-  }
-  return held.map((w) => w.c.versionId);
-}
-
-/** What the observed HTTPRoute says, read once per sync for every draining version. */
-interface ObservedRoute {
-  weights: Map<string, number>;
-  accepted: boolean;
-  provider: 'gateway-api' | 'none';
-}
-
-function observedRoute(input: PlanInput): ObservedRoute {
-  return {
-    weights: routeWeights(input.route),
-    accepted: routeAccepted(input.route, input.spec),
-    provider: input.spec.routing.provider,
-  };
-}
-
-/** drain advances a version that should no longer take weighted traffic. */
-function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
-  const inDrain = w.prev?.phase === 'Draining' || w.prev?.phase === 'Decommissioned';
-  const prevState: DrainState = inDrain && w.prev ? pickDrain(w.prev) : {};
-  const programmed =
-    route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
-  const step = stepDrain(prevState, {
-    now: input.now,
-    policy: input.spec.drain,
-    routeProgrammed: programmed,
-    forced: w.c.forced,
-    neverServed: !w.availableAt,
-    rate: input.rates[w.c.versionId],
-  });
-  w.drain = step.state;
-  w.effective = 0;
-  setPhase(w, step.drained ? 'Decommissioned' : 'Draining', step.reason, step.message);
-  if (step.dueInSeconds) dues.push(step.dueInSeconds);
-}
-
-function pickDrain(v: VersionStatus): DrainState {
-  const { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason } = v;
-  return { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason };
 }

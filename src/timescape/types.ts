@@ -2,7 +2,8 @@ import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/g
 import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../resources/handler.js';
 import type { DrainState } from './drain.js';
-import type { RolloutState } from './rollout.js';
+import type { AnalysisObservation } from './analysis.js';
+import type { RolloutRecord } from './rollout.js';
 import type { Candidate, OwnedVersion } from './versions.js';
 
 /** Everything one GatiHandler sync knows, already read from the request. */
@@ -20,6 +21,8 @@ export interface PlanInput {
   now: Date;
   /** Request rate per versionId from the drain query (absent: unknown). */
   rates: Record<string, number>;
+  /** The analysis query's answer for the rollout target, when the server ran it. */
+  analysis?: AnalysisObservation;
 }
 
 /** What the handler does with one version this sync. */
@@ -36,7 +39,10 @@ export interface VersionPlan {
 /** The outcome of planning: per-version plans plus what the handler status reports. */
 export interface Plan {
   versions: VersionPlan[];
-  rollout?: RolloutState;
+  /** The rollout of spec.version (kept after it ends). */
+  rollout: RolloutRecord;
+  /** The gati.dev/rollout-action value when it is not one the operator knows. */
+  unknownAction?: string;
   resyncAfterSeconds?: number;
   /** Versions kept serving because they are the last ones that can (their retirement refused). */
   lastServing: string[];
@@ -60,6 +66,12 @@ export interface Working {
   message: string;
   drain: DrainState;
   serving: boolean;
+  /** In a drain that has not finished: its backendRef and pin rule stay, at weight 0. */
+  draining: boolean;
+  /** Drained: its workloads retire (Deployment at 0, no autoscaler). */
+  retired: boolean;
+  /** The target of an aborted rollout: it drains and is reported Failed (reason Aborted). */
+  aborted: boolean;
   firstSeenAt: string;
   availableAt?: string;
   supersededAt?: string;

@@ -47,13 +47,17 @@ export function manualPressure(): PressureProbe & { reason: string | undefined }
 
 /**
  * fakeSync answers one desired Deployment per observed one and echoes the parent's
- * spec.versions as status; canonical, as the server expects of every hook.
+ * spec.versions (and spec.rollout) as status; canonical, as the server expects of every hook.
  */
 export const fakeSync: SyncHook = (req) => {
   const observed = Object.values(req.children?.['Deployment.apps/v1'] ?? {});
-  const spec = (req.parent.spec ?? {}) as { versions?: unknown[] };
+  const spec = (req.parent.spec ?? {}) as { versions?: unknown[]; rollout?: unknown };
   return canonical({
-    status: { observedDeployments: observed.length, versions: spec.versions ?? [] },
+    status: {
+      observedDeployments: observed.length,
+      versions: spec.versions ?? [],
+      rollout: spec.rollout,
+    },
     children: observed.map((d) => ({
       apiVersion: 'apps/v1',
       kind: 'Deployment',

@@ -1,15 +1,23 @@
 import t from 'tap';
-import { Registry } from 'prom-client';
-import type { SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
-import { createMetrics, newlyDrained, outcomeOf } from '../../src/server/metrics.js';
-import { fakeHooks, makeApp, parent, post, syncRequest } from './helpers.js';
+import type { SyncRequest } from '../../src/api/metacontroller.js';
+import { outcomeOf } from '../../src/server/metrics.js';
+import { onceTable } from '../../src/server/once.js';
+import { makeApp, parent, post, syncRequest } from './helpers.js';
 
-const versions = (...v: Array<Record<string, unknown>>) => v;
-
-function handlerRequest(statusVersions: unknown[], specVersions: unknown[]): SyncRequest {
+/** A handler request whose fake sync echoes spec.versions/spec.rollout into the status it writes. */
+function handlerRequest(
+  statusVersions: unknown[],
+  specVersions: unknown[],
+  rollouts: { before?: unknown; after?: unknown } = {},
+  resourceVersion = '1',
+): SyncRequest {
   return syncRequest(
     0,
-    parent({ status: { versions: statusVersions }, spec: { versions: specVersions } }),
+    parent({
+      metadata: { name: 'p', namespace: 'ns1', uid: 'u1', resourceVersion },
+      status: { versions: statusVersions, rollout: rollouts.before },
+      spec: { versions: specVersions, rollout: rollouts.after },
+    }),
   );
 }
 
@@ -53,9 +61,11 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
     text,
     /gati_operator_hook_response_bytes_sum\{controller="gatihandler",hook="sync",outcome="ok"\} [1-9]\d+/,
   );
-  t.match(text, /gati_operator_versions\{phase="Active"\} 0/);
+  t.notMatch(text, /gati_operator_versions/, 'no gauge that keeps per-process state');
   t.match(text, /# TYPE gati_operator_drains_total counter/);
-  t.match(text, /# TYPE gati_operator_drain_queries_total counter/);
+  t.match(text, /# TYPE gati_operator_prometheus_queries_total counter/);
+  t.match(text, /# TYPE gati_operator_rollout_transitions_total counter/);
+  t.match(text, /# TYPE gati_operator_analysis_checks_total counter/);
   t.match(
     text,
     /gati_operator_process_cpu_seconds_total/,
@@ -64,100 +74,108 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
   t.notOk(/name="p"|ns1/.test(text), 'no parent names in labels');
 });
 
+t.test('transitions and checks are counted and logged once per parent state', async (t) => {
+  const { app, sink } = makeApp(t);
+  const draining = { versionId: 'v1', phase: 'Draining', drainStartedAt: '2030-01-01T00:00:00Z' };
+  const drained = {
+    ...draining,
+    phase: 'Decommissioned',
+    drainedAt: '2030-01-01T00:01:00Z',
+    drainReason: 'DrainedByMetric',
+    message: 'request rate ≤ 0 for 3 checks',
+  };
+  const rolling = {
+    versionId: 'v2',
+    previousVersionId: 'v1',
+    phase: 'Progressing',
+    step: 0,
+    stepWeight: 10,
+    startedAt: '2030-01-01T00:00:00Z',
+  };
+  const stepped = {
+    ...rolling,
+    step: 1,
+    stepWeight: 50,
+    reason: 'StepCompleted',
+    analysis: {
+      lastCheckAt: '2030-01-01T00:05:00Z',
+      lastResult: 'Passed',
+      message: 'value 0 <= threshold 1',
+      passes: 1,
+      failures: 0,
+      inconclusive: 0,
+      failuresInARow: 0,
+      inconclusiveInARow: 0,
+    },
+  };
+  const req = handlerRequest([draining], [drained], { before: rolling, after: stepped });
+  await post(app, '/hooks/gatihandler/sync', req);
+  await post(app, '/hooks/gatihandler/sync', req);
+  let text = (await app.inject('/metrics')).body;
+  t.match(
+    text,
+    /gati_operator_drains_total\{outcome="DrainedByMetric"\} 1/,
+    'counted once: the same request replayed',
+  );
+  t.match(text, /gati_operator_rollout_transitions_total\{transition="Decommissioned"\} 1/);
+  t.match(text, /gati_operator_rollout_transitions_total\{transition="StepAdvanced"\} 1/);
+  t.match(text, /gati_operator_analysis_checks_total\{result="Passed"\} 1/);
+  const lines = sink.lines.filter((l) => l.transition || l.analysis);
+  t.same(
+    lines.map((l) => l.msg),
+    [
+      'ns1/p v2: StepAdvanced (StepCompleted)',
+      'ns1/p v1: Decommissioned (DrainedByMetric): request rate ≤ 0 for 3 checks',
+      'ns1/p v2: analysis check Passed: value 0 <= threshold 1',
+    ],
+    'one line per transition, naming the handler, the version and the reason',
+  );
+  await post(
+    app,
+    '/hooks/gatihandler/sync',
+    handlerRequest([drained], [drained], { before: stepped, after: stepped }, '2'),
+  );
+  text = (await app.inject('/metrics')).body;
+  t.match(
+    text,
+    /gati_operator_drains_total\{outcome="DrainedByMetric"\} 1/,
+    'a later sync that changes nothing counts nothing',
+  );
+  const call = sink.lines.find((l) => String(l.msg).startsWith('gatihandler sync ns1/p'));
+  t.match(
+    call,
+    { controller: 'gatihandler', hook: 'sync', parent: 'ns1/p', outcome: 'ok', level: 30 },
+    'one info line per hook call naming the parent',
+  );
+  t.ok(
+    sink.lines.every((l) => l.msg !== 'incoming request' || l.level === 20),
+    'framework lines at debug',
+  );
+});
+
 t.test(
-  'versions by phase sum over handlers; finalized handlers leave; drains count transitions',
+  'onceTable forgets the oldest key past its bound, and without a key counts every time',
   async (t) => {
-    const { app } = makeApp(t);
-    const active = { versionId: 'v2', phase: 'Active' };
-    const draining = { versionId: 'v1', phase: 'Draining' };
-    await post(app, '/hooks/gatihandler/sync', handlerRequest([], versions(active, draining)));
-    const other = parent({
-      metadata: { name: 'q', namespace: 'ns1' },
-      spec: { versions: [active] },
-    });
-    await post(app, '/hooks/gatihandler/sync', syncRequest(0, other));
-    let text = (await app.inject('/metrics')).body;
-    t.match(text, /gati_operator_versions\{phase="Active"\} 2/);
-    t.match(text, /gati_operator_versions\{phase="Draining"\} 1/);
-
-    const drained = {
-      ...draining,
-      phase: 'Decommissioned',
-      drainedAt: '2030-01-01T00:00:00Z',
-      drainReason: 'EvidenceQuiet',
-    };
-    await post(
-      app,
-      '/hooks/gatihandler/sync',
-      handlerRequest(versions(active, draining), versions(active, drained)),
-    );
-    await post(
-      app,
-      '/hooks/gatihandler/sync',
-      handlerRequest(versions(active, drained), versions(active, drained)),
-    );
-    text = (await app.inject('/metrics')).body;
-    t.match(
-      text,
-      /gati_operator_drains_total\{outcome="EvidenceQuiet"\} 1/,
-      'counted once: the second call saw it already drained',
-    );
-    t.match(text, /gati_operator_versions\{phase="Draining"\} 0/);
-    t.match(text, /gati_operator_versions\{phase="Decommissioned"\} 1/);
-
-    await post(app, '/hooks/gatihandler/finalize', {
-      ...handlerRequest([], versions(active, drained)),
-      finalizing: true,
-    });
-    text = (await app.inject('/metrics')).body;
-    t.match(
-      text,
-      /gati_operator_versions\{phase="Active"\} 1/,
-      'the finalized handler no longer counts',
-    );
-    t.match(text, /gati_operator_versions\{phase="Decommissioned"\} 0/);
+    const once = onceTable(2);
+    t.same(['a', 'a', 'b', 'c', 'a', undefined, undefined].map(once), [
+      true,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   },
 );
 
-t.test('newlyDrained bounds reason labels', async (t) => {
-  const req = handlerRequest([{ versionId: 'a' }], []);
-  const res: SyncResponse = {
-    status: {
-      versions: [
-        { versionId: 'a', drainedAt: 'x', drainReason: 'a reason with spaces' },
-        { versionId: 'b', drainedAt: 'x' },
-        null,
-      ],
-    },
-    children: [],
-  };
-  t.same(newlyDrained(req, res), ['other', 'other']);
-  t.same(newlyDrained(syncRequest(), { status: {}, children: [] }), []);
-});
-
 t.test('outcomeOf', async (t) => {
-  t.same([200, 304, 400, 401, 429, 500, 503].map(outcomeOf), [
+  t.same([200, 400, 401, 429, 500, 503].map(outcomeOf), [
     'ok',
-    'not_modified',
     'rejected',
     'rejected',
     'overloaded',
     'error',
     'error',
   ]);
-});
-
-t.test('the versions map stays bounded', async (t) => {
-  const metrics = createMetrics(new Registry());
-  for (let i = 0; i < 10005; i++) {
-    const p = parent({ metadata: { name: `h${i}`, namespace: 'ns' } });
-    metrics.observeHandler(
-      { parent: p },
-      { status: { versions: [{ phase: 'Active' }] }, children: [] },
-      'sync',
-    );
-  }
-  const text = await metrics.registry.metrics();
-  t.match(text, /gati_operator_versions\{phase="Active"\} 10000/);
-  t.ok(fakeHooks().gatihandler.finalize);
 });

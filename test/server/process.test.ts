@@ -75,6 +75,7 @@ t.test(
     const srv = start(t, ['test/server/slow-server.ts'], {
       GATI_SLOW_SERVER: '1',
       SLOW_MS: '1500',
+      LOG_LEVEL: 'debug',
       PORT: '0',
       HOST: '127.0.0.1',
       SHUTDOWN_GRACE_MS: '10000',
@@ -82,7 +83,7 @@ t.test(
     const base = String((await srv.waitFor(/hook server listening/)).address);
     t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
     const inFlight = hookCall(base);
-    await srv.waitFor(/incoming request/);
+    await srv.waitFor(/^hook call$/);
     srv.child.kill('SIGTERM');
     await srv.waitFor(/shutting down/);
     await t.rejects(
@@ -101,13 +102,14 @@ t.test('a call outlasting SHUTDOWN_GRACE_MS ends in a hard exit 1', async (t) =>
   const srv = start(t, ['test/server/slow-server.ts'], {
     GATI_SLOW_SERVER: '1',
     SLOW_MS: '5000',
+    LOG_LEVEL: 'debug',
     PORT: '0',
     HOST: '127.0.0.1',
     SHUTDOWN_GRACE_MS: '300',
   });
   const base = String((await srv.waitFor(/hook server listening/)).address);
   const inFlight = hookCall(base).catch(() => 'connection lost');
-  await srv.waitFor(/incoming request/);
+  await srv.waitFor(/^hook call$/);
   srv.child.kill('SIGTERM');
   t.equal(await srv.exited, 1);
   t.equal(await inFlight, 'connection lost');

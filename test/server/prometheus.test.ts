@@ -2,11 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import {
-  createPrometheusObserver,
-  drainQueries,
+  createPrometheusClient,
   limiter,
   parseQueryResult,
+  type PrometheusOptions,
 } from '../../src/server/prometheus.js';
+import { createObserver, drainQueries } from '../../src/server/observe.js';
+
+const createPrometheusObserver = (opts: PrometheusOptions) =>
+  createObserver(createPrometheusClient(opts));
 import { promqlString, substitute } from '../../src/resources/template.js';
 import { makeApp, parent, post, syncRequest } from './helpers.js';
 
@@ -115,7 +119,7 @@ t.test('failures leave the key absent, never fail, and warn once per key per win
     ['slow', 'err', 'nan', 'garbage'].map((v) => ({ versionId: v, phase: 'Draining', service: v })),
   );
   const l = log();
-  t.same(await observe('gatihandler', 'sync', req, l), { requestRates: {} });
+  t.same(await observe('gatihandler', 'sync', req, l), {}, 'every key absent');
   t.equal(l.warnings.length, 4);
   t.same(l.warnings.map((w) => w.drainKey).sort(), [
     'ns1/p/err',
@@ -187,13 +191,22 @@ t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook'
   const metrics = await app.inject('/metrics');
   t.match(
     metrics.body,
-    /gati_operator_drain_queries_total\{outcome="ok"\} 1/,
+    /gati_operator_prometheus_queries_total\{outcome="ok"\} 1/,
     'the query is counted in /metrics',
   );
 });
 
 t.test('parseQueryResult, substitute, drainQueries edge cases', async (t) => {
   t.equal(parseQueryResult({ status: 'success', data: { resultType: 'vector', result: [] } }), 0);
+  t.throws(
+    () =>
+      parseQueryResult(
+        { status: 'success', data: { resultType: 'vector', result: [] } },
+        'nothing',
+      ),
+    /empty result/,
+    'for analysis an empty vector is no answer, never 0',
+  );
   t.throws(() => parseQueryResult({ status: 'error' }));
   t.throws(() =>
     parseQueryResult({ status: 'success', data: { resultType: 'matrix', result: [] } }),
@@ -238,3 +251,59 @@ t.test('limiter runs at most n tasks and rejects a waiter whose signal aborts', 
   await blocker;
   t.equal(await run(AbortSignal.timeout(1000), task), 1, 'the aborted waiter left no hole');
 });
+
+/** A handler whose rollout v1 → v2 holds a step, with an analysis query. */
+function analysingRequest(phase = 'Progressing', metricQuery = TEMPLATE) {
+  return syncRequest(
+    0,
+    parent({
+      spec: { rollout: metricQuery ? { analysis: { metricQuery, threshold: 1 } } : {} },
+      status: {
+        rollout: {
+          versionId: 'v2',
+          previousVersionId: 'v1',
+          phase,
+          step: 0,
+          stepWeight: 10,
+          stepStartedAt: '2026-01-01T00:00:00Z',
+        },
+      },
+    }),
+  );
+}
+
+t.test(
+  'analysis: the target is queried while a step holds; empty and failed answers are errors',
+  async (t) => {
+    let answer = vector('0.25');
+    const prom = await fakePrometheus(t, (_v, res) => res.end(answer));
+    const l = log();
+    const opts = { url: prom.url, timeoutMs: 1000, cacheSeconds: 0, concurrency: 1 };
+    const observe = createPrometheusObserver(opts);
+    t.same(await observe('gatihandler', 'sync', analysingRequest(), l), {
+      analysis: { 'ns1/p/v2': { value: 0.25 } },
+    });
+    t.match(prom.queries[0], /version="v2"/, 'the target, not the incumbent');
+    t.match(prom.queries[0], /service="p-v2-[0-9a-f]{8}"/, "the target's Service name");
+    answer = vector();
+    t.same(await observe('gatihandler', 'sync', analysingRequest(), l), {
+      analysis: { 'ns1/p/v2': { error: 'empty result' } },
+    });
+    t.match(l.warnings.at(-1), { analysisKey: 'ns1/p/v2', err: 'empty result' });
+    const before = prom.queries.length;
+    for (const r of [
+      analysingRequest('Paused'),
+      analysingRequest('Succeeded'),
+      analysingRequest('Progressing', ''),
+    ])
+      t.same(await observe('gatihandler', 'sync', r, l), {}, 'no query outside a holding step');
+    t.equal(prom.queries.length, before);
+    const none = createObserver(undefined);
+    t.same(
+      none('gatihandler', 'sync', analysingRequest(), l),
+      { analysis: { 'ns1/p/v2': { error: 'PROMETHEUS_URL is not set on the hook server' } } },
+      'without Prometheus the hook is told why (it pauses as inconclusive, never passes)',
+    );
+    t.same(none('gatihandler', 'sync', 0, l), {}, 'a malformed body asks for nothing');
+  },
+);

@@ -89,7 +89,7 @@ t.test(
     t.equal(status, 200);
     t.ok(now && Math.abs(now.getTime() - Date.now()) < 60000, 'the default clock is real time');
     t.ok(
-      sink.lines.some((l) => l.msg === 'request completed'),
+      sink.lines.some((l) => String(l.msg).startsWith('gatimodule sync ns1/p: ok')),
       'logs go to the injected logger',
     );
   },

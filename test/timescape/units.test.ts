@@ -1,11 +1,9 @@
 import t from 'tap';
 import { percentages } from '../../src/timescape/weights.js';
-import { advanceRollout, startRollout } from '../../src/timescape/rollout.js';
 import { stepDrain, CHECK_INTERVAL_SECONDS, type DrainInput } from '../../src/timescape/drain.js';
 import { defaultsOf } from '../../src/api/defaults.js';
-import { Drain, Rollout } from '../../src/api/gatihandler.js';
+import { Drain } from '../../src/api/gatihandler.js';
 
-const DEFAULT_STEPS = defaultsOf(Rollout).steps;
 const DEFAULT_DRAIN = defaultsOf(Drain);
 import { handlerOf } from '../../src/timescape/membership.js';
 import { routeAccepted, routeWeights } from '../../src/timescape/route-status.js';
@@ -32,89 +30,6 @@ t.test('percentages add up to exactly 100 (largest remainder)', async (t) => {
         `${c.reason}: sums to 100`,
       );
   }
-});
-
-t.test('startRollout', async (t) => {
-  const serving = (ids: string[]) => (id: string) => ids.includes(id);
-  const cases = [
-    {
-      reason: 'first reconcile: nothing to roll from',
-      prev: undefined,
-      spec: 'v1',
-      s: [],
-      want: undefined,
-    },
-    {
-      reason: 'same version, no rollout',
-      prev: { version: 'v1' },
-      spec: 'v1',
-      s: ['v1'],
-      want: undefined,
-    },
-    {
-      reason: 'version change from a serving incumbent',
-      prev: { version: 'v1' },
-      spec: 'v2',
-      s: ['v1'],
-      want: { versionId: 'v2', previousVersionId: 'v1', step: 0 },
-    },
-    {
-      reason: 'incumbent not serving: switch at once',
-      prev: { version: 'v1' },
-      spec: 'v2',
-      s: [],
-      want: undefined,
-    },
-    {
-      reason: 'rollout in progress kept',
-      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 1 } },
-      spec: 'v2',
-      s: ['v1', 'v2'],
-      want: { versionId: 'v2', previousVersionId: 'v1', step: 1 },
-    },
-    {
-      reason: 'superseded mid-rollout before serving: roll from the old incumbent',
-      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } },
-      spec: 'v3',
-      s: ['v1'],
-      want: { versionId: 'v3', previousVersionId: 'v1', step: 0 },
-    },
-    {
-      reason: 'rollback to the incumbent: no rollout needed',
-      prev: { version: 'v2', rollout: { versionId: 'v2', previousVersionId: 'v1', step: 0 } },
-      spec: 'v1',
-      s: ['v1'],
-      want: undefined,
-    },
-  ];
-  for (const c of cases)
-    t.strictSame(startRollout(c.prev as any, c.spec, serving(c.s)), c.want, c.reason);
-});
-
-t.test('advanceRollout walks one step per due sync', async (t) => {
-  const s0 = { versionId: 'v2', previousVersionId: 'v1', step: 0 };
-  t.strictSame(
-    advanceRollout(s0, false, DEFAULT_STEPS, at(0)),
-    { state: s0, share: 0 },
-    'not available: holds at 0%',
-  );
-  const p1 = advanceRollout(s0, true, DEFAULT_STEPS, at(0));
-  t.equal(p1.share, 10, 'first step starts at 10%');
-  t.equal(p1.dueInSeconds, 300, 'due when the step ends');
-  const p2 = advanceRollout(p1.state!, true, DEFAULT_STEPS, at(299));
-  t.equal(p2.share, 10, 'still 10% before the pause ends');
-  t.equal(p2.state?.stepStartedAt, iso(0), 'step start unchanged');
-  const p3 = advanceRollout(p2.state!, true, DEFAULT_STEPS, at(300));
-  t.equal(p3.share, 50, 'then 50%');
-  t.equal(p3.state?.stepStartedAt, iso(300));
-  const p4 = advanceRollout(p3.state!, true, DEFAULT_STEPS, at(900));
-  t.strictSame(p4, { share: 100 }, 'then done (state cleared)');
-  t.strictSame(advanceRollout(s0, true, [], at(0)), { share: 100 }, 'no steps: switch at once');
-  t.strictSame(
-    advanceRollout(s0, true, [{ weight: 100, pauseSeconds: 60 }], at(0)),
-    { share: 100 },
-    'a 100% step ends the rollout',
-  );
 });
 
 t.test('stepDrain', async (t) => {

@@ -1,0 +1,104 @@
+import type { VersionStatus } from '../api/gatihandler.js';
+import { rfc3339 } from '../kube/time.js';
+import { stepDrain, type DrainState } from './drain.js';
+import { routeAccepted, routeWeights } from './route-status.js';
+import type { PlanInput, Working } from './types.js';
+
+/** wasServing: the version served weighted traffic at the last sync. */
+export function wasServing(prev: VersionStatus | undefined): boolean {
+  return prev?.phase === 'Active' && prev.effectiveWeight > 0;
+}
+
+/** setPhase records a version's phase and why. */
+export function setPhase(
+  w: Working,
+  phase: VersionStatus['phase'],
+  reason: string,
+  message: string,
+): void {
+  w.phase = phase;
+  w.reason = reason;
+  w.message = message;
+}
+
+/** supersede: a rollout moved away from this version; it drains from now on. */
+export function supersede(w: Working, now: Date): void {
+  w.serving = false;
+  w.effective = 0;
+  w.c = { ...w.c, wanted: false };
+  w.supersededAt = w.supersededAt ?? rfc3339(now);
+}
+
+/**
+ * holdLastServing refuses to retire the last versions able to serve: when no serving version
+ * carries weight, versions that did and are still Available keep their weight (DESIGN §4).
+ */
+export function holdLastServing(work: Working[]): string[] {
+  if (work.some((w) => w.serving && w.phase === 'Active' && w.effective > 0)) return [];
+  const held = work.filter((w) => !w.serving && w.available && wasServing(w.prev));
+  for (const w of held) {
+    w.phase = 'Active';
+    w.aborted = false;
+    w.effective = w.prev!.effectiveWeight;
+    w.reason = 'LastServingVersion';
+    w.message = 'retirement refused: it is the last version that can serve weighted traffic';
+  }
+  return held.map((w) => w.c.versionId);
+}
+
+/** What the observed HTTPRoute says, read once per sync for every draining version. */
+export interface ObservedRoute {
+  weights: Map<string, number>;
+  accepted: boolean;
+  provider: 'gateway-api' | 'none';
+}
+
+/** observedRoute reads the observed HTTPRoute's weighted backends and acceptance once. */
+export function observedRoute(input: PlanInput): ObservedRoute {
+  return {
+    weights: routeWeights(input.route),
+    accepted: routeAccepted(input.route, input.spec),
+    provider: input.spec.routing.provider,
+  };
+}
+
+/**
+ * drain advances a version that should no longer take weighted traffic. The target of an
+ * aborted rollout drains the same way but is reported Failed with reason Aborted.
+ */
+export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
+  const prevState: DrainState = inDrain(w.prev) ? pickDrain(w.prev!) : {};
+  const programmed =
+    route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
+  const step = stepDrain(prevState, {
+    now: input.now,
+    policy: input.spec.drain,
+    routeProgrammed: programmed,
+    forced: w.c.forced,
+    neverServed: !w.availableAt,
+    rate: input.rates[w.c.versionId],
+  });
+  w.drain = step.state;
+  w.effective = 0;
+  w.draining = !step.drained;
+  w.retired = step.drained;
+  if (w.aborted)
+    setPhase(
+      w,
+      'Failed',
+      'Aborted',
+      `rollout aborted; ${step.drained ? 'drained' : 'draining'}: ${step.message}`,
+    );
+  else setPhase(w, step.drained ? 'Decommissioned' : 'Draining', step.reason, step.message);
+  if (step.dueInSeconds) dues.push(step.dueInSeconds);
+}
+
+/** inDrain: the last status has this version's drain under way (its bookkeeping carries over). */
+function inDrain(prev: VersionStatus | undefined): boolean {
+  return prev?.drainStartedAt !== undefined && prev.phase !== 'Active' && prev.phase !== 'Pending';
+}
+
+function pickDrain(v: VersionStatus): DrainState {
+  const { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason } = v;
+  return { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason };
+}

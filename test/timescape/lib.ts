@@ -1,0 +1,121 @@
+import type { GatiHandlerStatus } from '../../src/api/gatihandler-status.js';
+import { validateHandlerSpec } from '../../src/api/index.js';
+import type { KubeObject } from '../../src/api/metacontroller.js';
+import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
+import type { AnalysisObservation } from '../../src/timescape/analysis.js';
+import { planVersions, type Plan } from '../../src/timescape/plan.js';
+
+/**
+ * A tiny driver for table tests of planVersions: it feeds each plan's status back as the next
+ * sync's previous status and makes every emitted Deployment Available (unless told not to),
+ * as a cluster would, with a clock in seconds from T0. No Metacontroller loop: just the planner.
+ */
+export const T0 = new Date('2026-01-01T00:00:00Z');
+export const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+/** Short steps so stories stay readable: 10 % for 60 s, 50 % for 60 s, then 100 %. */
+export const STEPS = [
+  { weight: 10, pauseSeconds: 60 },
+  { weight: 50, pauseSeconds: 60 },
+];
+
+export function spec(version: string, extra: Record<string, unknown> = {}) {
+  const v = validateHandlerSpec({
+    handlerPath: '/api/users',
+    version,
+    image: `users:${version}`,
+    replicas: 2,
+    rollout: { steps: STEPS },
+    drain: { minSeconds: 30 },
+    ...extra,
+  });
+  if (!v.ok) throw new Error(JSON.stringify(v.errors));
+  return v.value;
+}
+
+export class Driver {
+  status?: GatiHandlerStatus;
+  plan?: Plan;
+  annotations: Record<string, string> = {};
+  /** versionIds whose Deployment is never Available. */
+  unavailable = new Set<string>();
+  private replicas = new Map<string, number>();
+
+  /** sync runs one handler sync at second `s`. */
+  sync(s: number, sp: ReturnType<typeof spec>, analysis?: AnalysisObservation): Plan {
+    const plan = planVersions({
+      name: 'users',
+      namespace: 'shop',
+      spec: sp,
+      annotations: this.annotations,
+      previous: this.status,
+      owned: [],
+      deployments: this.deployments(),
+      now: at(s),
+      rates: {},
+      analysis,
+    });
+    this.plan = plan;
+    this.status = {
+      version: sp.version,
+      rollout: plan.rollout,
+      versions: plan.versions.map((v) => v.status),
+    };
+    this.replicas = new Map(
+      plan.versions
+        .filter((v) => v.workload)
+        .map((v) => [
+          v.status.versionId,
+          v.workload!.state === 'retire' ? 0 : v.workload!.replicas,
+        ]),
+    );
+    return plan;
+  }
+
+  action(value: string | undefined): void {
+    if (value === undefined) delete this.annotations[ROLLOUT_ACTION_ANNOTATION];
+    else this.annotations[ROLLOUT_ACTION_ANNOTATION] = value;
+  }
+
+  /** weights: effective weight per live version. */
+  weights(): Record<string, number> {
+    return Object.fromEntries(
+      (this.status?.versions ?? []).map((v) => [v.versionId, v.effectiveWeight]),
+    );
+  }
+
+  version(id: string) {
+    return this.status?.versions?.find((v) => v.versionId === id);
+  }
+
+  private deployments(): Map<string, KubeObject> {
+    const out = new Map<string, KubeObject>();
+    for (const [id, n] of this.replicas) {
+      const up = this.unavailable.has(id) ? 0 : n;
+      out.set(id, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: id, annotations: { 'gati.dev/version-id': id }, generation: 1 },
+        spec: { replicas: n },
+        status: {
+          observedGeneration: 1,
+          replicas: n,
+          updatedReplicas: n,
+          readyReplicas: up,
+          availableReplicas: up,
+        },
+      });
+    }
+    return out;
+  }
+}
+
+/** rolledOut: a driver that has v1 serving alone (first deploy) and v2 rolled out to its first step. */
+export function rollingV2(): Driver {
+  const d = new Driver();
+  d.sync(0, spec('v1'));
+  d.sync(1, spec('v1'));
+  d.sync(10, spec('v2'));
+  d.sync(11, spec('v2'));
+  return d;
+}
