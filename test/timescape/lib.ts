@@ -72,6 +72,24 @@ export class Driver {
     return plan;
   }
 
+  /** snapshot and restore: replay one sync from exactly the same state. */
+  snapshot() {
+    return structuredClone({
+      status: this.status,
+      annotations: this.annotations,
+      unavailable: this.unavailable,
+      replicas: this.replicas,
+    });
+  }
+
+  restore(s: ReturnType<Driver['snapshot']>): void {
+    const c = structuredClone(s);
+    this.status = c.status;
+    this.annotations = c.annotations;
+    this.unavailable = c.unavailable;
+    this.replicas = c.replicas;
+  }
+
   action(value: string | undefined): void {
     if (value === undefined) delete this.annotations[ROLLOUT_ACTION_ANNOTATION];
     else this.annotations[ROLLOUT_ACTION_ANNOTATION] = value;
