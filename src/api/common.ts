@@ -170,6 +170,8 @@ export const Autoscaling = Type.Object(
   {
     description:
       'Autoscaling. Exactly one autoscaler per Deployment; spec.replicas is not emitted when one is attached.',
+    // Rules read `!has(self.mode) ||` first: the API server checks them against the {} default
+    // itself, before its fields are defaulted.
     default: {},
     'x-kubernetes-validations': [
       cel(
@@ -182,21 +184,25 @@ export const Autoscaling = Type.Object(
         '.minReplicas',
       ),
       cel(
-        "self.mode == 'none' || has(self.maxReplicas)",
+        "!has(self.mode) || self.mode == 'none' || has(self.maxReplicas)",
         'maxReplicas is required when mode is hpa or keda',
-        (s) => s.mode === 'none' || has(s, 'maxReplicas'),
+        (s) => !has(s, 'mode') || s.mode === 'none' || has(s, 'maxReplicas'),
         '.maxReplicas',
       ),
       cel(
-        "self.mode != 'keda' || has(self.keda)",
+        "!has(self.mode) || self.mode != 'keda' || has(self.keda)",
         'mode keda needs keda.triggers',
-        (s) => s.mode !== 'keda' || has(s, 'keda'),
+        (s) => !has(s, 'mode') || s.mode !== 'keda' || has(s, 'keda'),
         '.keda',
       ),
       cel(
-        "self.mode != 'hpa' || !has(self.minReplicas) || self.minReplicas >= 1",
+        "!has(self.mode) || self.mode != 'hpa' || !has(self.minReplicas) || self.minReplicas >= 1",
         'minReplicas must be at least 1 with mode hpa (HPA cannot scale to zero)',
-        (s) => s.mode !== 'hpa' || !has(s, 'minReplicas') || (s.minReplicas as number) >= 1,
+        (s) =>
+          !has(s, 'mode') ||
+          s.mode !== 'hpa' ||
+          !has(s, 'minReplicas') ||
+          (s.minReplicas as number) >= 1,
         '.minReplicas',
       ),
     ],

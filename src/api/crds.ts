@@ -155,6 +155,13 @@ export function toStructural(schema: TSchema, path = ''): JSONSchemaProps {
       );
     } else if (k === 'items') {
       out.items = toStructural(v as TSchema, `${path}[]`);
+    } else if (k === 'required') {
+      // The API server applies a default before it validates, so a defaulted field is never
+      // missing; leaving it out of `required` is also what lets a whole object default to {}
+      // (the API server checks a default against the schema without filling it in first).
+      const props = (s.properties ?? {}) as Record<string, { default?: unknown }>;
+      const required = (v as string[]).filter((p) => props[p]?.default === undefined);
+      if (required.length > 0) out.required = required;
     } else if (k === 'const') {
       out.enum = [v];
     } else if (KEPT.has(k)) {

@@ -1,12 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import {
-  Autoscaling,
-  Condition,
-  EnvList,
-  Resource,
-  Resources,
-  StringEnum,
-} from './common.js';
+import { Autoscaling, Condition, EnvList, Resource, Resources, StringEnum } from './common.js';
 import { cel, has } from './cel.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
 
@@ -58,9 +51,12 @@ export const Routing = Type.Object(
     default: {},
     'x-kubernetes-validations': [
       cel(
-        "self.provider == 'gateway-api' || (!has(self.parentRefs) && !has(self.hostnames))",
+        "!has(self.provider) || self.provider == 'gateway-api' || (!has(self.parentRefs) && !has(self.hostnames))",
         'parentRefs and hostnames need provider gateway-api',
-        (s) => s.provider === 'gateway-api' || (!has(s, 'parentRefs') && !has(s, 'hostnames')),
+        (s) =>
+          !has(s, 'provider') ||
+          s.provider === 'gateway-api' ||
+          (!has(s, 'parentRefs') && !has(s, 'hostnames')),
         '.provider',
       ),
     ],

@@ -4,6 +4,7 @@ import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
 import { docsCommand, manifestsCommand } from './install.js';
 import { hookCommand } from './hook.js';
+import { rolloutCommand, ROLLOUT_USAGE } from './rollout.js';
 import { UsageError } from './usage.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
@@ -23,6 +24,12 @@ export const COMMANDS: Record<string, Command> = {
     usage:
       'gati-operator hook <gatihandler|gatimodule|gativersion> <sync|finalize|customize> [--now <RFC3339>]',
     run: (args) => hookCommand(args),
+  },
+  rollout: {
+    summary:
+      'show or steer a handler rollout: status, pause, resume, promote, promote-full, abort, retry',
+    usage: ROLLOUT_USAGE,
+    run: (args) => rolloutCommand(args),
   },
   render: {
     summary: 'render Gati YAML for a deployment target: kubernetes, helm or gitops',

@@ -61,6 +61,11 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   },
 );
 
+function setAvailable(d: Driver, id: string, up: boolean): void {
+  if (up) d.unavailable.delete(id);
+  else d.unavailable.add(id);
+}
+
 const ANALYSIS = {
   metricQuery: 'q',
   threshold: 0.5,
@@ -98,7 +103,9 @@ function run(events: Event[], withAnalysis: boolean): void {
     const r = plan.rollout;
     // Rolled out again (a new rollout of it started: spec.version changed to it, or retry): no cap.
     const fresh =
-      last?.phase === 'Aborted' || r.startedAt !== last?.startedAt || r.versionId !== last?.versionId;
+      last?.phase === 'Aborted' ||
+      r.startedAt !== last?.startedAt ||
+      r.versionId !== last?.versionId;
     if (fresh && r.phase !== 'Aborted') capped.delete(r.versionId);
     for (const [id, cap] of capped) {
       const pct = d.version(id)?.trafficPercent ?? 0;
@@ -113,7 +120,7 @@ function run(events: Event[], withAnalysis: boolean): void {
     if (e.kind === 'wait') now += e.seconds;
     else if (e.kind === 'version') version = e.id;
     else if (e.kind === 'action') d.action(e.value);
-    else if (e.kind === 'availability') e.up ? d.unavailable.delete(e.id) : d.unavailable.add(e.id);
+    else if (e.kind === 'availability') setAvailable(d, e.id, e.up);
     else obs = e.obs;
     sync();
   }
@@ -143,8 +150,7 @@ t.test('the same request gives the same bytes, whatever came before', async (t) 
         if (e.kind === 'wait') now += e.seconds;
         else if (e.kind === 'version') version = e.id;
         else if (e.kind === 'action') d.action(e.value);
-        else if (e.kind === 'availability')
-          e.up ? d.unavailable.delete(e.id) : d.unavailable.add(e.id);
+        else if (e.kind === 'availability') setAvailable(d, e.id, e.up);
         const snapshot = d.snapshot();
         const a = JSON.stringify(d.sync(now, spec(version)));
         d.restore(snapshot);
