@@ -13,6 +13,8 @@ import {
 import { IMAGE, IMAGE_NAME, OPERATOR_VERSION } from './constants.js';
 import { allControllers } from './controllers.js';
 import { operatorManifests } from './manifests.js';
+import { dashboard } from './dashboard.js';
+import { kubeStateMetricsConfig, kubeStateMetricsRole } from './observability.js';
 
 /** Header on every generated install file. */
 export const INSTALL_HEADER =
@@ -126,6 +128,24 @@ export function installFiles(): Map<string, string> {
     ),
   );
 
+  files.set(
+    'manifests/extras/kube-state-metrics/custom-resource-state.yaml',
+    yamlFile(
+      [kubeStateMetricsConfig()],
+      'kube-state-metrics --custom-resource-state-config-file=<this file>: per-version phase, weight and\ntraffic percent, and the rollout phase, step and analysis value, from GatiHandler status.',
+    ),
+  );
+  files.set(
+    'manifests/extras/kube-state-metrics/clusterrole.yaml',
+    yamlFile(
+      [kubeStateMetricsRole()],
+      "Lets kube-state-metrics list and watch GatiHandlers: bind it to kube-state-metrics' ServiceAccount.",
+    ),
+  );
+  files.set(
+    'manifests/extras/grafana/gati-rollouts.json',
+    `${JSON.stringify(dashboard(), null, 2)}\n`,
+  );
   files.set('operator.yaml', operatorYaml());
   return files;
 }
