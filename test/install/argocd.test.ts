@@ -87,6 +87,18 @@ const cases: Array<{
     message: /RolloutStep/,
   },
   {
+    reason: 'a rollout paused by hand is Suspended',
+    obj: gh({
+      observedGeneration: 2,
+      conditions: [
+        cond('Ready', 'False', 'RolloutPaused', 'v1 → v2: Paused'),
+        cond('Reconciling', 'True', 'RolloutPaused'),
+      ],
+    }),
+    want: 'Suspended',
+    message: /RolloutPaused: v1 → v2: Paused/,
+  },
+  {
     reason: 'stalled wins over ready',
     obj: gh({
       observedGeneration: 2,
