@@ -5,6 +5,12 @@
 
 /** On children and pods: the handler they belong to. On a GatiVersion: the handler it belongs to. */
 export const HANDLER_LABEL = 'gati.dev/handler';
+/**
+ * On a GatiVersion: which rule set its gati.dev/handler label, `<rule>/<handler>` (rule
+ * handlerRef, namePrefix or label). Written by the GatiVersion controller with the label, so it
+ * can tell a label it derived (and re-derives) from one a person wrote (which it follows).
+ */
+export const HANDLER_RESOLVED_BY_ANNOTATION = 'gati.dev/handler-resolved-by';
 /** On a handler version's children and pods: its versionId, sanitised for a label value. */
 export const VERSION_LABEL = 'gati.dev/version';
 /** On a module's children and pods: the GatiModule's object name. */

@@ -84,3 +84,40 @@ export interface RelatedResourceRule {
 export interface CustomizeResponse {
   relatedResources: RelatedResourceRule[];
 }
+
+/**
+ * Request body of a DecoratorController sync or finalize hook (v2): the decorated object is
+ * `object`, its attachments (children) are `attachments`.
+ */
+export const DecoratorRequest = Type.Object(
+  {
+    controller: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    object: KubeObject,
+    attachments: Type.Optional(ObjectGroups),
+    related: Type.Optional(ObjectGroups),
+    finalizing: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+export interface DecoratorRequest {
+  controller?: Record<string, unknown>;
+  object: KubeObject;
+  attachments?: ObjectGroups;
+  related?: ObjectGroups;
+  finalizing?: boolean;
+}
+
+/**
+ * Response of a DecoratorController sync or finalize hook: labels and annotations are merged
+ * into the object's (a value sets a key; keys left out stay as they are), status replaces its
+ * status whole (Metacontroller injects no observedGeneration for decorators), attachments are
+ * its children.
+ */
+export interface DecoratorResponse {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  status: Record<string, unknown>;
+  attachments: ChildObject[];
+  resyncAfterSeconds?: number;
+  finalized?: boolean;
+}

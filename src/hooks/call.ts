@@ -2,18 +2,20 @@ import type { TSchema } from '@sinclair/typebox';
 import { badRequest, GatiError } from '../api/errors.js';
 import {
   CustomizeRequest,
+  DecoratorRequest,
   SyncRequest,
   type ChildObject,
   type CustomizeResponse,
+  type DecoratorResponse,
   type SyncResponse,
 } from '../api/metacontroller.js';
 import { formatErrors, schemaErrors } from '../api/validate.js';
 import { canonical } from '../kube/canonical.js';
 import { CONTROLLERS, type ControllerTable } from './controllers.js';
-import type { ControllerName, HookContext, HookName } from './types.js';
+import type { ControllerName, DecoratorHook, HookContext, HookName, SyncHook } from './types.js';
 
 /** A hook's answer, canonical: JSON.stringify of it is the response body. */
-export type HookAnswer = SyncResponse | CustomizeResponse;
+export type HookAnswer = SyncResponse | DecoratorResponse | CustomizeResponse;
 
 /**
  * callHook is the one way a hook is called — by the server, `gati-operator hook`, the static
@@ -38,8 +40,15 @@ export function callHook(
       checkCustomize((fn as NonNullable<typeof c.hooks.customize>)(request as CustomizeRequest)),
     );
   }
+  if (c.kind === 'DecoratorController') {
+    checkEnvelope(DecoratorRequest, request);
+    const answer = (fn as DecoratorHook)(request as DecoratorRequest, ctx);
+    checkDecorator(answer, hook);
+    assertChildren(answer.attachments, c.children, controller);
+    return canonical(answer);
+  }
   checkEnvelope(SyncRequest, request);
-  const answer = (fn as typeof c.hooks.sync)(request as SyncRequest, ctx);
+  const answer = (fn as SyncHook)(request as SyncRequest, ctx);
   checkSync(answer, hook);
   assertChildren(answer.children, c.children, controller);
   return canonical(answer);
@@ -65,6 +74,22 @@ export function checkSync(r: SyncResponse, hook: HookName): void {
   if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
     throw invalid('status is not an object');
   if (!Array.isArray(r.children)) throw invalid('children is not a list');
+  if (hook !== 'finalize' && r.finalized === true)
+    throw invalid('finalized: true from a sync hook');
+}
+
+/** checkDecorator: a status object, an attachments list, string labels and annotations. */
+export function checkDecorator(r: DecoratorResponse, hook: HookName): void {
+  if (r === null || typeof r !== 'object') throw invalid('response is not an object');
+  if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
+    throw invalid('status is not an object');
+  if (!Array.isArray(r.attachments)) throw invalid('attachments is not a list');
+  for (const key of ['labels', 'annotations'] as const) {
+    const m = r[key];
+    if (m === undefined) continue;
+    if (typeof m !== 'object' || m === null || Object.values(m).some((v) => typeof v !== 'string'))
+      throw invalid(`${key} is not a map of strings`);
+  }
   if (hook !== 'finalize' && r.finalized === true)
     throw invalid('finalized: true from a sync hook');
 }

@@ -14,38 +14,47 @@ import {
 import { gatihandlerHooks } from './gatihandler.js';
 import { gatimoduleHooks } from './gatimodule.js';
 import { gativersionHooks } from './gativersion.js';
-import type { ControllerHooks, ControllerName, HookName, HookRegistry } from './types.js';
+import type {
+  CompositeHooks,
+  ControllerHooks,
+  ControllerName,
+  DecoratorHooks,
+  HookName,
+  HookRegistry,
+} from './types.js';
 
-/**
- * One controller of the operator: everything the server routes, the generated Metacontroller
- * objects, the CLI, the renderers and the tests need to know about it, written once.
- */
-export interface Controller {
+interface ControllerFacts {
   /** Its name in hook URLs and on the command line. */
   name: ControllerName;
-  /** The Metacontroller object that runs it. */
-  kind: 'CompositeController';
   parent: ResourceType;
-  /** Child kinds it declares; its hooks may emit these and nothing else. */
+  /** Child kinds it may emit (a DecoratorController's attachments); nothing else. */
   children: readonly ResourceType[];
   /** Kinds its customize hook may ask for. */
   related: readonly ResourceType[];
-  hooks: ControllerHooks;
 }
+
+/**
+ * One controller of the operator: everything the server routes, the generated Metacontroller
+ * objects, the CLI, the renderers and the tests need to know about it, written once. `kind`
+ * is the Metacontroller object that runs it, which decides the wire format of its hooks.
+ */
+export type Controller =
+  | (ControllerFacts & { kind: 'CompositeController'; hooks: CompositeHooks })
+  | (ControllerFacts & { kind: 'DecoratorController'; hooks: DecoratorHooks });
 
 /** Every controller, keyed by name. */
 export type ControllerTable = Record<ControllerName, Controller>;
 
 /** The three controllers (DESIGN §2). */
 export const CONTROLLERS: ControllerTable = {
-  // A handler reads the other handlers of its namespace too: the name-prefix rule gives a
-  // GatiVersion to the LONGEST matching handler name, so each handler must see its rivals.
+  // A handler asks only for the GatiVersions labelled with its name: the GatiVersion
+  // controller resolves a version's handler once and records it as that label.
   gatihandler: {
     name: 'gatihandler',
     kind: 'CompositeController',
     parent: GATI_HANDLER,
     children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE],
-    related: [GATI_HANDLER, GATI_VERSION],
+    related: [GATI_VERSION],
     hooks: gatihandlerHooks,
   },
   gatimodule: {
@@ -56,9 +65,11 @@ export const CONTROLLERS: ControllerTable = {
     related: [],
     hooks: gatimoduleHooks,
   },
+  // A DecoratorController: it has no children, but may set labels on its parent (the
+  // resolved handler) and asks only for the handlers the GatiVersion could belong to.
   gativersion: {
     name: 'gativersion',
-    kind: 'CompositeController',
+    kind: 'DecoratorController',
     parent: GATI_VERSION,
     children: [],
     related: [GATI_HANDLER],
@@ -93,6 +104,6 @@ export function isControllerName(name: string): name is ControllerName {
 export function withHooks(hooks: Partial<HookRegistry>): ControllerTable {
   const out = { ...CONTROLLERS };
   for (const name of Object.keys(hooks) as ControllerName[])
-    out[name] = { ...out[name], hooks: hooks[name]! };
+    out[name] = { ...out[name], hooks: hooks[name] as ControllerHooks } as Controller;
   return out;
 }

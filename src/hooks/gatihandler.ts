@@ -1,7 +1,7 @@
 import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
 import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
-import { ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
-import { DEPLOYMENT, GATI_HANDLER, GATI_VERSION, HTTP_ROUTE } from '../api/kinds.js';
+import { HANDLER_LABEL, ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
+import { DEPLOYMENT, GATI_VERSION, HTTP_ROUTE } from '../api/kinds.js';
 import type {
   ChildObject,
   CustomizeRequest,
@@ -11,16 +11,22 @@ import type {
   SyncResponse,
 } from '../api/metacontroller.js';
 import { formatErrors } from '../api/validate.js';
-import { annotationsOf, observedGroup, observedNamed, readParent } from '../kube/observed.js';
+import {
+  annotationsOf,
+  isObject,
+  labelsOf,
+  observedGroup,
+  observedNamed,
+  readParent,
+} from '../kube/observed.js';
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
-import { routeName, versionName } from '../resources/names.js';
+import { labelValue, routeName, versionName } from '../resources/names.js';
 import { handlerStatus } from '../status/handler.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
-import { handlerOf } from '../timescape/membership.js';
 import { planVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
-import { drainKey, type ControllerHooks, type HookContext } from './types.js';
+import { drainKey, type CompositeHooks, type HookContext } from './types.js';
 
 /**
  * GatiHandler controller: one controller owns everything for a handler (DESIGN §2). Each
@@ -103,6 +109,18 @@ function knownVersions(
 }
 
 /**
+ * belongsHere: a related GatiVersion is this handler's. Metacontroller sends the ones labelled
+ * with its name (customize); one whose spec.handlerRef names another handler is a conflict the
+ * GatiVersion reports itself, and is ignored here.
+ */
+function belongsHere(gv: KubeObject, name: string): boolean {
+  if (labelsOf(gv)[HANDLER_LABEL] !== labelValue(name)) return false;
+  const ref =
+    isObject(gv.spec) && isObject(gv.spec.handlerRef) ? gv.spec.handlerRef.name : undefined;
+  return typeof ref !== 'string' || ref === '' || ref === name;
+}
+
+/**
  * ownedVersions: the GatiVersions that belong to this handler. One whose spec is invalid
  * keeps the meaning it had (from the handler's previous status) rather than dropping its
  * version: a bad edit must never retire a serving version.
@@ -112,14 +130,10 @@ function ownedVersions(
   name: string,
   previous: VersionStatus[],
 ): { owned: OwnedVersion[]; invalid: string[] } {
-  const rivals = [
-    name,
-    ...observedGroup(request.related, GATI_HANDLER).map((h) => h.metadata.name),
-  ];
   const owned: OwnedVersion[] = [];
   const invalid: string[] = [];
   for (const gv of observedGroup(request.related, GATI_VERSION)) {
-    if (handlerOf(gv as Parameters<typeof handlerOf>[0], rivals)?.name !== name) continue;
+    if (!belongsHere(gv, name)) continue;
     const base = {
       name: gv.metadata.name,
       deleting: Boolean(gv.metadata.deletionTimestamp),
@@ -170,18 +184,20 @@ function ratesFor(ctx: HookContext, namespace: string, name: string): Record<str
 }
 
 /**
- * customizeHandler asks for every GatiVersion and GatiHandler of the handler's namespace: a
- * GatiVersion may belong by name prefix alone, and the longest matching handler name wins,
- * so the sync must see them all. The answer depends only on the parent's identity.
+ * customizeHandler asks only for the GatiVersions labelled with the handler's name: the
+ * GatiVersion controller records each version's handler as that label, so a handler's request
+ * holds its own versions and nothing else, however many handlers share the namespace. The
+ * answer depends only on the parent's identity.
  */
 export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
   const parent = readParent(request, false);
-  const rule = (t: typeof GATI_VERSION | typeof GATI_HANDLER) =>
-    parent.namespace
-      ? { apiVersion: t.apiVersion, resource: t.resource, namespace: parent.namespace }
-      : { apiVersion: t.apiVersion, resource: t.resource };
-  return { relatedResources: [rule(GATI_HANDLER), rule(GATI_VERSION)] };
+  const rule = {
+    apiVersion: GATI_VERSION.apiVersion,
+    resource: GATI_VERSION.resource,
+    labelSelector: { matchLabels: { [HANDLER_LABEL]: labelValue(parent.name) } },
+  };
+  return { relatedResources: [parent.namespace ? { ...rule, namespace: parent.namespace } : rule] };
 }
 
 /** The GatiHandler controller: sync and customize. */
-export const gatihandlerHooks: ControllerHooks = { sync: syncHandler, customize: customizeHandler };
+export const gatihandlerHooks: CompositeHooks = { sync: syncHandler, customize: customizeHandler };

@@ -8,7 +8,7 @@ import { moduleChildren } from '../resources/module.js';
 import { moduleName } from '../resources/names.js';
 import { workloadVerdicts } from '../status/module.js';
 import { invalidSpecResponse, respond, statusWith } from '../status/response.js';
-import type { ControllerHooks, HookContext } from './types.js';
+import type { CompositeHooks, HookContext } from './types.js';
 
 /**
  * syncModule: desired children from the spec, status from the observed Deployment. A parent
@@ -38,4 +38,4 @@ export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse
 }
 
 /** The GatiModule controller: sync only (its children are garbage-collected with it). */
-export const gatimoduleHooks: ControllerHooks = { sync: syncModule };
+export const gatimoduleHooks: CompositeHooks = { sync: syncModule };

@@ -1,92 +1,152 @@
 import { badRequest } from '../api/errors.js';
 import type { VersionStatus } from '../api/gatihandler.js';
 import { formatErrors, validateVersionSpec } from '../api/index.js';
+import { HANDLER_LABEL, HANDLER_RESOLVED_BY_ANNOTATION } from '../api/keys.js';
 import { GATI_HANDLER } from '../api/kinds.js';
 import type {
   CustomizeRequest,
   CustomizeResponse,
+  DecoratorRequest,
+  DecoratorResponse,
   KubeObject,
-  SyncRequest,
-  SyncResponse,
 } from '../api/metacontroller.js';
-import { observedGroup, readParent, type ParentInfo } from '../kube/observed.js';
-import { condition } from '../status/conditions.js';
+import {
+  annotationsOf,
+  isObject,
+  labelsOf,
+  observedGroup,
+  readParent,
+  type ParentInfo,
+} from '../kube/observed.js';
+import { labelValue } from '../resources/names.js';
+import { condition, type Verdict } from '../status/conditions.js';
 import { invalidVersionStatus, versionStatus, type VersionReport } from '../status/version.js';
-import { handlerOf } from '../timescape/membership.js';
-import type { ControllerHooks, HookContext } from './types.js';
+import {
+  candidateHandlers,
+  recordOf,
+  resolveHandler,
+  type Resolution,
+  type VersionIdentity,
+} from '../timescape/membership.js';
+import type { DecoratorHooks, HookContext } from './types.js';
 
 /**
- * GatiVersion controller. It has no children: the handler's controller runs the version.
- * Its sync mirrors what the handler reports for this versionId; its finalize holds the
- * GatiVersion until the handler reports the version drained and its workloads gone —
- * and releases at once when there is no handler to wait for, so it never deadlocks.
+ * GatiVersion controller, a Metacontroller DecoratorController (DESIGN §2). It has no
+ * children: the handler's controller runs the version. It resolves the GatiVersion's handler
+ * once — asking Metacontroller only for the handlers it could belong to — and records it as
+ * the label gati.dev/handler, which is how a handler selects its own versions; it mirrors what
+ * the handler reports for this versionId into status; its finalize holds the GatiVersion until
+ * the handler reports the version drained and its workloads gone, and releases at once when
+ * there is no handler to wait for, so it never deadlocks.
  */
 
-/** What resolving a GatiVersion's handler found: the report plus the handler object. */
+/** identityOf reads what the resolution needs, defensively: a malformed spec still resolves. */
+function identityOf(o: KubeObject): VersionIdentity {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const ref = isObject(spec.handlerRef) ? spec.handlerRef.name : undefined;
+  return {
+    name: o.metadata.name,
+    handlerRef: typeof ref === 'string' && ref !== '' ? ref : undefined,
+    label: labelsOf(o)[HANDLER_LABEL] || undefined,
+    record: annotationsOf(o)[HANDLER_RESOLVED_BY_ANNOTATION],
+  };
+}
+
+/** What resolving a GatiVersion's handler found: the report, the handler object, the resolution. */
 interface Resolved extends VersionReport {
   handler?: KubeObject;
+  resolution: Resolution;
 }
 
 function resolve(
   gv: KubeObject,
   versionId: string | undefined,
-  related: SyncRequest['related'],
+  related: DecoratorRequest['related'],
 ): Resolved {
   const handlers = observedGroup(related, GATI_HANDLER);
-  const match = handlerOf(
-    gv as Parameters<typeof handlerOf>[0],
+  const resolution = resolveHandler(
+    identityOf(gv),
     handlers.map((h) => h.metadata.name),
   );
-  if (!match)
+  if (resolution.kind === 'conflict')
     return {
       found: false,
-      message: `no GatiHandler in namespace matches: set spec.handlerRef.name or label gati.dev/handler`,
+      resolution,
+      conflict: resolution,
+      message: `spec.handlerRef.name is ${resolution.handlerRef} but the label ${HANDLER_LABEL} (set by hand) is ${resolution.label}: no handler runs this version until they agree`,
     };
-  const handler = handlers.find((h) => h.metadata.name === match.name);
+  if (resolution.kind === 'none')
+    return {
+      found: false,
+      resolution,
+      message: `no GatiHandler in the namespace matches: set spec.handlerRef.name or the label ${HANDLER_LABEL}`,
+    };
+  const { name, by } = resolution.match;
+  const handler = handlers.find((h) => h.metadata.name === name);
   if (!handler)
     return {
       found: false,
-      handlerName: match.name,
-      message: `GatiHandler ${match.name} (by ${match.by}) not found`,
+      resolution,
+      handlerName: name,
+      message: `GatiHandler ${name} (by ${by}) not found`,
     };
   const versions = (handler.status as { versions?: VersionStatus[] } | undefined)?.versions ?? [];
   return {
     found: true,
+    resolution,
     handler,
-    handlerName: match.name,
+    handlerName: name,
     entry: versions.find((v) => v.versionId === versionId),
-    message: `belongs to GatiHandler ${match.name} (by ${match.by})`,
+    message: `belongs to GatiHandler ${name} (by ${by})`,
   };
 }
 
-function statusOf(
-  parent: ParentInfo,
-  ctx: HookContext,
-  r: Resolved,
-  extra = [] as ReturnType<typeof condition>[],
-) {
-  return versionStatus({
-    report: r,
-    previousConditions: parent.previousConditions,
-    generation: parent.generation,
-    now: ctx.now,
-    extra,
-  });
+/**
+ * decorate is the answer: the label and its record when a handler is resolved (a label a
+ * person wrote stays as written), the status, and no attachments.
+ */
+function decorate(r: Resolved, status: DecoratorResponse['status']): DecoratorResponse {
+  const res: DecoratorResponse = { status, attachments: [] };
+  if (r.resolution.kind === 'match') {
+    res.labels = { [HANDLER_LABEL]: labelValue(r.resolution.match.name) };
+    res.annotations = { [HANDLER_RESOLVED_BY_ANNOTATION]: recordOf(r.resolution.match) };
+  }
+  return res;
 }
 
-/** syncGatiVersion mirrors the handler's report of this version into the GatiVersion status. */
-export function syncGatiVersion(req: SyncRequest, ctx: HookContext): SyncResponse {
-  const parent = readParent(req, true);
+function statusOf(parent: ParentInfo, ctx: HookContext, r: Resolved, extra: Verdict[] = []) {
+  // Metacontroller writes a decorator's status as given: observedGeneration is ours to set.
+  return {
+    ...versionStatus({
+      report: r,
+      previousConditions: parent.previousConditions,
+      generation: parent.generation,
+      now: ctx.now,
+      extra,
+    }),
+    observedGeneration: parent.generation,
+  };
+}
+
+/** syncGatiVersion labels the GatiVersion with its handler and mirrors the handler's report of it. */
+export function syncGatiVersion(req: DecoratorRequest, ctx: HookContext): DecoratorResponse {
+  const parent = readParent({ parent: req.object }, true, 'object');
   const spec = validateVersionSpec(parent.spec);
-  const status = spec.ok
-    ? statusOf(parent, ctx, resolve(req.parent, spec.value.versionId, req.related))
-    : invalidVersionStatus(
-        formatErrors(spec.errors),
-        parent.previousConditions,
-        ctx.now,
-        parent.generation,
-      );
-  return { children: [], status };
+  const r = resolve(req.object, spec.ok ? spec.value.versionId : undefined, req.related);
+  if (!spec.ok) {
+    const status = invalidVersionStatus(
+      formatErrors(spec.errors),
+      parent.previousConditions,
+      ctx.now,
+      parent.generation,
+    );
+    return decorate(r, {
+      ...status,
+      handler: r.handlerName,
+      observedGeneration: parent.generation,
+    });
+  }
+  return decorate(r, statusOf(parent, ctx, r));
 }
 
 /** releaseOf decides whether finalize may release the GatiVersion, and says why in words. */
@@ -111,17 +171,16 @@ function releaseOf(r: Resolved): { released: boolean; why: string } {
  * (the GatiVersion only carried its metadata). A malformed GatiVersion (no spec) can still
  * be deleted: finalize needs only a name.
  */
-export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncResponse {
-  const parent = readParent(req, false);
+export function finalizeGatiVersion(req: DecoratorRequest, ctx: HookContext): DecoratorResponse {
+  const parent = readParent({ parent: req.object }, false, 'object');
   const versionId = (parent.spec as { versionId?: unknown } | undefined)?.versionId;
-  const r = resolve(req.parent, typeof versionId === 'string' ? versionId : undefined, req.related);
+  const r = resolve(req.object, typeof versionId === 'string' ? versionId : undefined, req.related);
   const { released, why } = releaseOf(r);
   const extra = [
     condition('Finalizing', !released, released ? 'Released' : 'WaitingForDrain', why),
   ];
-  const res: SyncResponse = {
-    children: [],
-    status: statusOf(parent, ctx, r, extra),
+  const res: DecoratorResponse = {
+    ...decorate(r, statusOf(parent, ctx, r, extra)),
     finalized: released,
   };
   // The handler's status change re-triggers us (related watch); the resync is a backstop.
@@ -129,19 +188,33 @@ export function finalizeGatiVersion(req: SyncRequest, ctx: HookContext): SyncRes
   return res;
 }
 
-/** customizeGatiVersion asks for the GatiHandlers of the GatiVersion's namespace (its handler is among them). */
+/**
+ * customizeGatiVersion asks only for the handlers the GatiVersion could belong to, by name:
+ * its handlerRef, its label, and each prefix of its name that ends before a `-`. The cost of a
+ * sync then depends on the GatiVersion alone, not on how many handlers share the namespace;
+ * a handler created later under one of those names triggers a sync (Metacontroller watches
+ * related objects by these rules).
+ */
 export function customizeGatiVersion(req: CustomizeRequest): CustomizeResponse {
-  const ns = req.parent.metadata.namespace;
-  if (!ns) throw badRequest('parent.metadata.namespace is required: GatiVersion is namespaced');
+  const parent = readParent(req, false);
+  if (!parent.namespace)
+    throw badRequest('parent.metadata.namespace is required: GatiVersion is namespaced');
+  const names = candidateHandlers(identityOf(req.parent));
+  if (names.length === 0) return { relatedResources: [] };
   return {
     relatedResources: [
-      { apiVersion: GATI_HANDLER.apiVersion, resource: GATI_HANDLER.resource, namespace: ns },
+      {
+        apiVersion: GATI_HANDLER.apiVersion,
+        resource: GATI_HANDLER.resource,
+        namespace: parent.namespace,
+        names,
+      },
     ],
   };
 }
 
 /** The GatiVersion controller's hooks. */
-export const gativersionHooks: ControllerHooks = {
+export const gativersionHooks: DecoratorHooks = {
   sync: syncGatiVersion,
   finalize: finalizeGatiVersion,
   customize: customizeGatiVersion,

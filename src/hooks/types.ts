@@ -1,6 +1,8 @@
 import type {
   CustomizeRequest,
   CustomizeResponse,
+  DecoratorRequest,
+  DecoratorResponse,
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
@@ -42,16 +44,33 @@ export type SyncHook = (request: SyncRequest, ctx: HookContext) => SyncResponse;
 /** A pure customize hook: its output depends only on the parent's spec and identity. */
 export type CustomizeHook = (request: CustomizeRequest) => CustomizeResponse;
 
-/** The hooks of one controller. */
-export interface ControllerHooks {
+/** A pure DecoratorController sync or finalize hook. */
+export type DecoratorHook = (request: DecoratorRequest, ctx: HookContext) => DecoratorResponse;
+
+/** The hooks of a CompositeController. */
+export interface CompositeHooks {
   sync: SyncHook;
   finalize?: SyncHook;
   customize?: CustomizeHook;
 }
 
+/** The hooks of a DecoratorController. */
+export interface DecoratorHooks {
+  sync: DecoratorHook;
+  finalize?: DecoratorHook;
+  customize?: CustomizeHook;
+}
+
+/** The hooks of one controller (its kind in the controller table says which). */
+export type ControllerHooks = CompositeHooks | DecoratorHooks;
+
 /** Controller names as they appear in hook URLs: /hooks/<controller>/<hook>. */
 export type ControllerName = 'gatihandler' | 'gatimodule' | 'gativersion';
 export type HookName = 'sync' | 'finalize' | 'customize';
 
-/** The hooks of every controller. */
-export type HookRegistry = Record<ControllerName, ControllerHooks>;
+/** The hooks of every controller, each of its controller's kind. */
+export interface HookRegistry {
+  gatihandler: CompositeHooks;
+  gatimodule: CompositeHooks;
+  gativersion: DecoratorHooks;
+}

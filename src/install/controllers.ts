@@ -50,10 +50,41 @@ export function compositeController(c: Controller): Record<string, unknown> {
   };
 }
 
+/**
+ * decoratorController builds the DecoratorController of a controller that decorates its parent
+ * (labels, annotations, status, finalizer) and has no attachments. Status writes by the hooks
+ * themselves do not trigger a sync (ignoreStatusChanges); label, annotation and spec changes,
+ * deletion and related-object changes do.
+ */
+export function decoratorController(c: Controller): Record<string, unknown> {
+  return {
+    apiVersion: 'metacontroller.k8s.io/v1alpha1',
+    kind: 'DecoratorController',
+    metadata: { name: controllerName(c.name), labels: LABELS },
+    spec: {
+      resyncPeriodSeconds: RESYNC_PERIOD_SECONDS,
+      resources: [
+        { apiVersion: c.parent.apiVersion, resource: c.parent.resource, ignoreStatusChanges: true },
+      ],
+      attachments: c.children.map((t) => ({
+        apiVersion: t.apiVersion,
+        resource: t.resource,
+        updateStrategy: { method: 'InPlace' },
+      })),
+      hooks: Object.fromEntries(hookNames(c).map((h) => [h, webhook(c.name, h)])),
+    },
+  };
+}
+
+/** metacontrollerObject is the Metacontroller object that runs a controller, by its kind. */
+export function metacontrollerObject(c: Controller): Record<string, unknown> {
+  return c.kind === 'DecoratorController' ? decoratorController(c) : compositeController(c);
+}
+
 /** allControllers lists every Metacontroller object in a stable order. */
 export function allControllers(): Array<{
   controller: ControllerName;
   object: Record<string, unknown>;
 }> {
-  return controllerList().map((c) => ({ controller: c.name, object: compositeController(c) }));
+  return controllerList().map((c) => ({ controller: c.name, object: metacontrollerObject(c) }));
 }

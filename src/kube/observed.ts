@@ -118,14 +118,18 @@ export interface ParentInfo {
  * readParent checks the parent has metadata.name and a spec object; anything less is a
  * malformed request, thrown as a 400 so Metacontroller changes nothing.
  */
-export function readParent(request: Pick<SyncRequest, 'parent'>, needSpec = true): ParentInfo {
+export function readParent(
+  request: Pick<SyncRequest, 'parent'>,
+  needSpec = true,
+  key: 'parent' | 'object' = 'parent',
+): ParentInfo {
   const parent: unknown = request?.parent;
   if (!isObject(parent) || !isObject(parent.metadata))
-    throw badRequest('parent.metadata: is required');
+    throw badRequest(`${key}.metadata: is required`);
   const { name, namespace, generation } = parent.metadata;
   if (typeof name !== 'string' || name === '')
-    throw badRequest('parent.metadata.name: is required');
-  if (needSpec && !isObject(parent.spec)) throw badRequest('parent.spec: is required');
+    throw badRequest(`${key}.metadata.name: is required`);
+  if (needSpec && !isObject(parent.spec)) throw badRequest(`${key}.spec: is required`);
   return {
     name,
     namespace: typeof namespace === 'string' && namespace !== '' ? namespace : undefined,

@@ -12,6 +12,8 @@ export interface VersionReport {
   entry?: VersionStatus;
   /** How the handler was resolved, or why not, for messages. */
   message: string;
+  /** spec.handlerRef and a hand-set label name different handlers: none runs the version. */
+  conflict?: { handlerRef: string; label: string };
 }
 
 /** Where the GatiVersion's status comes from besides the report. */
@@ -61,6 +63,11 @@ export function invalidVersionStatus(
 }
 
 function mirrorConditions(r: VersionReport): Verdict[] {
+  if (r.conflict)
+    return [
+      condition('Ready', false, 'HandlerConflict', r.message),
+      condition('Stalled', true, 'HandlerConflict', r.message),
+    ];
   if (!r.found)
     return [
       condition('Ready', false, 'HandlerNotFound', r.message),

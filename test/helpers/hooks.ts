@@ -1,6 +1,8 @@
 import type {
   CustomizeRequest,
   CustomizeResponse,
+  DecoratorRequest,
+  DecoratorResponse,
   SyncRequest,
   SyncResponse,
 } from '../../src/api/metacontroller.js';
@@ -20,15 +22,15 @@ import type {
  */
 export const HOOKS: HookRegistry = Object.fromEntries(
   controllerList().map((c) => {
-    const wired: Partial<ControllerHooks> = {};
+    const wired: Record<string, unknown> = {};
     for (const hook of hookNames(c)) {
       if (hook === 'customize')
         wired.customize = (req: CustomizeRequest) =>
           callHook(c.name, 'customize', req, { now: new Date(0) }) as CustomizeResponse;
       else
-        wired[hook] = (req: SyncRequest, ctx: HookContext) =>
-          callHook(c.name, hook, req, ctx) as SyncResponse;
+        wired[hook] = (req: SyncRequest | DecoratorRequest, ctx: HookContext) =>
+          callHook(c.name, hook, req, ctx) as SyncResponse | DecoratorResponse;
     }
-    return [c.name as ControllerName, wired as ControllerHooks];
+    return [c.name as ControllerName, wired as unknown as ControllerHooks];
   }),
-) as HookRegistry;
+) as unknown as HookRegistry;

@@ -2,6 +2,7 @@ import t from 'tap';
 import { GatiError } from '../../src/api/errors.js';
 import { callHook, assertChildren } from '../../src/hooks/call.js';
 import { CONTROLLERS, withHooks } from '../../src/hooks/controllers.js';
+import type { CompositeHooks } from '../../src/hooks/types.js';
 import { handler, syncRequest } from '../helpers/builders.js';
 
 // callHook is the one way a hook is called (server, CLI, static renderer, harness): its
@@ -86,7 +87,10 @@ t.test('output checks fail closed with a 500', async (t) => {
       r.reason,
     );
   const customize = withHooks({
-    gatihandler: { ...CONTROLLERS.gatihandler.hooks, customize: () => ({}) as never },
+    gatihandler: {
+      ...(CONTROLLERS.gatihandler.hooks as CompositeHooks),
+      customize: () => ({}) as never,
+    },
   });
   t.throws(() => callHook('gatihandler', 'customize', request, NOW, customize), {
     code: 'GATI_ERR_INVALID_OUTPUT',

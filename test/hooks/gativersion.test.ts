@@ -48,8 +48,9 @@ const related = (...hs: unknown[]) => ({
     hs.map((h: any) => [`shop/${h.metadata.name}`, h]),
   ),
 });
-const req = (parent: unknown, rel = related(), finalizing = false) =>
-  ({ parent, children: {}, related: rel, finalizing }) as any;
+// The GatiVersion controller is a DecoratorController: its requests carry `object`.
+const req = (object: unknown, rel = related(), finalizing = false) =>
+  ({ object, attachments: {}, related: rel, finalizing }) as any;
 
 t.test('sync mirrors the handler report and never finalizes (C16)', async (t) => {
   const res = sync(req(gv(), related(handler([entry()]))), NOW);
@@ -65,8 +66,11 @@ t.test('sync mirrors the handler report and never finalizes (C16)', async (t) =>
     { type: 'Ready', status: 'True', reason: 'Active', observedGeneration: 2 },
     { type: 'TrafficRouted', status: 'True', reason: 'Weighted' },
   ]);
-  t.strictSame(res.children, [], 'no children');
+  t.strictSame(res.attachments, [], 'no attachments');
   t.notOk(res.finalized, 'sync never says finalized');
+  t.same(res.labels, { 'gati.dev/handler': 'users' }, 'labelled with its handler');
+  t.same(res.annotations, { 'gati.dev/handler-resolved-by': 'namePrefix/users' });
+  t.equal(res.status.observedGeneration, 2, 'a decorator sets its own observedGeneration');
 });
 
 t.test('sync reports why it is not ready', async (t) => {
@@ -133,7 +137,7 @@ t.test('finalize holds while the handler still runs the version (C13)', async (t
   const deleting = gv({}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
   const res = finalize!(req(deleting, related(handler([entry({ phase: 'Draining' })])), true), NOW);
   t.equal(res.finalized, false);
-  t.strictSame(res.children, []);
+  t.strictSame(res.attachments, []);
   t.ok(
     typeof res.resyncAfterSeconds === 'number' && res.resyncAfterSeconds > 0,
     'resync backstop (C19)',
@@ -167,20 +171,133 @@ t.test('finalize releases when there is nothing to wait for (C14, C15)', async (
   }
 });
 
-t.test('customize asks for the GatiHandlers of the namespace only', async (t) => {
-  t.strictSame(customize!({ parent: gv() } as any), {
+t.test('customize asks only for the handlers the GatiVersion could belong to', async (t) => {
+  const names = (parent: unknown) =>
+    (customize!({ parent } as any).relatedResources as any[]).flatMap((r) => r.names);
+  t.strictSame(customize!({ parent: gv({}, { name: 'user-handler-v1' }) } as any), {
     relatedResources: [
-      { apiVersion: 'gati.dev/v1alpha1', resource: 'gatihandlers', namespace: 'shop' },
+      {
+        apiVersion: 'gati.dev/v1alpha1',
+        names: ['user', 'user-handler'],
+        namespace: 'shop',
+        resource: 'gatihandlers',
+      },
     ],
   });
+  t.same(
+    names(
+      gv({ handlerRef: { name: 'orders' } }, { name: 'a-b', labels: { 'gati.dev/handler': 'x' } }),
+    ),
+    ['a', 'orders', 'x'],
+    'handlerRef, label and prefixes, sorted and unique',
+  );
+  t.strictSame(
+    customize!({ parent: gv({}, { name: 'lonely' }) } as any),
+    { relatedResources: [] },
+    'nothing to ask for',
+  );
   t.throws(
     () => customize!({ parent: { metadata: { name: 'x' } } } as any),
     { statusCode: 400 } as any,
     'no namespace: 400',
   );
   t.throws(
-    () => sync({ parent: {} } as any, NOW),
-    { statusCode: 400 } as any,
-    'no parent name: 400',
+    () => sync({ object: {} } as any, NOW),
+    { statusCode: 400, message: /object\.metadata/ } as any,
+    'no object name: 400',
   );
 });
+
+t.test(
+  'the label follows handlerRef, a label set by hand, or the longest existing prefix',
+  async (t) => {
+    const H = (name: string) => handler([], { name });
+    const rows = [
+      {
+        reason: 'prefix: the longest existing name wins',
+        meta: { name: 'user-handler-v1' },
+        rel: related(H('user'), H('user-handler')),
+        want: ['user-handler', 'namePrefix'],
+      },
+      {
+        reason: 'prefix: only the shorter exists',
+        meta: { name: 'user-handler-v1' },
+        rel: related(H('user')),
+        want: ['user', 'namePrefix'],
+      },
+      {
+        reason: 'a label we derived is derived again: a longer handler that appears takes it',
+        meta: {
+          name: 'user-handler-v1',
+          labels: { 'gati.dev/handler': 'user' },
+          annotations: { 'gati.dev/handler-resolved-by': 'namePrefix/user' },
+        },
+        rel: related(H('user'), H('user-handler')),
+        want: ['user-handler', 'namePrefix'],
+      },
+      {
+        reason: 'a label set by hand is followed',
+        meta: {
+          name: 'user-handler-v1',
+          labels: { 'gati.dev/handler': 'admin' },
+          annotations: { 'gati.dev/handler-resolved-by': 'namePrefix/user-handler' },
+        },
+        rel: related(H('admin'), H('user-handler')),
+        want: ['admin', 'label'],
+      },
+      {
+        reason: 'handlerRef wins over the prefix',
+        spec: { handlerRef: { name: 'admin' } },
+        meta: { name: 'user-handler-v1' },
+        rel: related(H('admin'), H('user-handler')),
+        want: ['admin', 'handlerRef'],
+      },
+      {
+        reason: 'a renamed handlerRef moves the label we wrote',
+        spec: { handlerRef: { name: 'b' } },
+        meta: {
+          labels: { 'gati.dev/handler': 'a' },
+          annotations: { 'gati.dev/handler-resolved-by': 'handlerRef/a' },
+        },
+        rel: related(H('a'), H('b')),
+        want: ['b', 'handlerRef'],
+      },
+    ];
+    for (const r of rows) {
+      const res = sync(req(gv(r.spec ?? {}, r.meta), r.rel), NOW);
+      t.same(res.labels, { 'gati.dev/handler': r.want[0] }, r.reason);
+      t.same(
+        res.annotations,
+        { 'gati.dev/handler-resolved-by': `${r.want[1]}/${r.want[0]}` },
+        r.reason,
+      );
+    }
+  },
+);
+
+t.test(
+  'handlerRef against a label set by hand: a conflict naming both, the label left alone',
+  async (t) => {
+    const res = sync(
+      req(
+        gv({ handlerRef: { name: 'b' } }, { labels: { 'gati.dev/handler': 'a' } }),
+        related(handler([], { name: 'a' }), handler([], { name: 'b' })),
+      ),
+      NOW,
+    );
+    t.notOk(res.labels, 'no label written');
+    t.match(
+      (res.status.conditions as any[]).find((c) => c.type === 'Ready'),
+      {
+        status: 'False',
+        reason: 'HandlerConflict',
+        message:
+          /spec\.handlerRef\.name is b but the label gati\.dev\/handler \(set by hand\) is a/,
+      },
+    );
+    t.match(
+      (res.status.conditions as any[]).find((c) => c.type === 'Stalled'),
+      { reason: 'HandlerConflict' },
+    );
+  },
+);

@@ -5,7 +5,12 @@ import { toJson } from '../../src/kube/canonical.js';
 import { groupKey } from '../../src/api/kinds.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import type { ControllerName } from '../../src/hooks/types.js';
-import type { SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
+import type {
+  DecoratorRequest,
+  DecoratorResponse,
+  SyncRequest,
+  SyncResponse,
+} from '../../src/api/metacontroller.js';
 import { loadConfig } from '../../src/server/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { asStored, deploymentStatus, observedGroups } from '../helpers/builders.js';
@@ -251,7 +256,8 @@ interface ObservedStatus {
 
 interface Case {
   controller: ControllerName;
-  request: SyncRequest;
+  /** A CompositeController request, or (gativersion) a DecoratorController one. */
+  request: SyncRequest | DecoratorRequest;
 }
 
 /** observe turns the hook's own desired children into stored ones with random status (plus one stray). */
@@ -300,7 +306,7 @@ function observe(
   return observedGroups(controller, stored, version);
 }
 
-const handlerCase: fc.Arbitrary<Case> = fc
+const handlerCase: fc.Arbitrary<Case & { request: SyncRequest }> = fc
   .record({
     name: parentName,
     spec: handlerSpec,
@@ -374,7 +380,7 @@ const handlerCase: fc.Arbitrary<Case> = fc
     return { controller: 'gatihandler' as const, request };
   });
 
-const moduleCase: fc.Arbitrary<Case> = fc
+const moduleCase: fc.Arbitrary<Case & { request: SyncRequest }> = fc
   .record({
     name: parentName,
     spec: moduleSpec,
@@ -433,10 +439,10 @@ const versionCase: fc.Arbitrary<Case> = fc
         ...(ref ? { handlerRef: { name: h.request.parent.metadata.name } } : {}),
       },
     };
-    const request: SyncRequest = {
+    const request: DecoratorRequest = {
       controller: {},
-      parent,
-      children: {},
+      object: parent,
+      attachments: {},
       related: {
         [groupKey(CONTROLLERS.gativersion.related[0]!)]: {
           [handlerObj.metadata.name]: asStored(
@@ -457,7 +463,8 @@ const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** checkResponse asserts every property of one answer; throws (for fast-check) with the reason. */
-function checkResponse(c: Case, res: SyncResponse): void {
+function checkResponse(c: Case, answer: SyncResponse | DecoratorResponse): void {
+  const res = { ...answer, children: 'children' in answer ? answer.children : answer.attachments };
   const hole = findNull(res);
   if (hole) throw new Error(`null or undefined at ${hole}`);
   const declared = new Set(
@@ -480,8 +487,11 @@ function checkResponse(c: Case, res: SyncResponse): void {
 }
 
 function runHooks(c: Case): void {
-  const hooks = HOOKS[c.controller];
-  const fns = [hooks.sync, ...(hooks.finalize ? [hooks.finalize] : [])];
+  const hooks = HOOKS[c.controller] as unknown as Record<
+    string,
+    (r: unknown, ctx: { now: Date }) => SyncResponse | DecoratorResponse
+  >;
+  const fns = [hooks.sync!, ...(hooks.finalize ? [hooks.finalize] : [])];
   for (const fn of fns) {
     const first = fn(structuredClone(c.request), { now: NOW });
     checkResponse(c, first);

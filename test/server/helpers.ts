@@ -5,7 +5,7 @@ import type { KubeObject, SyncRequest, SyncResponse } from '../../src/api/metaco
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
 import type { PressureProbe } from '../../src/server/pressure.js';
-import type { HookRegistry, SyncHook } from '../../src/hooks/types.js';
+import type { DecoratorHook, HookRegistry, SyncHook } from '../../src/hooks/types.js';
 import { canonical } from '../../src/kube/canonical.js';
 
 /** A log sink that keeps every JSON line pino writes. */
@@ -80,10 +80,17 @@ export function fakeHooks(over: Partial<HookRegistry> = {}): HookRegistry {
       }),
     },
     gatimodule: { sync: fakeSync },
-    gativersion: { sync: fakeSync, finalize },
+    gativersion: {
+      sync: fakeDecorate,
+      finalize: (req, ctx) => ({ ...fakeDecorate(req, ctx), finalized: true }),
+    },
     ...over,
   };
 }
+
+/** fakeDecorate is the GatiVersion controller's fake: a DecoratorController answer echoing the object's spec. */
+export const fakeDecorate: DecoratorHook = (req) =>
+  canonical({ status: { spec: req.object.spec ?? {} }, attachments: [] });
 
 /** config with test-friendly overrides on top of the defaults. */
 export function testConfig(env: Record<string, string> = {}): Config {

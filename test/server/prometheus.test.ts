@@ -178,7 +178,7 @@ t.test('the app passes drain evidence from PROMETHEUS_URL into the handler hook'
     hooks: {
       gatihandler: { sync: (_r, ctx) => ((seen = ctx.observations), { status: {}, children: [] }) },
       gatimodule: { sync: () => ({ status: {}, children: [] }) },
-      gativersion: { sync: () => ({ status: {}, children: [] }) },
+      gativersion: { sync: () => ({ status: {}, attachments: [] }) },
     },
   });
   const res = await post(

@@ -5,7 +5,13 @@ import { defaultsOf } from '../../src/api/defaults.js';
 import { Drain } from '../../src/api/gatihandler.js';
 
 const DEFAULT_DRAIN = defaultsOf(Drain);
-import { handlerOf } from '../../src/timescape/membership.js';
+import {
+  candidateHandlers,
+  prefixCandidates,
+  resolveHandler,
+  type VersionIdentity,
+} from '../../src/timescape/membership.js';
+import { labelValue } from '../../src/resources/names.js';
 import { routeAccepted, routeWeights } from '../../src/timescape/route-status.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -105,41 +111,69 @@ t.test('stepDrain', async (t) => {
   });
 });
 
-t.test('handlerOf: handlerRef, then label, then the longest name prefix', async (t) => {
-  const gv = (name: string, extra: any = {}) => ({
-    metadata: { name, labels: extra.labels },
-    spec: extra.spec,
-  });
-  const hs = ['user', 'user-handler', 'orders'];
-  const cases = [
-    {
-      reason: 'seed: longest prefix wins',
-      gv: gv('user-handler-v1'),
-      want: { name: 'user-handler', by: 'namePrefix' },
-    },
-    {
-      reason: 'shorter prefix when the longer does not match',
-      gv: gv('user-v2'),
-      want: { name: 'user', by: 'namePrefix' },
-    },
-    { reason: 'prefix must be followed by -', gv: gv('userx-v1'), want: undefined },
-    { reason: 'no match', gv: gv('payments-v1'), want: undefined },
-    {
-      reason: 'label beats prefix',
-      gv: gv('user-handler-v1', { labels: { 'gati.dev/handler': 'orders' } }),
-      want: { name: 'orders', by: 'label' },
-    },
-    {
-      reason: 'handlerRef beats label',
-      gv: gv('x', {
-        labels: { 'gati.dev/handler': 'orders' },
-        spec: { handlerRef: { name: 'user' } },
-      }),
-      want: { name: 'user', by: 'handlerRef' },
-    },
-  ];
-  for (const c of cases) t.strictSame(handlerOf(c.gv, hs), c.want, c.reason);
-});
+t.test(
+  'resolveHandler: handlerRef, then a label set by hand, then the longest existing prefix',
+  async (t) => {
+    const hs = ['user', 'user-handler', 'orders'];
+    const rows: Array<{ reason: string; v: VersionIdentity; want: unknown }> = [
+      {
+        reason: 'seed: longest prefix wins',
+        v: { name: 'user-handler-v1' },
+        want: { kind: 'match', match: { name: 'user-handler', by: 'namePrefix' } },
+      },
+      {
+        reason: 'shorter prefix when the longer does not exist',
+        v: { name: 'user-v2' },
+        want: { kind: 'match', match: { name: 'user', by: 'namePrefix' } },
+      },
+      { reason: 'a prefix must be followed by -', v: { name: 'userx-v1' }, want: { kind: 'none' } },
+      { reason: 'no match', v: { name: 'payments-v1' }, want: { kind: 'none' } },
+      {
+        reason: 'a label set by hand beats the prefix',
+        v: { name: 'user-handler-v1', label: 'orders' },
+        want: { kind: 'match', match: { name: 'orders', by: 'label' } },
+      },
+      {
+        reason: 'a label we derived is derived again',
+        v: { name: 'user-handler-v1', label: 'user', record: 'namePrefix/user' },
+        want: { kind: 'match', match: { name: 'user-handler', by: 'namePrefix' } },
+      },
+      {
+        reason: 'handlerRef needs no existing handler',
+        v: { name: 'x', handlerRef: 'gone' },
+        want: { kind: 'match', match: { name: 'gone', by: 'handlerRef' } },
+      },
+      {
+        reason: 'handlerRef agreeing with the label',
+        v: { name: 'x', handlerRef: 'user', label: 'user' },
+        want: { kind: 'match', match: { name: 'user', by: 'handlerRef' } },
+      },
+      {
+        reason: 'handlerRef against a hand-set label: conflict',
+        v: { name: 'x', handlerRef: 'user', label: 'orders' },
+        want: { kind: 'conflict', handlerRef: 'user', label: 'orders' },
+      },
+      {
+        reason: 'handlerRef renamed: our old label moves',
+        v: { name: 'x', handlerRef: 'orders', label: 'user', record: 'handlerRef/user' },
+        want: { kind: 'match', match: { name: 'orders', by: 'handlerRef' } },
+      },
+    ];
+    for (const r of rows) t.strictSame(resolveHandler(r.v, hs), r.want, r.reason);
+    t.same(prefixCandidates('user-handler-v1'), ['user-handler', 'user']);
+    t.same(candidateHandlers({ name: 'a-b-c', handlerRef: 'r', label: 'a' }), ['a', 'a-b', 'r']);
+    t.same(candidateHandlers({ name: 'solo' }), []);
+    const long = 'h'.repeat(70);
+    t.equal(
+      resolveHandler(
+        { name: `${long}-v1`, label: labelValue(long), record: `namePrefix/${long}` },
+        [long],
+      ).kind,
+      'match',
+      'a name too long for a label value is recognised through its hashed label',
+    );
+  },
+);
 
 t.test('route status readers', async (t) => {
   const spec: any = { routing: { parentRefs: [{ name: 'gw' }] } };
