@@ -8,7 +8,7 @@ import {
   StringEnum,
   VersionId,
 } from './common.js';
-import { cel, has } from './cel.js';
+import { cel } from './cel.js';
 import { Routing } from './routing.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
 
