@@ -2,6 +2,8 @@ import t from 'tap';
 import type { SyncRequest, SyncResponse, KubeObject } from '../../src/api/metacontroller.js';
 import type { CustomizeHook, SyncHook } from '../../src/hooks/types.js';
 import { canonical } from '../../src/kube/canonical.js';
+import { CONTROLLERS } from '../../src/hooks/controllers.js';
+import { metacontrollerObject } from '../../src/render/loop/request.js';
 import {
   Cluster,
   ContractViolation,
@@ -219,7 +221,12 @@ t.test(
     ]);
     t.strictSame(req.related, {});
     t.equal(req.finalizing, false);
-    t.strictSame(req.controller, { metadata: { name: 'gatimodule-controller' } });
+    t.strictSame(
+      req.controller,
+      metacontrollerObject({ ...CONTROLLERS.gatimodule, hooks: { sync: moduleSync } }),
+      'the CompositeController as installed, as Metacontroller sends it',
+    );
+    t.match(req.controller, { kind: 'CompositeController', status: {} });
     t.equal(req.parent.metadata.uid, 'uid-0001');
     t.equal(req.parent.metadata.generation, 1);
     const later = sim.lastCall('gatimodule', 'ns', 'm1')!.request as SyncRequest;
