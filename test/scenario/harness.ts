@@ -21,101 +21,42 @@
  * its request or answers differently to the same request — all throw ContractViolation.
  */
 import type { KubeObject } from '../../src/api/metacontroller.js';
-import { CONTROLLERS, type Controller, type ControllerTable } from '../../src/hooks/controllers.js';
+import { CONTROLLERS, type ControllerTable } from '../../src/hooks/controllers.js';
 import type { ControllerName, Observations } from '../../src/hooks/types.js';
 import { metacontrollerObject, RulesCache } from '../../src/render/loop/request.js';
 import { syncParent } from '../../src/render/loop/sync.js';
 import type { LoopEnv } from '../../src/render/loop/types.js';
 import { CheckedCalls, HookCallFailed, HookError, type PartialRegistry } from './lib/contract.js';
-import { Gateway, Kubelet, type RouteRule } from './lib/kubelet.js';
-import { clone, iso, nsOf, type HookCall, type Obj, type WriteRecord } from './lib/objects.js';
+import { Gateway, Kubelet, routePins, routeWeights } from './lib/kubelet.js';
+import {
+  clone,
+  HotLoopError,
+  iso,
+  nsOf,
+  StuckError,
+  type HookCall,
+  type Obj,
+  type TraceStep,
+  type WriteRecord,
+} from './lib/objects.js';
 import { Store } from './lib/store.js';
+import { DEFAULT_START, type ClusterOptions } from './lib/options.js';
 import { parentKey, Triggers } from './lib/triggers.js';
 
 export { ContractViolation, HookError, type PartialRegistry } from './lib/contract.js';
-export { GATEWAY_CONTROLLER } from './lib/kubelet.js';
+export { GATEWAY_CONTROLLER, VERSION_LABEL } from './lib/kubelet.js';
+export { DEFAULT_START, type ClusterOptions } from './lib/options.js';
 export { CONTROLLER_UID_LABEL, LAST_APPLIED } from '../../src/render/loop/apply.js';
-export { canon, diffPaths, iso } from './lib/objects.js';
-export type { HookCall, ObjectMeta, Obj, OwnerReference, WriteRecord } from './lib/objects.js';
+export { canon, diffPaths, HotLoopError, iso, StuckError } from './lib/objects.js';
+export type {
+  HookCall,
+  ObjectMeta,
+  Obj,
+  OwnerReference,
+  TraceStep,
+  WriteRecord,
+} from './lib/objects.js';
 
-export interface ClusterOptions {
-  /** The hooks to run. Defaults to none: pass `HOOKS` for the product, fakes for harness tests. */
-  hooks?: PartialRegistry;
-  /** The controller table the hooks are laid over (default CONTROLLERS); its `kind` picks composite or decorator. */
-  controllers?: ControllerTable;
-  /** The Metacontroller object of a controller (default: the installed one, metacontrollerObject()). */
-  controllerObject?: (c: Controller) => Record<string, unknown>;
-  /** Start of the fake clock (default 2026-01-01T00:00:00Z). */
-  start?: Date;
-  /** Prefix of generated uids (default `uid`). */
-  uidPrefix?: string;
-  /** Seconds after a Deployment's spec last changed until it is Available (default 0: next round). */
-  deploymentReadyAfterSeconds?: number;
-  /** Deployments for which this returns true never become Available. */
-  neverReady?: (deployment: Obj) => boolean;
-  /** Observations handed to every hook call; a function is evaluated at each call. */
-  observations?: Observations | ((sim: Cluster) => Observations | undefined);
-  /** Whether the simulated gateway marks HTTPRoutes Accepted (default true). */
-  routeAccepts?: boolean;
-  /** Rounds after which reconcile() declares a hot loop (default 50). */
-  maxRounds?: number;
-  /** resyncPeriodSeconds of every controller (default 60, as installed; 0 disables). */
-  resyncPeriodSeconds?: number;
-  /** Re-throw a hook's own error (default true). When false it is recorded and retried with backoff. */
-  rethrowHookErrors?: boolean;
-  /** Call every hook twice and fail unless both answers are byte-identical (default true). */
-  checkDeterminism?: boolean;
-  /**
-   * Fail unless every answer is canonical JSON as it stands (default true): the server sends
-   * JSON.stringify of it without re-sorting. Only the harness's own tests, with hand-written
-   * fake hooks, turn it off.
-   */
-  checkCanonical?: boolean;
-  /**
-   * Call the hooks directly instead of through callHook() — the server's path, with its
-   * envelope and output checks and canonical answers. Only the harness's own tests, whose fake
-   * hooks break the contract on purpose, set it.
-   */
-  direct?: boolean;
-  /**
-   * `watch` (default): sync only parents a trigger of §2.10 enqueued — catches hooks that forget
-   * `resyncAfterSeconds`. `all`: sync every parent every round until a round changes nothing.
-   */
-  triggers?: 'watch' | 'all';
-}
-
-export interface TraceStep<T = undefined> {
-  at: string;
-  /** Every write during the step, as `op Kind ns/name paths by actor`. */
-  writes: string[];
-  snapshot?: T;
-}
-
-/** reconcile() did not settle within maxRounds. */
-export class HotLoopError extends Error {
-  override name = 'HotLoopError';
-  constructor(
-    message: string,
-    readonly lastRound: WriteRecord[],
-  ) {
-    super(message);
-  }
-}
-
-/** deleteAll() left objects behind. */
-export class StuckError extends Error {
-  override name = 'StuckError';
-  constructor(
-    message: string,
-    readonly stuck: Obj[],
-  ) {
-    super(message);
-  }
-}
-
-export const DEFAULT_START = new Date('2026-01-01T00:00:00Z');
-/** Label of a version's Service that weights()/pins() read to name a backend by versionId. */
-export const VERSION_LABEL = 'gati.dev/version';
 const ORDER: ControllerName[] = ['gatihandler', 'gatimodule', 'gativersion'];
 
 /** finalizerName is the finalizer Metacontroller adds for one of our controllers (table: which kind it is). */
@@ -340,28 +281,12 @@ export class Cluster {
     handler: string,
     by: 'version' | 'service' = 'version',
   ): Record<string, number> {
-    const out: Record<string, number> = {};
-    const rule = this.rules(ns, handler).find(
-      (r) => !(r.matches ?? []).some((m) => (m.headers ?? []).length > 0),
-    );
-    for (const b of rule?.backendRefs ?? []) {
-      const k = by === 'version' ? this.versionOfService(ns, b.name) : b.name;
-      out[k] = (out[k] ?? 0) + (b.weight ?? 1);
-    }
-    return out;
+    return routeWeights(this.store, ns, this.route(ns, handler), by);
   }
 
   /** pins reads the header-matched rules of a handler's route: header value → backend Service name (or versionId). */
   pins(ns: string, handler: string, by: 'service' | 'version' = 'service'): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const r of this.rules(ns, handler)) {
-      const backend = r.backendRefs?.[0]?.name;
-      if (backend === undefined) continue;
-      for (const m of r.matches ?? [])
-        for (const h of m.headers ?? [])
-          out[h.value] = by === 'version' ? this.versionOfService(ns, backend) : backend;
-    }
-    return out;
+    return routePins(this.store, ns, this.route(ns, handler), by);
   }
 
   /** lastCall is the latest sync/finalize call for a parent (`controller`, `ns`, `name`). */
@@ -483,14 +408,5 @@ export class Cluster {
     const after = outcome.resyncAfterSeconds;
     if (after !== undefined && after > 0 && this.store.get(p.kind, ns, name))
       this.queue.schedule(parentKey(c, p), after * 1000);
-  }
-
-  private rules(ns: string, handler: string): RouteRule[] {
-    const r = this.route(ns, handler);
-    return Array.isArray(r?.spec?.rules) ? (r.spec.rules as RouteRule[]) : [];
-  }
-
-  private versionOfService(ns: string, name: string): string {
-    return this.store.get('Service', ns, name)?.metadata.labels?.[VERSION_LABEL] ?? name;
   }
 }

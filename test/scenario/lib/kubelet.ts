@@ -252,3 +252,53 @@ export class Gateway {
     return [...new Set(missing)].sort();
   }
 }
+
+/** Label of a version's Service that the route readers use to name a backend by versionId. */
+export const VERSION_LABEL = 'gati.dev/version';
+
+function rulesOf(route: Obj | undefined): RouteRule[] {
+  return Array.isArray(route?.spec?.rules) ? (route.spec.rules as RouteRule[]) : [];
+}
+
+function versionOfService(store: Store, ns: string, name: string): string {
+  return store.get('Service', ns, name)?.metadata.labels?.[VERSION_LABEL] ?? name;
+}
+
+/**
+ * routeWeights reads a route's weighted rule (the one none of whose matches has a header
+ * match): versionId or Service name → weight (Gateway API default 1 when unset).
+ */
+export function routeWeights(
+  store: Store,
+  ns: string,
+  route: Obj | undefined,
+  by: 'version' | 'service',
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  const rule = rulesOf(route).find(
+    (r) => !(r.matches ?? []).some((m) => (m.headers ?? []).length > 0),
+  );
+  for (const b of rule?.backendRefs ?? []) {
+    const k = by === 'version' ? versionOfService(store, ns, b.name) : b.name;
+    out[k] = (out[k] ?? 0) + (b.weight ?? 1);
+  }
+  return out;
+}
+
+/** routePins reads a route's header-matched rules: header value → backend Service name (or versionId). */
+export function routePins(
+  store: Store,
+  ns: string,
+  route: Obj | undefined,
+  by: 'service' | 'version',
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of rulesOf(route)) {
+    const backend = r.backendRefs?.[0]?.name;
+    if (backend === undefined) continue;
+    for (const m of r.matches ?? [])
+      for (const h of m.headers ?? [])
+        out[h.value] = by === 'version' ? versionOfService(store, ns, backend) : backend;
+  }
+  return out;
+}

@@ -69,6 +69,35 @@ export interface WriteRecord {
   paths: string[];
 }
 
+export interface TraceStep<T = undefined> {
+  at: string;
+  /** Every write during the step, as `op Kind ns/name paths by actor`. */
+  writes: string[];
+  snapshot?: T;
+}
+
+/** reconcile() did not settle within maxRounds. */
+export class HotLoopError extends Error {
+  override name = 'HotLoopError';
+  constructor(
+    message: string,
+    readonly lastRound: WriteRecord[],
+  ) {
+    super(message);
+  }
+}
+
+/** deleteAll() left objects behind. */
+export class StuckError extends Error {
+  override name = 'StuckError';
+  constructor(
+    message: string,
+    readonly stuck: Obj[],
+  ) {
+    super(message);
+  }
+}
+
 /** System metadata only the API server sets. */
 export const SYSTEM_META = [
   'uid',
