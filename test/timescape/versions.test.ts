@@ -57,14 +57,17 @@ function deployment(image: string): KubeObject {
   };
 }
 
-/** fromSpec is spec.version as candidates() reports it, with `extra` changed. */
-function fromSpec(extra: Partial<Candidate> = {}): Candidate {
+/** candidate is a version as candidates() reports it: wanted at weight 100 unless `extra` says otherwise. */
+function candidate(
+  versionId: string,
+  source: Candidate['source'],
+  extra: Partial<Candidate>,
+): Candidate {
   return {
-    versionId: 'v1',
-    image: IMAGE,
+    versionId,
+    image: undefined,
     replicas: 2,
-    source: 'spec',
-    gatiVersion: undefined,
+    source,
     wanted: true,
     desiredWeight: 100,
     breaking: false,
@@ -74,38 +77,15 @@ function fromSpec(extra: Partial<Candidate> = {}): Candidate {
   };
 }
 
-/** fromGatiVersion is a version carried by a GatiVersion, with `extra` changed. */
-function fromGatiVersion(versionId: string, extra: Partial<Candidate> = {}): Candidate {
-  return {
-    versionId,
-    image: undefined,
-    replicas: 2,
-    source: 'gativersion',
-    gatiVersion: `orders-${versionId}`,
-    wanted: true,
-    desiredWeight: 100,
-    breaking: false,
-    pinnedOnly: false,
-    forced: false,
-    ...extra,
-  };
-}
-
-/** fromMemory is a version only status or a Deployment remembers, with `extra` changed. */
-function fromMemory(versionId: string, extra: Partial<Candidate> = {}): Candidate {
-  return {
-    versionId,
-    image: undefined,
-    replicas: 2,
-    source: 'previous',
-    wanted: false,
-    desiredWeight: 0,
-    breaking: false,
-    pinnedOnly: false,
-    forced: false,
-    ...extra,
-  };
-}
+/** fromSpec is spec.version (v1, the handler's image). */
+const fromSpec = (extra: Partial<Candidate> = {}) =>
+  candidate('v1', 'spec', { image: IMAGE, gatiVersion: undefined, ...extra });
+/** fromGatiVersion is a version carried by the GatiVersion `orders-<versionId>`. */
+const fromGatiVersion = (versionId: string, extra: Partial<Candidate> = {}) =>
+  candidate(versionId, 'gativersion', { gatiVersion: `orders-${versionId}`, ...extra });
+/** fromMemory is a version only status or a Deployment remembers: draining, weight 0. */
+const fromMemory = (versionId: string, extra: Partial<Candidate> = {}) =>
+  candidate(versionId, 'previous', { wanted: false, desiredWeight: 0, ...extra });
 
 interface Row {
   reason: string;

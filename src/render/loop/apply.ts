@@ -12,8 +12,8 @@ export const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
 /** The selector label Metacontroller adds to children under `generateSelector: true`. */
 export const CONTROLLER_UID_LABEL = 'controller-uid';
 
-/** Metadata a hook cannot set on a child: the store's, reverted or ignored. */
-const SYSTEM_META = [
+/** Metadata a hook cannot set on a child: the API server's, reverted or ignored. */
+export const SYSTEM_META = [
   'uid',
   'resourceVersion',
   'generation',

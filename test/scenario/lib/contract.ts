@@ -188,9 +188,13 @@ export class CheckedCalls {
       throw new ContractViolation(`${where} answered null (or a non-finite number) at ${nul}`);
     const at = `${c}.${hook} for ${entry.parent}`;
     if (hook === 'customize') return validateRules(entry.response, at, this.o.table[c].related);
-    const body = decorator
-      ? validateDecorator(entry.response, at, this.o.table[c].children, nsOf(parent))
-      : validateResponse(entry.response, at, this.o.table[c].children, nsOf(parent));
+    const body = validateAnswer(
+      entry.response,
+      at,
+      this.o.table[c].children,
+      nsOf(parent),
+      decorator,
+    );
     if (body.finalized === true && hook !== 'finalize')
       throw new ContractViolation(
         `${c} ${entry.parent}: sync returned finalized: true (only finalize may; contract §2.3)`,
@@ -309,38 +313,8 @@ function checkCommon(body: Record<string, any>, keys: Set<string>, fail: Fail): 
     fail(`finalized must be a boolean, got ${JSON.stringify(body.finalized)}`);
 }
 
-/** validateResponse decodes a CompositeController sync/finalize body as v2 strict decoding would, plus our design rules. */
-export function validateResponse(
-  body: unknown,
-  where: string,
-  declared: readonly ResourceType[],
-  ns: string,
-): Record<string, any> {
-  const fail = failer(where);
-  if (!isPlain(body)) return fail(`response must be a JSON object, got ${JSON.stringify(body)}`);
-  checkCommon(body, COMPOSITE_KEYS, fail);
-  if (body.status !== undefined && !isPlain(body.status))
-    fail(`status must be an object, got ${JSON.stringify(body.status)}`);
-  if (body.children !== undefined && !Array.isArray(body.children))
-    fail(`children must be a list, got ${JSON.stringify(body.children)}`);
-  checkChildren(body.children ?? [], 'children', declared, ns, fail);
-  return body;
-}
-
-/**
- * validateDecorator decodes a DecoratorController sync/finalize body (contract §2.5, C23):
- * labels and annotations are maps of string or null (delete), status an object or null
- * (leave unchanged), attachments a list held to the same rules as children.
- */
-export function validateDecorator(
-  body: unknown,
-  where: string,
-  declared: readonly ResourceType[],
-  ns: string,
-): Record<string, any> {
-  const fail = failer(where);
-  if (!isPlain(body)) return fail(`response must be a JSON object, got ${JSON.stringify(body)}`);
-  checkCommon(body, DECORATOR_KEYS, fail);
+/** checkStringMaps: a decorator's labels and annotations are maps of string (set) or null (delete). */
+function checkStringMaps(body: Record<string, any>, fail: Fail): void {
   for (const k of ['labels', 'annotations'] as const) {
     const m = body[k];
     if (m === undefined) continue;
@@ -353,11 +327,32 @@ export function validateDecorator(
         fail(`invalid value of label "${key}": ${JSON.stringify(v)}`);
     }
   }
-  if (body.status !== undefined && body.status !== null && !isPlain(body.status))
-    fail(`status must be an object or null, got ${JSON.stringify(body.status)}`);
-  if (body.attachments !== undefined && !Array.isArray(body.attachments))
-    fail(`attachments must be a list, got ${JSON.stringify(body.attachments)}`);
-  checkChildren(body.attachments ?? [], 'attachments', declared, ns, fail);
+}
+
+/**
+ * validateAnswer decodes a sync/finalize body as v2 strict decoding would, plus our design
+ * rules. CompositeController (§2.3): status an object, children a list. DecoratorController
+ * (§2.5, C23): labels and annotations maps of string or null, status an object or null
+ * (leave unchanged), attachments a list held to the same rules as children.
+ */
+export function validateAnswer(
+  body: unknown,
+  where: string,
+  declared: readonly ResourceType[],
+  ns: string,
+  decorator: boolean,
+): Record<string, any> {
+  const fail = failer(where);
+  if (!isPlain(body)) return fail(`response must be a JSON object, got ${JSON.stringify(body)}`);
+  checkCommon(body, decorator ? DECORATOR_KEYS : COMPOSITE_KEYS, fail);
+  if (decorator) checkStringMaps(body, fail);
+  const status = body.status;
+  if (status !== undefined && !(decorator && status === null) && !isPlain(status))
+    fail(`status must be an object${decorator ? ' or null' : ''}, got ${JSON.stringify(status)}`);
+  const key = decorator ? 'attachments' : 'children';
+  if (body[key] !== undefined && !Array.isArray(body[key]))
+    fail(`${key} must be a list, got ${JSON.stringify(body[key])}`);
+  checkChildren(body[key] ?? [], key, declared, ns, fail);
   return body;
 }
 

@@ -98,18 +98,6 @@ export class StuckError extends Error {
   }
 }
 
-/** System metadata only the API server sets. */
-export const SYSTEM_META = [
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'selfLink',
-  'managedFields',
-];
-
 /** iso formats a time as Kubernetes does (RFC 3339, seconds). */
 export function iso(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

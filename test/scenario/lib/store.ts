@@ -3,6 +3,7 @@
 // write naming who made it. It is the store the shared Metacontroller loop
 // (src/render/loop) reads and writes; every write is reported to `onWrite` (the triggers).
 import type { KubeObject } from '../../../src/api/metacontroller.js';
+import { SYSTEM_META } from '../../../src/render/loop/apply.js';
 import type { LoopStore, TypeRef } from '../../../src/render/loop/types.js';
 import {
   canon,
@@ -12,7 +13,6 @@ import {
   iso,
   nsOf,
   objKey,
-  SYSTEM_META,
   type Obj,
   type ObjectMeta,
   type WriteRecord,
