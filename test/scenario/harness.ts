@@ -205,7 +205,7 @@ export class Cluster {
   /** deleteAll deletes every Gati object at once, reconciles (and advances up to withinSeconds), and throws StuckError unless nothing is left. */
   deleteAll(opts: { withinSeconds?: number; stepSeconds?: number } = {}): void {
     const parentKinds = new Set(ORDER.map((c) => this.table[c].parent.kind));
-    for (const o of this.store.all().filter((x) => parentKinds.has(x.kind))) {
+    for (const o of this.store.all((x) => parentKinds.has(x.kind))) {
       const live = this.store.get(o.kind, nsOf(o), o.metadata.name);
       if (live && !live.metadata.deletionTimestamp) {
         this.store.actor = 'user';
@@ -214,7 +214,7 @@ export class Cluster {
     }
     this.reconcile();
     const left = (): Obj[] =>
-      this.store.all().filter((x) => parentKinds.has(x.kind) || x.metadata.ownerReferences?.length);
+      this.store.all((x) => parentKinds.has(x.kind) || Boolean(x.metadata.ownerReferences?.length));
     const until = this.nowMs + (opts.withinSeconds ?? 0) * 1000;
     while (left().length > 0 && this.nowMs < until)
       this.advance(Math.min(opts.stepSeconds ?? 1, (until - this.nowMs) / 1000));
@@ -256,9 +256,7 @@ export class Cluster {
 
   /** list returns copies of every object of a kind (optionally in one namespace), sorted. */
   list(kind: string, ns?: string): Obj[] {
-    return clone(
-      this.store.all().filter((o) => o.kind === kind && (ns === undefined || nsOf(o) === ns)),
-    );
+    return clone(this.store.all((o) => o.kind === kind && (ns === undefined || nsOf(o) === ns)));
   }
 
   /** children returns copies of the objects a parent controls, sorted by kind then name. */

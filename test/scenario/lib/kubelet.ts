@@ -47,7 +47,7 @@ function progressDeadline(d: Obj): number {
 }
 
 function live(store: Store, kind: string): Obj[] {
-  return store.all().filter((o) => o.kind === kind && !o.metadata.deletionTimestamp);
+  return store.all((o) => o.kind === kind && !o.metadata.deletionTimestamp);
 }
 
 interface Seen {
@@ -82,7 +82,7 @@ export class Kubelet {
   /** nextMs is when a Deployment next becomes Available or stalls (undefined: never). */
   nextMs(): number | undefined {
     let next: number | undefined;
-    for (const d of this.store.all()) {
+    for (const d of this.store.values()) {
       if (d.kind !== 'Deployment' || d.metadata.deletionTimestamp) continue;
       const seen = this.seen.get(d.metadata.uid!);
       if (!seen || seen.generation !== (d.metadata.generation ?? 1) || replicasOf(d) === 0)

@@ -60,17 +60,22 @@ export class Store implements LoopStore {
     return k === undefined ? undefined : this.objects.get(k);
   }
 
-  /** all is every stored object, sorted by kind, namespace and name. */
-  all(): Obj[] {
-    return sorted([...this.objects.values()]);
+  /** values is every stored object, unordered (for lookups whose order cannot matter). */
+  values(): IterableIterator<Obj> {
+    return this.objects.values();
+  }
+
+  /** all is every stored object (matching `keep`), sorted by kind, namespace and name. */
+  all(keep: (o: Obj) => boolean = () => true): Obj[] {
+    return sorted([...this.objects.values()].filter(keep));
   }
 
   list(type: TypeRef): Obj[] {
-    return this.all().filter((o) => o.kind === type.kind && o.apiVersion === type.apiVersion);
+    return this.all((o) => o.kind === type.kind && o.apiVersion === type.apiVersion);
   }
 
   owned(uid: string): Obj[] {
-    return this.all().filter((o) => controllerRef(o)?.uid === uid);
+    return this.all((o) => controllerRef(o)?.uid === uid);
   }
 
   /* ------------------------------------------------------------ the loop's writes */
@@ -175,8 +180,8 @@ export class Store implements LoopStore {
     // Background garbage collection of dependents.
     const prev = this.actor;
     this.actor = 'gc';
-    for (const d of this.all().filter((x) =>
-      x.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid),
+    for (const d of this.all((x) =>
+      Boolean(x.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)),
     ))
       this.delete(d);
     this.actor = prev;

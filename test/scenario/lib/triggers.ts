@@ -72,7 +72,7 @@ export class Triggers {
   /** allParentKeys lists every parent of a running controller, sorted. */
   allParentKeys(): string[] {
     const keys: string[] = [];
-    for (const o of this.w.store.all()) {
+    for (const o of this.w.store.values()) {
       const c = this.parentController(o.kind);
       if (c) keys.push(parentKey(c, o));
     }
@@ -98,7 +98,7 @@ export class Triggers {
     for (const pc of this.w.active) {
       const controller = this.w.table[pc];
       if (!controller.hooks.customize) continue;
-      for (const p of this.w.store.all()) {
+      for (const p of this.w.store.values()) {
         if (p.kind !== controller.parent.kind) continue;
         let rules: RelatedRules;
         try {
