@@ -1,24 +1,13 @@
 /**
- * Scenario harness: Metacontroller's loop over the pure hooks of our three controllers, with
- * a fake clock, a fake kubelet (Deployment status) and a fake gateway (HTTPRoute status), so
- * whole Timescape stories can be tested in-process.
- *
- * One sync of one parent is the loop the static renderer runs too (src/render/loop: the
- * request from the store, callHook(), the answer applied — CompositeController and
- * DecoratorController alike). Around it, in test/scenario/lib/:
- * - store.ts: the API server — uids, resourceVersions, generations, finalizers, garbage
- *   collection through ownerReferences, a log of every write;
- * - triggers.ts: when a parent is synced (contract §2.10) — parent, owned-child and
- *   related-object changes (customize answers cached per uid+generation), periodic resync,
- *   `resyncAfterSeconds`, error retries with backoff, `ignoreStatusChanges`;
- * - kubelet.ts: Deployments become Available (or never), HTTPRoutes are accepted;
- * - contract.ts: every call recorded and held to v2 strict decoding plus the design's rules.
- *
- * Stricter than Metacontroller on purpose (each is a product bug that would otherwise be
- * silent or slow to show): null anywhere in a response (but a decorator's label deletion),
- * undeclared child kinds or related resources, duplicate children, children in another
- * namespace, ownerReferences in desired children, invalid names/labels, a hook that mutates
- * its request or answers differently to the same request — all throw ContractViolation.
+ * Scenario harness: Metacontroller's loop over the pure hooks of our three controllers, with a
+ * fake clock, kubelet and gateway, so whole Timescape stories can be tested in-process. One
+ * sync of one parent is the loop the static renderer runs too (src/render/loop; composite and
+ * decorator alike). Around it, in lib/: the API server (store.ts), when parents are synced
+ * (triggers.ts), the kubelet and gateway (kubelet.ts), and the call checks (contract.ts) —
+ * stricter than Metacontroller on purpose: a null in a response (but a decorator's label
+ * deletion), undeclared kinds, duplicate or foreign-namespace children, ownerReferences,
+ * invalid names or labels, a hook that mutates its request or answers differently to the same
+ * request all throw ContractViolation. See docs/testing.md.
  */
 import type { KubeObject } from '../../src/api/metacontroller.js';
 import { CONTROLLERS, type ControllerTable } from '../../src/hooks/controllers.js';

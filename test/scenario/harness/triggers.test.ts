@@ -1,11 +1,13 @@
 import t from 'tap';
 import type { SyncResponse } from '../../../src/api/metacontroller.js';
 import type { SyncHook } from '../../../src/hooks/types.js';
+import type { Controller } from '../../../src/hooks/controllers.js';
+import { metacontrollerObject } from '../../../src/render/loop/request.js';
 import { HookError, HotLoopError } from '../harness.js';
 import {
   fakeCluster,
   caught,
-  AnyObj,
+  type AnyObj,
   moduleSync,
   module,
   moduleHooks,
@@ -218,3 +220,31 @@ t.test('observations reach the hooks and can change between steps', async (t) =>
   t.throws(() => sim.advance(-1), /must be ≥ 0/);
   t.throws(() => sim.runFor(10, 0), /must be > 0/);
 });
+
+t.test(
+  'ignoreStatusChanges on a CompositeController parent: a status patch alone does not sync',
+  async (t) => {
+    const ignoring = (c: Controller): Record<string, unknown> => {
+      const o = metacontrollerObject(c) as AnyObj;
+      return {
+        ...o,
+        spec: {
+          ...o.spec,
+          parentResource: { ...o.spec.parentResource, ignoreStatusChanges: true },
+        },
+      };
+    };
+    for (const [reason, controllerObject, syncs] of [
+      ['watched', undefined, true],
+      ['ignored', ignoring, false],
+    ] as const) {
+      const sim = fakeCluster({ hooks: moduleHooks(), resyncPeriodSeconds: 0, controllerObject });
+      sim.apply(module('m1'));
+      sim.reconcile();
+      const before = sim.responses.length;
+      sim.patchStatus('GatiModule', 'ns', 'm1', { phase: 'Hacked' });
+      sim.reconcile();
+      t.equal(sim.responses.length > before, syncs, reason);
+    }
+  },
+);
