@@ -75,19 +75,47 @@ function context(env: LoopEnv): HookContext {
 }
 
 /**
+ * applyAnswer applies a sync/finalize answer as Metacontroller does and returns the desired
+ * children (attachments). They are managed unless the parent is terminating without our
+ * finalizer. Composite: children first, then the status replaced with observedGeneration,
+ * then the finalizer released on `finalized`. Decorator: status (when not null), labels,
+ * annotations and the finalizer on the parent first, then its attachments.
+ */
+function applyAnswer(
+  env: LoopEnv,
+  c: Controller,
+  parent: KubeObject,
+  answer: Answer,
+  finalizing: boolean,
+): KubeObject[] {
+  const finalizer = finalizerOf(c);
+  const ours = ((parent.metadata.finalizers as string[] | undefined) ?? []).includes(finalizer);
+  const manage = !parent.metadata.deletionTimestamp || (finalizing && ours);
+  const release = answer.finalized === true;
+  if (kindOf(c) === 'DecoratorController') {
+    const desired = answer.attachments ?? [];
+    writeDecoratorParent(env, parent, answer, release ? finalizer : undefined);
+    if (manage && current(env, parent)) manageChildren(env, c, parent, desired);
+    return desired;
+  }
+  const desired = answer.children ?? [];
+  if (manage) manageChildren(env, c, parent, desired);
+  writeCompositeStatus(env, parent, answer.status ?? undefined);
+  const latest = current(env, parent);
+  if (release && latest) releaseFinalizer(env, latest, finalizer);
+  return desired;
+}
+
+/**
  * syncParent runs one sync of one parent as Metacontroller does: add the finalizer when the
  * controller has a finalize hook; call finalize (deletionTimestamp set) or sync with the
- * observed children and the related objects; then apply the answer — children (composite)
- * or attachments (decorator) made the desired set, unless the parent is terminating without
- * our finalizer; status replaced (composite: always, observedGeneration injected; decorator:
- * when not null, labels and annotations merged); the finalizer released on `finalized`.
- * A hook error propagates and nothing after it is applied.
+ * observed children (attachments) and the related objects; apply the answer. A hook error
+ * propagates and nothing after it is applied.
  */
 export function syncParent(env: LoopEnv, c: Controller, parent0: KubeObject): SyncOutcome {
-  const finalizer = finalizerOf(c);
   let parent = parent0;
   if (c.hooks.finalize && !parent.metadata.deletionTimestamp) {
-    addFinalizer(env, parent, finalizer);
+    addFinalizer(env, parent, finalizerOf(c));
     parent = current(env, parent) ?? parent;
   }
   const finalizing = Boolean(c.hooks.finalize && parent.metadata.deletionTimestamp);
@@ -96,23 +124,8 @@ export function syncParent(env: LoopEnv, c: Controller, parent0: KubeObject): Sy
   const observed = groupsOf(c.children, ownedChildren(c, parent, env.store));
   const request = hookRequest(c, controllerOf(env, c), parent, observed, related, finalizing);
   const answer = caller(env)(c.name, hook, request, context(env)) as Answer;
-  const decorator = kindOf(c) === 'DecoratorController';
-  const desired = (decorator ? answer.attachments : answer.children) ?? [];
-  const finalized = answer.finalized === true;
-  const manage =
-    !parent.metadata.deletionTimestamp ||
-    (finalizing &&
-      ((parent.metadata.finalizers as string[] | undefined) ?? []).includes(finalizer));
-  if (decorator) {
-    writeDecoratorParent(env, parent, answer, finalized ? finalizer : undefined);
-    if (manage && current(env, parent)) manageChildren(env, c, parent, desired);
-  } else {
-    if (manage) manageChildren(env, c, parent, desired);
-    writeCompositeStatus(env, parent, answer.status ?? undefined);
-    const latest = current(env, parent);
-    if (finalized && latest) releaseFinalizer(env, latest, finalizer);
-  }
-  const outcome: SyncOutcome = { hook, desired, finalized };
+  const desired = applyAnswer(env, c, parent, answer, finalizing);
+  const outcome: SyncOutcome = { hook, desired, finalized: answer.finalized === true };
   if (typeof answer.resyncAfterSeconds === 'number')
     outcome.resyncAfterSeconds = answer.resyncAfterSeconds;
   return outcome;
