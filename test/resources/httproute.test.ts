@@ -23,14 +23,12 @@ const backend = (versionId: string, weight: number, port = 3000) => ({
   weight,
 });
 
-/** pin is the rule sending `x-gati-version: <versionId>` to that version. */
-const pin = (versionId: string, header = 'x-gati-version') => ({
-  matches: [
-    {
-      path: { type: 'PathPrefix', value: '/api/orders' },
-      headers: [{ type: 'Exact', name: header, value: versionId }],
-    },
-  ],
+/** pin is the rule sending `<header>: <versionId>` to that version, for each default pin header. */
+const pin = (versionId: string, headers = ['x-gati-version', 'x-api-version']) => ({
+  matches: headers.map((name) => ({
+    path: { type: 'PathPrefix', value: '/api/orders' },
+    headers: [{ type: 'Exact', name, value: versionId }],
+  })),
   backendRefs: [backend(versionId, 1)],
 });
 
