@@ -257,3 +257,12 @@ export function Resource<S extends TSchema, T extends TSchema>(kind: string, spe
     status: Type.Optional(status),
   });
 }
+
+/** A version identifier: used in names, labels and the pin header (e.g. `v1.0.0`, `tsv:1700000000-users-001`). */
+export const VersionId = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[A-Za-z0-9]([A-Za-z0-9._:-]*[A-Za-z0-9])?$',
+  description:
+    'Version identifier, e.g. `v1.0.0` or a Timescape TSV. Letters, digits, `.`, `_`, `:`, `-`; at most 63.',
+});

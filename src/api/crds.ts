@@ -120,6 +120,7 @@ const KEPT = new Set([
   'maxLength',
   'minItems',
   'maxItems',
+  'maxProperties',
   'pattern',
   'format',
   'x-kubernetes-validations',

@@ -84,6 +84,9 @@ export const VersionStatus = Type.Object({
   effectiveWeight: Type.Integer({ minimum: 0 }),
   trafficPercent: Type.Integer({ minimum: 0, maximum: 100 }),
   pinned: Type.Boolean(),
+  aliases: Type.Optional(
+    Type.Array(Type.String(), { description: 'spec.routing.aliases that pin to it.' }),
+  ),
   breaking: Type.Boolean(),
   deployment: Type.String(),
   service: Type.String(),

@@ -1,67 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Autoscaling, Condition, EnvList, Resource, Resources, StringEnum } from './common.js';
-import { cel, has } from './cel.js';
+import {
+  Autoscaling,
+  Condition,
+  EnvList,
+  Resource,
+  Resources,
+  StringEnum,
+  VersionId,
+} from './common.js';
+import { cel } from './cel.js';
+import { Routing } from './routing.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
-
-/** A version identifier: used in names, labels and the pin header (e.g. `v1.0.0`, `tsv:1700000000-users-001`). */
-export const VersionId = Type.String({
-  minLength: 1,
-  maxLength: 63,
-  pattern: '^[A-Za-z0-9]([A-Za-z0-9._:-]*[A-Za-z0-9])?$',
-  description:
-    'Version identifier, e.g. `v1.0.0` or a Timescape TSV. Letters, digits, `.`, `_`, `:`, `-`; at most 63.',
-});
-
-const ParentRef = Type.Object({
-  group: Type.Optional(Type.String({ description: 'Default gateway.networking.k8s.io.' })),
-  kind: Type.Optional(Type.String({ description: 'Default Gateway.' })),
-  name: Type.String({ minLength: 1 }),
-  namespace: Type.Optional(Type.String({ minLength: 1 })),
-  sectionName: Type.Optional(Type.String({ minLength: 1 })),
-  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-});
-
-/** Routing of a handler's versions. */
-export const Routing = Type.Object(
-  {
-    provider: StringEnum(['gateway-api', 'none'], {
-      default: 'gateway-api',
-      description:
-        '`gateway-api`: an HTTPRoute with one pin rule per version and one weighted rule. `none`: only the apex Service (no weights, no pins).',
-    }),
-    parentRefs: Type.Optional(
-      Type.Array(ParentRef, {
-        maxItems: 32,
-        description: 'Gateways (or a Service for GAMMA) the HTTPRoute attaches to.',
-      }),
-    ),
-    hostnames: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 16 }),
-    ),
-    pinHeader: Type.String({
-      default: 'x-gati-version',
-      minLength: 1,
-      maxLength: 256,
-      pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$",
-      description: 'Request header whose exact value pins a request to a version.',
-    }),
-  },
-  {
-    description: 'Traffic routing across live versions.',
-    default: {},
-    'x-kubernetes-validations': [
-      cel(
-        "!has(self.provider) || self.provider == 'gateway-api' || (!has(self.parentRefs) && !has(self.hostnames))",
-        'parentRefs and hostnames need provider gateway-api',
-        (s) =>
-          !has(s, 'provider') ||
-          s.provider === 'gateway-api' ||
-          (!has(s, 'parentRefs') && !has(s, 'hostnames')),
-        '.provider',
-      ),
-    ],
-  },
-);
 
 const RolloutStep = Type.Object({
   weight: Type.Integer({
@@ -271,5 +220,6 @@ export type GatiHandlerSpec = Static<typeof GatiHandlerSpec>;
 
 export const GatiHandler = Resource('GatiHandler', GatiHandlerSpec, GatiHandlerStatus);
 export type GatiHandler = Static<typeof GatiHandler>;
-export { Condition };
+export { Condition, VersionId };
+export { Routing } from './routing.js';
 export * from './gatihandler-status.js';

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Resource, StatusCommon } from './common.js';
-import { VersionId } from './gatihandler.js';
+import { VersionId } from './common.js';
 
 /** GatiVersion.spec: Timescape metadata of one version of a handler. */
 export const GatiVersionSpec = Type.Object(

@@ -84,6 +84,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     provider: spec.value.routing.provider,
     invalidVersions: invalid,
     action: annotationsOf(request.parent)[ROLLOUT_ACTION_ANNOTATION],
+    aliases: spec.value.routing.aliases !== undefined,
     now: ctx.now,
   });
   return respond(status, children, plan.resyncAfterSeconds);
@@ -92,7 +93,12 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
 function routeOf(handler: HandlerParent, plan: Plan) {
   return makeHTTPRoute(
     handler,
-    plan.versions.map((v) => ({ versionId: v.status.versionId, pin: v.pin, weight: v.weight })),
+    plan.versions.map((v) => ({
+      versionId: v.status.versionId,
+      pin: v.pin,
+      weight: v.weight,
+      aliases: v.aliases,
+    })),
   );
 }
 

@@ -7,11 +7,15 @@ import { routeName, versionName } from './names.js';
 type Rule = NonNullable<NonNullable<HTTPRoute['spec']>['rules']>[number];
 type BackendRef = NonNullable<Rule['backendRefs']>[number];
 
+type Match = NonNullable<Rule['matches']>[number];
+
 /** What the route needs to know about one version. */
 export interface RoutedVersion {
   versionId: string;
   /** In a pin rule (exact header match). */
   pin: boolean;
+  /** Alias names (spec.routing.aliases) that pin to it like its versionId. */
+  aliases?: string[];
   /** Weight in the weighted rule; undefined = not a backend there. */
   weight?: number;
 }
@@ -36,9 +40,33 @@ function pathMatch(handler: RouteParent) {
   return { type: 'PathPrefix' as const, value: handler.spec.handlerPath };
 }
 
+/** pinHeadersOf: spec.routing.pinHeader (the one-element form) when set, else pinHeaders. */
+export function pinHeadersOf(spec: GatiHandlerSpec): string[] {
+  return spec.routing.pinHeader ? [spec.routing.pinHeader] : spec.routing.pinHeaders;
+}
+
+/**
+ * pinMatches: every way a request selects this version, ORed in its one rule — each pin header
+ * and each pin query parameter, with the versionId or any of its aliases as the exact value.
+ */
+function pinMatches(handler: RouteParent, v: RoutedVersion): Match[] {
+  const values = [v.versionId, ...[...(v.aliases ?? [])].sort()];
+  const path = pathMatch(handler);
+  return values.flatMap((value) => [
+    ...pinHeadersOf(handler.spec).map((name) => ({
+      path,
+      headers: [{ type: 'Exact' as const, name, value }],
+    })),
+    ...handler.spec.routing.pinQueryParams.map((name) => ({
+      path,
+      queryParams: [{ type: 'Exact' as const, name, value }],
+    })),
+  ]);
+}
+
 /**
  * makeHTTPRoute builds the Gateway API HTTPRoute of a handler (DESIGN §4): one pin rule per
- * pinned version (exact header match → that version's Service), then one weighted rule over
+ * pinned version (its header and query matches → that version's Service), then one weighted rule over
  * the versions with a weight — omitted when every weight is 0, since gateways disagree on
  * what an all-zero rule does. Returns undefined when there is no rule to write.
  */
@@ -46,19 +74,13 @@ export function makeHTTPRoute(
   handler: RouteParent,
   versions: RoutedVersion[],
 ): HTTPRoute | undefined {
-  const header = handler.spec.routing.pinHeader;
   const sorted = [...versions].sort((a, b) =>
     a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0,
   );
   const rules: Rule[] = sorted
     .filter((v) => v.pin)
     .map((v) => ({
-      matches: [
-        {
-          path: pathMatch(handler),
-          headers: [{ type: 'Exact', name: header, value: v.versionId }],
-        },
-      ],
+      matches: pinMatches(handler, v),
       backendRefs: [backend(handler, v.versionId, 1)],
     }));
   const weighted = sorted.filter((v) => v.weight !== undefined);

@@ -27,6 +27,8 @@ export interface HandlerStatusInput {
   invalidVersions: string[];
   /** The gati.dev/rollout-action annotation, when set. */
   action?: string;
+  /** spec.routing.aliases is set (even empty). */
+  aliases?: boolean;
   now: Date;
 }
 
@@ -49,6 +51,7 @@ export function handlerStatus(input: HandlerStatusInput): GatiHandlerStatus {
     reconcilingCondition(input, j.moving),
     j.stalled,
     actionCondition(input),
+    aliasCondition(input),
   ].filter((v): v is Verdict => v !== undefined);
   return {
     ...replicaCounts(input.deployments),
@@ -202,6 +205,18 @@ export function rolloutWords(r: Plan['rollout']): string {
   const where = `${pair}: ${r.phase}, step ${r.step + 1}, ${r.stepWeight}% of the pair's weight, ${r.trafficPercent ?? 0}% of traffic`;
   const analysis = r.analysis?.message ? `; last check: ${r.analysis.message}` : '';
   return `${where}${r.message ? ` (${r.message})` : ''}${analysis}`;
+}
+
+/** aliasCondition: while spec.routing.aliases is set, whether every alias pins to a version. */
+function aliasCondition(input: HandlerStatusInput): Verdict | undefined {
+  if (!input.aliases) return undefined;
+  const problems = input.plan.aliasProblems;
+  if (problems.length > 0)
+    return condition('AliasesResolved', false, 'AliasLeftOut', problems.join('; '));
+  const pinned = input.plan.versions
+    .filter((v) => (v.aliases ?? []).length > 0)
+    .map((v) => `${v.aliases.join(', ')} → ${v.status.versionId}`);
+  return condition('AliasesResolved', true, 'Pinned', pinned.join('; ') || 'no aliases');
 }
 
 /**

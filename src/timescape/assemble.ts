@@ -1,5 +1,6 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import type { VersionWorkload } from '../resources/handler.js';
+import type { AliasPlan } from './aliases.js';
 import type { RolloutRecord } from './rollout.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
@@ -12,7 +13,7 @@ export function assemble(
   rollout: RolloutRecord,
   lastServing: string[],
   dues: number[],
-  unknownAction?: string,
+  extra: { unknownAction?: string; aliases: AliasPlan },
 ): Plan {
   const kept = work.filter((w) => !(w.retired && !w.c.wanted && w.replicasRunning === 0));
   if (kept.length !== work.length) dues.push(1);
@@ -35,6 +36,7 @@ export function assemble(
     status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId)),
     workload: workloadOf(w),
     pin: pinIds.has(w.c.versionId),
+    aliases: pinIds.has(w.c.versionId) ? w.aliases : [],
     weight: anyWeight && backendIds.has(w.c.versionId) ? w.effective : undefined,
   }));
   const accepted = !routed || routeAccepted(input.route, input.spec);
@@ -45,7 +47,8 @@ export function assemble(
   return {
     versions,
     rollout: { ...rollout, trafficPercent: targetPercent ?? 0 },
-    unknownAction,
+    unknownAction: extra.unknownAction,
+    aliasProblems: extra.aliases.problems,
     resyncAfterSeconds,
     lastServing,
     overLimit: [...new Set(overLimit)].sort(),
@@ -89,6 +92,7 @@ function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionS
     effectiveWeight: w.effective,
     trafficPercent,
     pinned,
+    aliases: pinned && w.aliases.length > 0 ? w.aliases : undefined,
     breaking: w.c.breaking,
     deployment: w.name,
     service: w.name,

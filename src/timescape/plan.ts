@@ -3,6 +3,7 @@ import { deploymentFacts } from '../kube/deployment.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import { versionName } from '../resources/names.js';
 import { readAction } from './actions.js';
+import { planAliases, type AliasPlan } from './aliases.js';
 import { assemble } from './assemble.js';
 import { drain, holdLastServing, observedRoute, setPhase, supersede } from './lifecycle.js';
 import { advanceRollout, type Advanced } from './progress.js';
@@ -44,7 +45,11 @@ export function planVersions(input: PlanInput): Plan {
   }
   const dues: number[] = [];
   const incumbentId = incumbentOf(resolved.record);
-  for (const w of work) decideServing(w, incumbentId, input, dues);
+  const aliases = planAliases(
+    spec,
+    work.map((w) => w.c.versionId),
+  );
+  for (const w of work) decideServing(w, incumbentId, aliases, input, dues);
 
   const target = byId.get(spec.version)!;
   const incumbent = incumbentId === undefined ? undefined : byId.get(incumbentId);
@@ -66,7 +71,10 @@ export function planVersions(input: PlanInput): Plan {
   const route = observedRoute(input);
   for (const w of work)
     if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, route, dues);
-  return assemble(work, input, progress.record, lastServing, dues, unknownOf(action));
+  return assemble(work, input, progress.record, lastServing, dues, {
+    unknownAction: unknownOf(action),
+    aliases,
+  });
 }
 
 function unknownOf(action: ReturnType<typeof readAction>): string | undefined {
@@ -135,6 +143,7 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
     message: '',
     drain: {},
     serving: false,
+    aliases: [],
     draining: false,
     retired: false,
     aborted: false,
@@ -148,16 +157,28 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
 function decideServing(
   w: Working,
   incumbentId: string | undefined,
+  aliases: AliasPlan,
   input: PlanInput,
   dues: number[],
 ): void {
   const { c } = w;
-  w.serving = (c.wanted && (c.desiredWeight > 0 || c.pinnedOnly)) || c.versionId === incumbentId;
+  w.aliases = aliases.byVersion.get(c.versionId) ?? [];
+  const wanted = (c.wanted && (c.desiredWeight > 0 || c.pinnedOnly)) || c.versionId === incumbentId;
+  // An aliased version is never decommissioned while aliased: it keeps its pin rule (and its
+  // aliases') and its workloads, at no weighted traffic unless it is wanted for that too.
+  w.serving = wanted || w.aliases.length > 0;
   if (!w.serving) return;
   const firstSeen = w.firstSeenAt;
   const deadline = input.spec.rollout.progressDeadlineSeconds;
   if (!c.image) {
     setPhase(w, 'Failed', 'NoImage', 'no image: set spec.image on its GatiVersion');
+  } else if (w.available && !wanted) {
+    setPhase(
+      w,
+      'Active',
+      'Aliased',
+      `aliased as ${w.aliases.join(', ')}: pinned traffic only, kept while aliased`,
+    );
   } else if (w.available) {
     setPhase(
       w,

@@ -32,6 +32,8 @@ export interface VersionPlan {
   workload?: VersionWorkload;
   /** In a pin rule. */
   pin: boolean;
+  /** Alias names that pin to it too. */
+  aliases: string[];
   /** Weight in the weighted rule; undefined = not a backend there. */
   weight?: number;
 }
@@ -43,6 +45,8 @@ export interface Plan {
   rollout: RolloutRecord;
   /** The gati.dev/rollout-action value when it is not one the operator knows. */
   unknownAction?: string;
+  /** Aliases left out of the route, each with why. */
+  aliasProblems: string[];
   resyncAfterSeconds?: number;
   /** Versions kept serving because they are the last ones that can (their retirement refused). */
   lastServing: string[];
@@ -66,6 +70,8 @@ export interface Working {
   message: string;
   drain: DrainState;
   serving: boolean;
+  /** Alias names that pin to this version (spec.routing.aliases). */
+  aliases: string[];
   /** In a drain that has not finished: its backendRef and pin rule stay, at weight 0. */
   draining: boolean;
   /** Drained: its workloads retire (Deployment at 0, no autoscaler). */

@@ -24,7 +24,11 @@ t.test('a bare handler spec comes back with every policy object filled in', asyn
   });
   t.same(s.timescape, { breaking: false, routingWeight: 100 });
   t.same(s.autoscaling, { mode: 'none', minReplicas: 1, targetCPUUtilization: 80 });
-  t.same(s.routing, { provider: 'gateway-api', pinHeader: 'x-gati-version' });
+  t.same(s.routing, {
+    provider: 'gateway-api',
+    pinHeaders: ['x-gati-version', 'x-api-version'],
+    pinQueryParams: [],
+  });
   t.same(s.rollout.steps, [
     { weight: 10, pauseSeconds: 300 },
     { weight: 50, pauseSeconds: 600 },

@@ -2,6 +2,10 @@ import { groupKey, DEPLOYMENT } from '../../src/api/kinds.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import type { ControllerName } from '../../src/hooks/types.js';
 import type { KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
+import { validateHandlerSpec, validateModuleSpec } from '../../src/api/index.js';
+import type { GatiHandlerSpec } from '../../src/api/gatihandler.js';
+import type { GatiModuleSpec } from '../../src/api/gatimodule.js';
+import { handlerWorkload, type VersionWorkload, type Workload } from '../../src/resources/index.js';
 
 /**
  * Fixture builders: small option functions composed onto a minimal valid parent, e.g.
@@ -201,4 +205,42 @@ export function syncRequest(
 /** deploymentsOf picks the Deployments out of a child list. */
 export function deploymentsOf(children: any[]): any[] {
   return children.filter((c) => c.kind === DEPLOYMENT.kind);
+}
+
+/** A parent as the builders read it: metadata and the spec validated and defaulted. */
+export interface BuilderParent<S> {
+  metadata: { name: string; namespace: string };
+  spec: S;
+}
+
+/** handlerParent is handler(...opts) with its spec validated and defaulted, as hooks hand it to builders. */
+export function handlerParent(...opts: Option[]): BuilderParent<GatiHandlerSpec> {
+  const h = handler(...opts);
+  const v = validateHandlerSpec(h.spec);
+  if (!v.ok) throw new Error(JSON.stringify(v.errors));
+  return { metadata: h.metadata, spec: v.value };
+}
+
+/** moduleParent is module(...opts) with its spec validated and defaulted. */
+export function moduleParent(...opts: Option[]): BuilderParent<GatiModuleSpec> {
+  const m = module(...opts);
+  const v = validateModuleSpec(m.spec);
+  if (!v.ok) throw new Error(JSON.stringify(v.errors));
+  return { metadata: m.metadata, spec: v.value };
+}
+
+/** serving is the handler's own spec.version as a serving VersionWorkload. */
+export function serving(p: BuilderParent<GatiHandlerSpec>): VersionWorkload {
+  return {
+    versionId: p.spec.version,
+    image: p.spec.image,
+    replicas: p.spec.replicas,
+    state: 'serve',
+  };
+}
+
+/** handlerVersion is the Workload of a handler's spec.version, serving. */
+export function handlerVersion(...opts: Option[]): Workload {
+  const p = handlerParent(...opts);
+  return handlerWorkload(p, serving(p));
 }

@@ -4,7 +4,7 @@ import { withHooks } from '../../src/hooks/controllers.js';
 import type { HookRegistry } from '../../src/hooks/types.js';
 import { readGatiObjects } from '../../src/render/input.js';
 import { controllerOf, renderStatic, STATIC_EPOCH } from '../../src/render/static.js';
-import { simulatedStatus } from '../../src/render/healthy.js';
+import { HealthyStore, simulatedStatus } from '../../src/render/healthy.js';
 import { FIXTURE_SETS, validateObject } from './lib.js';
 
 const GV = 'gati.dev/v1alpha1';
@@ -90,7 +90,11 @@ t.test(
       r.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
       ['Deployment ns/h', 'Service ns/h'],
     );
-    t.same(r.statuses['GatiHandler ns/h'], { ready: true, related: ['ns/v-b'] });
+    t.same(
+      r.statuses['GatiHandler ns/h'],
+      { ready: true, related: ['ns/v-b'], observedGeneration: 1 },
+      'status replaced whole, observedGeneration injected as Metacontroller does',
+    );
     t.equal(r.rounds, 3, 'create, become ready, confirm');
     const last = calls[calls.length - 1] as SyncRequest;
     t.equal((last.children?.['Service.v1'] as any)['ns/h'].metadata.generation, 1);
@@ -196,3 +200,44 @@ t.test('with the real hooks every fixture renders valid, deterministic workloads
     );
   }
 });
+
+t.test(
+  'HealthyStore: healthy on write, generation per spec change, no-op writes uncounted',
+  async (t) => {
+    const store = new HealthyStore(STATIC_EPOCH);
+    const d = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'ns' },
+      spec: { replicas: 2 },
+    };
+    store.create(d);
+    const stored = store.get('Deployment', 'ns', 'd')!;
+    t.match(stored, {
+      metadata: { uid: 'static-0001', generation: 1 },
+      status: { availableReplicas: 2 },
+    });
+    t.equal(store.writes, 1);
+    store.update(stored, structuredClone(stored));
+    t.equal(store.writes, 1, 'an unchanged write is not counted');
+    store.update(stored, {
+      ...structuredClone(stored),
+      metadata: { ...stored.metadata, labels: { a: 'b' } },
+    });
+    t.equal(
+      store.get('Deployment', 'ns', 'd')!.metadata.generation,
+      1,
+      'labels do not bump the generation',
+    );
+    const labelled = store.get('Deployment', 'ns', 'd')!;
+    store.update(labelled, { ...structuredClone(labelled), spec: { replicas: 3 } });
+    t.match(store.get('Deployment', 'ns', 'd'), {
+      metadata: { generation: 2 },
+      status: { observedGeneration: 2, availableReplicas: 3 },
+    });
+    t.strictSame(store.list({ apiVersion: 'apps/v1', kind: 'Deployment' }).length, 1);
+    store.delete(store.get('Deployment', 'ns', 'd')!);
+    t.equal(store.get('Deployment', 'ns', 'd'), undefined, 'deleted at once: nothing finalizes');
+    t.equal(store.writes, 4, 'create, labels, spec, delete');
+  },
+);
