@@ -1,7 +1,7 @@
 import { groupKey, DEPLOYMENT } from '../../src/api/kinds.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import type { ControllerName } from '../../src/hooks/types.js';
-import type { KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
+import type { DecoratorRequest, KubeObject, SyncRequest } from '../../src/api/metacontroller.js';
 import { validateHandlerSpec, validateModuleSpec } from '../../src/api/index.js';
 import type { GatiHandlerSpec } from '../../src/api/gatihandler.js';
 import type { GatiModuleSpec } from '../../src/api/gatimodule.js';
@@ -198,6 +198,20 @@ export function syncRequest(
     parent,
     children: observedGroups(controller, children, version),
     related: {},
+    finalizing: false,
+  };
+}
+
+/** versionRequest is a request to the GatiVersion controller, a DecoratorController: `object`, no children. */
+export function versionRequest(object: any, related: Record<string, any> = {}): DecoratorRequest {
+  return {
+    controller: {
+      metadata: { name: 'gativersion-controller' },
+      spec: { hooks: { sync: { version: 'v2' } } },
+    },
+    object,
+    attachments: {},
+    related,
     finalizing: false,
   };
 }

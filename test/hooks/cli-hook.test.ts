@@ -91,7 +91,7 @@ t.test('runHook', async (t) => {
     runHook(
       { controller: 'gativersion', hook: 'finalize', now },
       JSON.stringify({
-        parent: { metadata: { name: 'v', namespace: 'shop' }, spec: { versionId: 'v1' } },
+        object: { metadata: { name: 'v', namespace: 'shop' }, spec: { versionId: 'v1' } },
         related: {},
       }),
     ).includes('"finalized"'),

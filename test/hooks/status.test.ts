@@ -228,14 +228,18 @@ t.test('gatihandler customize', async (t) => {
   const p = handler();
   const want = {
     relatedResources: [
-      { apiVersion: 'gati.dev/v1alpha1', resource: 'gatihandlers', namespace: 'shop' },
-      { apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions', namespace: 'shop' },
+      {
+        apiVersion: 'gati.dev/v1alpha1',
+        labelSelector: { matchLabels: { 'gati.dev/handler': 'orders' } },
+        namespace: 'shop',
+        resource: 'gativersions',
+      },
     ],
   };
   t.same(
     customize({ parent: p }),
     want,
-    'every GatiHandler (rivals for the name-prefix rule) and GatiVersion of the namespace, no selector',
+    'only the GatiVersions labelled with its name: no rival handlers, nothing else of the namespace',
   );
   t.same(
     customize({
@@ -248,11 +252,14 @@ t.test('gatihandler customize', async (t) => {
     customize({ parent: { metadata: { name: 'x' } } as any }),
     {
       relatedResources: [
-        { apiVersion: 'gati.dev/v1alpha1', resource: 'gatihandlers' },
-        { apiVersion: 'gati.dev/v1alpha1', resource: 'gativersions' },
+        {
+          apiVersion: 'gati.dev/v1alpha1',
+          labelSelector: { matchLabels: { 'gati.dev/handler': 'x' } },
+          resource: 'gativersions',
+        },
       ],
     },
-    'no namespace: none asked for',
+    'no namespace: no namespace in the rule',
   );
   t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');
   t.notOk(HOOKS.gatimodule.customize, 'modules have no related resources');

@@ -119,6 +119,52 @@ const COMPOSITE_CONTROLLER: Shape = obj(
   ['apiVersion', 'kind', 'metadata', 'spec'],
 );
 
+/** The DecoratorController field list (the GatiVersion controller is one). */
+const DECORATOR_CONTROLLER: Shape = obj(
+  {
+    apiVersion: { enum: ['metacontroller.k8s.io/v1alpha1'] },
+    kind: { enum: ['DecoratorController'] },
+    metadata: 'object',
+    status: 'object',
+    spec: obj(
+      {
+        resources: {
+          array: obj(
+            {
+              apiVersion: S,
+              resource: S,
+              labelSelector,
+              annotationSelector: obj({
+                matchAnnotations: { map: S },
+                matchExpressions: {
+                  array: obj({ key: S, operator: S, values: { array: S } }, ['key', 'operator']),
+                },
+              }),
+              ignoreStatusChanges: B,
+            },
+            ['apiVersion', 'resource'],
+          ),
+        },
+        attachments: {
+          array: obj(
+            {
+              apiVersion: S,
+              resource: S,
+              updateStrategy: obj({ method: { enum: UPDATE_METHODS } }),
+            },
+            ['apiVersion', 'resource'],
+          ),
+        },
+        resyncPeriodSeconds: I,
+        hooks: obj({ sync: hook, finalize: hook, customize: hook }),
+        endpointConfigs: { array: obj({ host: S, ...endpointAuth }, ['host']) },
+      },
+      ['resources'],
+    ),
+  },
+  ['apiVersion', 'kind', 'metadata', 'spec'],
+);
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -181,8 +227,9 @@ function metacontrollerRules(cc: Json): string[] {
     if (h?.webhook) errors.push(...webhookRules(h.webhook, `.spec.hooks.${name}.webhook`));
   }
   const seen = new Set<string>();
-  (spec.childResources ?? []).forEach((c: Json, i: number) => {
-    const where = `.spec.childResources[${i}]`;
+  const field = cc.kind === 'DecoratorController' ? 'attachments' : 'childResources';
+  (spec[field] ?? []).forEach((c: Json, i: number) => {
+    const where = `.spec.${field}[${i}]`;
     const key = `${c.apiVersion}/${c.resource}`;
     if (seen.has(key)) errors.push(`${where}: ${key} declared twice`);
     seen.add(key);
@@ -191,29 +238,35 @@ function metacontrollerRules(cc: Json): string[] {
     else if (c.updateStrategy.method === 'OnDelete')
       errors.push(`${where}.updateStrategy.method: OnDelete never updates existing children`);
   });
-  if (spec.generateSelector !== true)
+  if (cc.kind === 'CompositeController' && spec.generateSelector !== true)
     errors.push('.spec.generateSelector: must be true (Gati parents have no spec.selector)');
+  if (cc.kind === 'DecoratorController' && (spec.resources ?? []).length !== 1)
+    errors.push('.spec.resources: want exactly the one parent resource');
   return errors;
+}
+
+/** parentOf is a Metacontroller object's parent resource: parentResource, or a decorator's one resource. */
+function parentOf(cc: Json): Json | undefined {
+  return cc.spec?.resources?.[0] ?? cc.spec?.parentResource;
 }
 
 /** projectRules: the controller matches src/hooks/controllers.ts and calls our Service. */
 function projectRules(cc: Json): string[] {
   const spec = cc.spec ?? {};
+  const parent = parentOf(cc);
   const entry = Object.entries(CONTROLLERS).find(
-    ([, c]) =>
-      c.parent.apiVersion === spec.parentResource?.apiVersion &&
-      c.parent.resource === spec.parentResource?.resource,
+    ([, c]) => c.parent.apiVersion === parent?.apiVersion && c.parent.resource === parent?.resource,
   );
-  if (!entry)
-    return [
-      `.spec.parentResource: ${spec.parentResource?.apiVersion}/${spec.parentResource?.resource} is not a Gati parent`,
-    ];
+  if (!entry) return [`parent ${parent?.apiVersion}/${parent?.resource} is not a Gati parent`];
   const name = entry[0] as ControllerName;
   const errors: string[] = [];
   if (cc.metadata?.name !== controllerName(name))
     errors.push(`.metadata.name: want ${controllerName(name)}`);
+  if (cc.kind !== entry[1].kind) errors.push(`.kind: want ${entry[1].kind}, as the table says`);
   const declared = new Set<string>(
-    (spec.childResources ?? []).map((c: Json) => `${c.apiVersion}/${c.resource}`),
+    (spec.childResources ?? spec.attachments ?? []).map(
+      (c: Json) => `${c.apiVersion}/${c.resource}`,
+    ),
   );
   const emitted = new Map(
     entry[1].children.map((k) => [`${k.apiVersion}/${k.resource}`, groupKey(k)]),
@@ -245,7 +298,9 @@ function projectRules(cc: Json): string[] {
 
 /** validateCompositeController returns every problem found; [] means valid. */
 function validateCompositeController(cc: unknown): string[] {
-  const shape = shapeErrors(cc, COMPOSITE_CONTROLLER, '');
+  const kind =
+    isObject(cc) && cc.kind === 'DecoratorController' ? DECORATOR_CONTROLLER : COMPOSITE_CONTROLLER;
+  const shape = shapeErrors(cc, kind, '');
   if (!isObject(cc)) return shape;
   return [...shape, ...metacontrollerRules(cc), ...projectRules(cc)];
 }
@@ -266,28 +321,28 @@ function loadControllers(): Array<{ file: string; object: Json }> {
 
 const controllers = loadControllers();
 
-t.test('controllers/ holds one CompositeController per parent kind', async (t) => {
+t.test('controllers/ holds one Metacontroller object per parent kind', async (t) => {
   t.equal(controllers.length, Object.keys(CONTROLLERS).length);
   t.strictSame(
-    controllers.map((c) => c.object.spec.parentResource.resource).sort(),
+    controllers.map((c) => parentOf(c.object)!.resource).sort(),
     Object.values(CONTROLLERS)
       .map((c) => c.parent.resource)
       .sort(),
   );
 });
 
-t.test('every CompositeController passes the validator', async (t) => {
+t.test('every Metacontroller object passes the validator', async (t) => {
   for (const { file, object } of controllers)
     t.strictSame(validateCompositeController(object), [], file);
 });
 
 t.test('every child updates InPlace, and GatiVersion alone has a finalize hook', async (t) => {
   for (const { file, object } of controllers) {
-    for (const c of object.spec.childResources)
+    for (const c of object.spec.childResources ?? object.spec.attachments)
       t.equal(c.updateStrategy.method, 'InPlace', `${file} ${c.resource}`);
     t.equal(
       'finalize' in object.spec.hooks,
-      object.spec.parentResource.resource === 'gativersions',
+      parentOf(object)!.resource === 'gativersions',
       `${file}: finalize hook`,
     );
     t.ok(object.spec.resyncPeriodSeconds > 0, `${file}: resyncPeriodSeconds`);
@@ -484,7 +539,7 @@ const broken: Array<{ reason: string; mutate: (cc: Json) => void; want: string }
   {
     reason: 'wrong kind',
     mutate: (cc) => (cc.kind = 'DecoratorController'),
-    want: '.kind: "DecoratorController" is not one of',
+    want: '.kind: want CompositeController, as the table says',
   },
   {
     reason: 'unknown endpointConfigs field',

@@ -159,7 +159,7 @@ t.test(
       execFileSync('kubectl', ['kustomize', overlay], { encoding: 'utf8' }),
     ).map((d) => d.toJS());
     const hooks = objects
-      .filter((o) => o.kind === 'CompositeController')
+      .filter((o) => /^(Composite|Decorator)Controller$/.test(o.kind))
       .flatMap((cc) =>
         Object.values(cc.spec.hooks as Record<string, { webhook: { authorization?: unknown } }>),
       );

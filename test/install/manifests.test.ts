@@ -54,6 +54,7 @@ const VALIDATORS: Record<string, (o: Json) => void> = {
 /** Kinds with no published model here: checked by their own tests (the validator) or below. */
 const CHECKED_ELSEWHERE = new Set([
   'metacontroller.k8s.io/v1alpha1/CompositeController',
+  'metacontroller.k8s.io/v1alpha1/DecoratorController',
   'monitoring.coreos.com/v1/ServiceMonitor',
   // kube-state-metrics' own config format (no apiVersion): test/install/observability.test.ts.
   'undefined/CustomResourceStateMetrics',
@@ -103,6 +104,7 @@ t.test(
 // ---- a small kustomize: resources (files and directories), images, namespace ---------------
 
 const CLUSTER_SCOPED = new Set([
+  'DecoratorController',
   'Namespace',
   'CompositeController',
   'CustomResourceDefinition',
@@ -220,7 +222,7 @@ t.test('names, namespace, image and ports agree across controllers/ and manifest
     'the NetworkPolicy covers the pods',
   );
 
-  const controllers = installSet.filter((o) => o.kind === 'CompositeController');
+  const controllers = installSet.filter((o) => /^(Composite|Decorator)Controller$/.test(o.kind));
   t.equal(controllers.length, 3, 'the three controllers are in the install set');
   for (const cc of controllers) {
     for (const [hook, h] of Object.entries(cc.spec.hooks as Record<string, Json>)) {
@@ -328,7 +330,7 @@ t.test(
       `resources:\n  - ${base}\ncomponents:\n${components.map((c) => `  - ${c}\n`).join('')}`,
     );
     const out = kustomize(dir);
-    const ccs = out.filter((o) => o.kind === 'CompositeController');
+    const ccs = out.filter((o) => /^(Composite|Decorator)Controller$/.test(o.kind));
     for (const cc of ccs) {
       for (const [hook, h] of Object.entries(cc.spec.hooks as Record<string, Json>)) {
         t.strictSame(

@@ -4,6 +4,7 @@ import { HOOKS } from '../helpers/hooks.js';
 import { toJson } from '../../src/kube/canonical.js';
 import { groupKey } from '../../src/api/kinds.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
+import { labelValue } from '../../src/resources/names.js';
 import type { ControllerName } from '../../src/hooks/types.js';
 import type {
   DecoratorRequest,
@@ -330,11 +331,11 @@ const handlerCase: fc.Arbitrary<Case & { request: SyncRequest }> = fc
       metadata: { name, namespace: NS, uid: 'uid-h', generation: 2 },
       spec: drop(spec),
     };
+    // The handler's one related kind: the GatiVersions labelled with its name.
     const related: SyncRequest['related'] = {
       [groupKey(CONTROLLERS.gatihandler.related[0]!)]: {},
-      [groupKey(CONTROLLERS.gatihandler.related[1]!)]: {},
     };
-    const gvs = related[groupKey(CONTROLLERS.gatihandler.related[1]!)]!;
+    const gvs = related[groupKey(CONTROLLERS.gatihandler.related[0]!)]!;
     versions.forEach((gv, i) => {
       const gvName = `${name.slice(0, 50)}-gv${i}`;
       gvs[v === 'v2' ? `${NS}/${gvName}` : gvName] = asStored(
@@ -344,6 +345,7 @@ const handlerCase: fc.Arbitrary<Case & { request: SyncRequest }> = fc
           metadata: {
             name: gvName,
             namespace: NS,
+            labels: { 'gati.dev/handler': labelValue(name) },
             ...(gv.deleting
               ? { deletionTimestamp: '2026-01-01T00:05:00Z', finalizers: ['x'] }
               : {}),

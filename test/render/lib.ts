@@ -63,9 +63,13 @@ const GATI: Record<string, (spec: unknown) => { ok: boolean; errors?: any }> = {
   GatiModule: validateModuleSpec,
   GatiVersion: validateVersionSpec,
 };
-/** Kinds with no upstream model: Metacontroller's CompositeController and kustomize's own file. */
+/**
+ * Kinds with no upstream model: Metacontroller's controller objects (test/install checks them
+ * against Metacontroller's own CRD schema) and kustomize's own file.
+ */
 const UNMODELLED = new Set([
   'metacontroller.k8s.io/v1alpha1/CompositeController',
+  'metacontroller.k8s.io/v1alpha1/DecoratorController',
   'kustomize.config.k8s.io/v1beta1/Kustomization',
 ]);
 

@@ -9,6 +9,7 @@ import { FIXTURE_SETS, validateObject } from './lib.js';
 
 const GV = 'gati.dev/v1alpha1';
 const noop = { sync: () => ({ status: {}, children: [] }) };
+const noopDecorator = { sync: () => ({ status: {}, attachments: [] }) };
 
 function handler(name: string, extra: Record<string, unknown> = {}): KubeObject {
   return {
@@ -34,7 +35,7 @@ function deploymentOf(req: SyncRequest): any {
 function fakeRegistry(calls: SyncRequest[] = []): HookRegistry {
   return {
     gatimodule: noop,
-    gativersion: noop,
+    gativersion: noopDecorator,
     gatihandler: {
       customize: () => ({
         relatedResources: [

@@ -10,7 +10,7 @@
  * request all throw ContractViolation. See docs/testing.md.
  */
 import type { KubeObject } from '../../src/api/metacontroller.js';
-import { CONTROLLERS, type ControllerTable } from '../../src/hooks/controllers.js';
+import { CONTROLLERS, type Controller, type ControllerTable } from '../../src/hooks/controllers.js';
 import type { ControllerName, Observations } from '../../src/hooks/types.js';
 import { metacontrollerObject, RulesCache } from '../../src/render/loop/request.js';
 import { syncParent } from '../../src/render/loop/sync.js';
@@ -96,7 +96,7 @@ export class Cluster {
     const base = opts.controllers ?? CONTROLLERS;
     this.table = { ...base };
     for (const c of Object.keys(this.hooks) as ControllerName[])
-      this.table[c] = { ...base[c], hooks: this.hooks[c]! };
+      this.table[c] = { ...base[c], hooks: this.hooks[c]! } as Controller;
     const now = () => this.nowMs;
     this.store = new Store({
       now,

@@ -1,7 +1,12 @@
 // Shared by the server tests (tap reports this file as "no tests found").
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
-import type { KubeObject, SyncRequest, SyncResponse } from '../../src/api/metacontroller.js';
+import type {
+  DecoratorRequest,
+  KubeObject,
+  SyncRequest,
+  SyncResponse,
+} from '../../src/api/metacontroller.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
 import type { PressureProbe } from '../../src/server/pressure.js';
@@ -139,6 +144,11 @@ export function syncRequest(n = 0, p: KubeObject = parent()): SyncRequest {
     related: {},
     finalizing: false,
   };
+}
+
+/** decoratorRequest is a well-formed GatiVersion (DecoratorController) request. */
+export function decoratorRequest(p: KubeObject = parent()): DecoratorRequest {
+  return { controller: {}, object: p, attachments: {}, related: {}, finalizing: false };
 }
 
 /** deployment is an observed Deployment as the apiserver stores it, managedFields included (~10 KiB). */

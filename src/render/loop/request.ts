@@ -1,7 +1,10 @@
 import { groupKey, type ResourceType } from '../../api/kinds.js';
 import type { KubeObject, ObjectGroups, RelatedResourceRule } from '../../api/metacontroller.js';
 import type { Controller } from '../../hooks/controllers.js';
-import { compositeController, controllerName } from '../../install/controllers.js';
+import {
+  controllerName,
+  metacontrollerObject as installedObject,
+} from '../../install/controllers.js';
 import { kindOf, type LoopStore, type RelatedRules, type RulesCacheLike } from './types.js';
 
 // How Metacontroller (v4.17.2, hook version v2) builds the requests it sends: contract §2.2,
@@ -14,23 +17,12 @@ export const DECORATOR_ANNOTATION = 'metacontroller.k8s.io/decorator-controller'
 export const CUSTOMIZE_CACHE_SECONDS = 20 * 60;
 
 /**
- * metacontrollerObject is the controller object Metacontroller sends as `controller`: ours
- * as installed (src/install), with the empty status the API server holds. A decorator the
- * install set does not build yet is derived from the composite object (same metadata, hooks
- * and resync; the parent as its one resource, the children as attachments).
+ * metacontrollerObject is the controller object Metacontroller sends as `controller`: ours as
+ * installed (src/install: a CompositeController or a DecoratorController, by the table's
+ * kind), with the empty status the API server holds.
  */
 export function metacontrollerObject(c: Controller): Record<string, unknown> {
-  const installed = compositeController(c);
-  const spec = installed.spec as Record<string, unknown>;
-  if (kindOf(c) === 'CompositeController' || 'resources' in spec)
-    return { ...installed, status: {} };
-  const { parentResource, childResources, generateSelector: _g, ...rest } = spec;
-  return {
-    ...installed,
-    kind: 'DecoratorController',
-    spec: { ...rest, resources: [parentResource], attachments: childResources },
-    status: {},
-  };
+  return { ...installedObject(c), status: {} };
 }
 
 /** finalizerOf is the finalizer Metacontroller puts on a parent of a controller with a finalize hook. */

@@ -6,13 +6,9 @@ import type { ControllerName, HookContext, HookName, Observations } from '../../
 /** The two kinds of Metacontroller object a controller of the table can run as. */
 export type ControllerKind = 'CompositeController' | 'DecoratorController';
 
-/**
- * kindOf reads a controller's kind. Read as a string so that the loop already branches on
- * `DecoratorController` while the table's type still only names CompositeController.
- */
+/** kindOf reads a controller's kind: which wire format its hooks speak. */
 export function kindOf(c: Pick<Controller, 'kind'>): ControllerKind {
-  const kind: string = c.kind;
-  return kind === 'DecoratorController' ? 'DecoratorController' : 'CompositeController';
+  return c.kind;
 }
 
 /** A kind as the store files it. */

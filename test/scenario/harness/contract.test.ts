@@ -2,7 +2,7 @@ import t from 'tap';
 import type { SyncRequest } from '../../../src/api/metacontroller.js';
 import type { SyncHook } from '../../../src/hooks/types.js';
 import { canonical } from '../../../src/kube/canonical.js';
-import { CONTROLLERS } from '../../../src/hooks/controllers.js';
+import { CONTROLLERS, type Controller } from '../../../src/hooks/controllers.js';
 import { metacontrollerObject } from '../../../src/render/loop/request.js';
 import { Cluster, ContractViolation, type PartialRegistry } from '../harness.js';
 import {
@@ -41,7 +41,10 @@ t.test(
     t.equal(req.finalizing, false);
     t.strictSame(
       req.controller,
-      metacontrollerObject({ ...CONTROLLERS.gatimodule, hooks: { sync: moduleSync } }),
+      metacontrollerObject({
+        ...CONTROLLERS.gatimodule,
+        hooks: { sync: moduleSync },
+      } as Controller),
       'the CompositeController as installed, as Metacontroller sends it',
     );
     t.match(req.controller, { kind: 'CompositeController', status: {} });

@@ -1,9 +1,5 @@
 import t from 'tap';
-import {
-  CONTROLLERS,
-  type Controller,
-  type ControllerTable,
-} from '../../../src/hooks/controllers.js';
+import { CONTROLLERS, type Controller } from '../../../src/hooks/controllers.js';
 import { metacontrollerObject } from '../../../src/render/loop/request.js';
 import {
   Cluster,
@@ -14,16 +10,26 @@ import {
 } from '../harness.js';
 import { caught, GV, handler, type AnyObj } from '../lib/fakes.js';
 
-// DecoratorController support (contract §2.5), proven with fake hooks before the GatiVersion
-// controller becomes a decorator: the table's `kind` alone switches the loop to `object` /
-// `attachments` requests, merged labels and annotations, a status kept on null and never
-// given observedGeneration, the decorator finalizer, and the same customize-driven triggers.
+// DecoratorController support (contract §2.5), proven with fake hooks: the table's `kind`
+// alone switches the loop to `object` / `attachments` requests, merged labels and
+// annotations, a status kept on null and never given observedGeneration, the decorator
+// finalizer, `ignoreStatusChanges`, and the same customize-driven triggers.
 
-/** The table with GatiVersion run as a DecoratorController. */
-const DECORATED: ControllerTable = {
-  ...CONTROLLERS,
-  gativersion: { ...CONTROLLERS.gativersion, kind: 'DecoratorController' } as unknown as Controller,
-};
+/** The table as installed: GatiVersion runs as a DecoratorController. */
+const DECORATED = CONTROLLERS;
+
+/**
+ * watchingStatus is the installed controller object with `ignoreStatusChanges` turned off,
+ * so that a status patch alone triggers a sync again.
+ */
+function watchingStatus(c: Controller): Record<string, unknown> {
+  const o = metacontrollerObject(c) as AnyObj;
+  if (o.kind !== 'DecoratorController') return o;
+  return {
+    ...o,
+    spec: { ...o.spec, resources: [{ ...o.spec.resources[0], ignoreStatusChanges: false }] },
+  };
+}
 const FINALIZER = 'metacontroller.io/decoratorcontroller-gativersion-controller';
 const HANDLER_LABEL = 'gati.dev/handler';
 
@@ -174,7 +180,13 @@ t.test(
 t.test('status: null leaves the status as it is; an object replaces it whole', async (t) => {
   let status: AnyObj | null = { a: 1 };
   const hooks = { gativersion: { sync: () => ({ status }) } } as unknown as PartialRegistry;
-  const sim = new Cluster({ controllers: DECORATED, hooks, direct: true, checkDeterminism: false });
+  const sim = new Cluster({
+    controllers: DECORATED,
+    hooks,
+    direct: true,
+    checkDeterminism: false,
+    controllerObject: watchingStatus,
+  });
   sim.apply(gv('v', 'h'));
   sim.reconcile();
   t.strictSame(sim.mustGet('GatiVersion', 'ns', 'v').status, { a: 1 });
@@ -280,16 +292,8 @@ t.test(
 );
 
 t.test(
-  'ignoreStatusChanges: status-only updates do not sync; labels, generation and deletion do',
+  'ignoreStatusChanges (as installed): status-only updates do not sync; labels, generation and deletion do',
   async (t) => {
-    const ignoring = (c: Controller): Record<string, unknown> => {
-      const o = metacontrollerObject(c) as AnyObj;
-      if (o.kind !== 'DecoratorController') return o;
-      return {
-        ...o,
-        spec: { ...o.spec, resources: [{ ...o.spec.resources[0], ignoreStatusChanges: true }] },
-      };
-    };
     const rows = [
       { reason: 'status patched', ignoring: true, poke: 'status', syncs: false },
       { reason: 'status patched, watched', ignoring: false, poke: 'status', syncs: true },
@@ -300,7 +304,7 @@ t.test(
     for (const r of rows) {
       const sim = decorated({
         resyncPeriodSeconds: 0,
-        ...(r.ignoring ? { controllerObject: ignoring } : {}),
+        ...(r.ignoring ? {} : { controllerObject: watchingStatus }),
       });
       sim.apply(handler('h'));
       sim.apply(gv('h-v1', 'h'));

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { SyncRequest } from '../../../src/api/metacontroller.js';
 import { type PartialRegistry } from '../harness.js';
 import { fakeCluster, module, moduleHooks, timescape, handler, version } from '../lib/fakes.js';
 
@@ -113,7 +114,7 @@ t.test(
 
     const broken: PartialRegistry = {
       gatihandler: {
-        sync: (req) => ({
+        sync: (req: SyncRequest) => ({
           status: {},
           children: [
             {

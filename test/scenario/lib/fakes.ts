@@ -2,7 +2,7 @@
 // harness, answering JSON as it comes rather than in canonical form (the real hooks are held
 // to it in test/scenario/timescape.test.ts).
 import type { SyncRequest, KubeObject } from '../../../src/api/metacontroller.js';
-import type { CustomizeHook, SyncHook } from '../../../src/hooks/types.js';
+import type { CustomizeHook, DecoratorHook, SyncHook } from '../../../src/hooks/types.js';
 import { Cluster, type ClusterOptions, type PartialRegistry } from '../harness.js';
 
 /**
@@ -73,7 +73,7 @@ export function moduleHooks(sync: SyncHook = moduleSync): PartialRegistry {
   return { gatimodule: { sync } };
 }
 
-/** A GatiVersion controller: relates its handler; finalize holds until released by annotation or the handler is gone. */
+/** A GatiVersion controller (a DecoratorController, as the real one): relates its handler; finalize holds until released by annotation or the handler is gone. */
 export const versionCustomize: CustomizeHook = (req) => ({
   relatedResources: [
     {
@@ -84,18 +84,18 @@ export const versionCustomize: CustomizeHook = (req) => ({
     },
   ],
 });
-export const versionSync: SyncHook = (req) => ({
+export const versionSync: DecoratorHook = (req) => ({
   status: { handlerFound: Object.keys(req.related?.['GatiHandler.' + GV] ?? {}).length > 0 },
-  children: [],
+  attachments: [],
 });
-export const versionFinalize: SyncHook = (req) => {
+export const versionFinalize: DecoratorHook = (req) => {
   const handlerGone = Object.keys(req.related?.['GatiHandler.' + GV] ?? {}).length === 0;
   const released =
-    req.parent.metadata.annotations &&
-    (req.parent.metadata.annotations as AnyObj)['test/release'] === 'yes';
+    req.object.metadata.annotations &&
+    (req.object.metadata.annotations as AnyObj)['test/release'] === 'yes';
   return {
     status: { phase: 'Terminating' },
-    children: [],
+    attachments: [],
     finalized: handlerGone || Boolean(released),
   };
 };
