@@ -1,6 +1,8 @@
+import type { ResourceType } from '../api/kinds.js';
 import { controllerList, hookNames, hookPath, type Controller } from '../hooks/controllers.js';
 import type { ControllerName, HookName } from '../hooks/types.js';
 import { LABELS, NAME, NAMESPACE, SERVICE_PORT } from './constants.js';
+import { declaredChildren, DEFAULT_INSTALL, type InstallOptions } from './options.js';
 
 /** Periodic resync of every parent; timers (rollout steps, drains) use resyncAfterSeconds instead. */
 export const RESYNC_PERIOD_SECONDS = 60;
@@ -25,13 +27,20 @@ function webhook(c: ControllerName, hook: HookName): Record<string, unknown> {
   };
 }
 
+/** childResource declares one child type, updated InPlace (never the OnDelete default, which would leave spec changes unapplied). */
+export function childResource(t: ResourceType): Record<string, unknown> {
+  return { apiVersion: t.apiVersion, resource: t.resource, updateStrategy: { method: 'InPlace' } };
+}
+
 /**
  * compositeController builds the Metacontroller object of one controller from its table
- * entry: the children declared are exactly those its hooks may emit, each updated InPlace
- * (never the OnDelete default, which would leave spec changes unapplied), and one webhook
- * per hook the controller has.
+ * entry: the children declared are those its hooks may emit, less the optional kinds
+ * `options` switches off (src/install/options.ts), and one webhook per hook it has.
  */
-export function compositeController(c: Controller): Record<string, unknown> {
+export function compositeController(
+  c: Controller,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Record<string, unknown> {
   return {
     apiVersion: 'metacontroller.k8s.io/v1alpha1',
     kind: c.kind,
@@ -40,20 +49,19 @@ export function compositeController(c: Controller): Record<string, unknown> {
       generateSelector: true,
       resyncPeriodSeconds: RESYNC_PERIOD_SECONDS,
       parentResource: { apiVersion: c.parent.apiVersion, resource: c.parent.resource },
-      childResources: c.children.map((t) => ({
-        apiVersion: t.apiVersion,
-        resource: t.resource,
-        updateStrategy: { method: 'InPlace' },
-      })),
+      childResources: declaredChildren(c.children, options).map(childResource),
       hooks: Object.fromEntries(hookNames(c).map((h) => [h, webhook(c.name, h)])),
     },
   };
 }
 
 /** allControllers lists every Metacontroller object in a stable order. */
-export function allControllers(): Array<{
+export function allControllers(options: Readonly<InstallOptions> = DEFAULT_INSTALL): Array<{
   controller: ControllerName;
   object: Record<string, unknown>;
 }> {
-  return controllerList().map((c) => ({ controller: c.name, object: compositeController(c) }));
+  return controllerList().map((c) => ({
+    controller: c.name,
+    object: compositeController(c, options),
+  }));
 }

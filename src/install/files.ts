@@ -7,6 +7,7 @@ import {
   bearerTokenComponent,
   drainEvidencePolicy,
   kustomization,
+  optionalKindComponents,
   prometheusScrapePolicy,
   serviceMonitor,
 } from './components.js';
@@ -15,6 +16,7 @@ import { allControllers } from './controllers.js';
 import { operatorManifests } from './manifests.js';
 import { dashboard } from './dashboard.js';
 import { kubeStateMetricsConfig, kubeStateMetricsRole } from './observability.js';
+import { DEFAULT_INSTALL, type InstallOptions } from './options.js';
 
 /** Header on every generated install file. */
 export const INSTALL_HEADER =
@@ -30,11 +32,17 @@ function yamlFile(objects: Obj[], note?: string): string {
   return INSTALL_HEADER + (note ? note.replace(/^/gm, '# ') + '\n' : '') + docs.join('---\n');
 }
 
-/** installObjects is everything `kubectl apply -f operator.yaml` creates, in apply order (no CRDs). */
-export function installObjects(image = IMAGE): Obj[] {
+/**
+ * installObjects is everything `kubectl apply -f operator.yaml` creates, in apply order (no
+ * CRDs); with other `options`, what the overlay with the matching components creates.
+ */
+export function installObjects(
+  image = IMAGE,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Obj[] {
   const objects = [
     ...operatorManifests().map((m) => m.object),
-    ...allControllers().map((c) => c.object),
+    ...allControllers(options).map((c) => c.object),
   ];
   return objects.map((o) => (o.kind === 'Deployment' ? withImage(o, image) : o));
 }
@@ -88,6 +96,8 @@ export function installFiles(): Map<string, string> {
       'Needs Metacontroller >= 4.16 and Secret gati-system/gati-operator-token (key: token). See docs/deployment.md.',
     ),
   );
+  for (const { kind, component, note } of optionalKindComponents())
+    files.set(`${kind.component}/kustomization.yaml`, yamlFile([component], note));
   files.set(
     'manifests/components/prometheus/kustomization.yaml',
     yamlFile(

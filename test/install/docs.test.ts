@@ -17,6 +17,7 @@ import {
 import { allControllers } from '../../src/install/controllers.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { haveKubectl, NO_KUBECTL } from './lib.js';
 
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
 const deployment = read('docs/deployment.md');
@@ -130,18 +131,9 @@ t.test('the docs name the real image, namespace, controllers and CLI commands', 
   t.match(deployment, 'npm run gen:install');
 });
 
-function haveKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 t.test(
   'the overlay deployment.md writes enables the bearer token',
-  { skip: haveKubectl() ? false : 'kubectl not on PATH' },
+  { skip: haveKubectl ? false : NO_KUBECTL },
   async (t) => {
     const heredoc = /cat > (\S+)\/kustomization\.yaml <<'EOF'\n([\s\S]*?)\nEOF/.exec(deployment);
     t.ok(heredoc, 'the docs write an overlay');

@@ -37,6 +37,7 @@ import {
 } from '../../src/install/constants.js';
 import { TOKEN_DIR, TOKEN_SECRET } from '../../src/install/components.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { haveKubectl } from './lib.js';
 
 type Json = Record<string, any>;
 
@@ -145,15 +146,6 @@ function splitImage(ref: string): [string, string] {
 
 const installSet = renderKustomization('manifests');
 
-function kubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const haveKubectl = kubectl();
 const kustomize = (dir: string): Json[] =>
   parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }))
     .map((d) => d.toJS() as Json)
