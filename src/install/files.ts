@@ -11,10 +11,22 @@ import {
   prometheusScrapePolicy,
   serviceMonitor,
 } from './components.js';
-import { IMAGE, IMAGE_NAME, OPERATOR_VERSION } from './constants.js';
+import {
+  IMAGE,
+  IMAGE_NAME,
+  METACONTROLLER_NAMESPACE,
+  METACONTROLLER_VERSION,
+  OPERATOR_VERSION,
+} from './constants.js';
 import { allControllers } from './controllers.js';
 import { operatorManifests } from './manifests.js';
 import { dashboard } from './dashboard.js';
+import {
+  metacontrollerHelmValues,
+  metacontrollerOverlay,
+  statefulSetPatch,
+  TUNING_FLAGS,
+} from './metacontroller.js';
 import { kubeStateMetricsConfig, kubeStateMetricsRole } from './observability.js';
 import { DEFAULT_INSTALL, type InstallOptions } from './options.js';
 
@@ -150,6 +162,24 @@ export function installFiles(): Map<string, string> {
     yamlFile(
       [kubeStateMetricsRole()],
       "Lets kube-state-metrics list and watch GatiHandlers: bind it to kube-state-metrics' ServiceAccount.",
+    ),
+  );
+  files.set(
+    'manifests/extras/metacontroller/kustomization.yaml',
+    yamlFile(
+      [metacontrollerOverlay('statefulset-patch.yaml')],
+      `Metacontroller at its pinned release, with ${TUNING_FLAGS.join(' ')}.\nkubectl apply -k manifests/extras/metacontroller/ (fetches the upstream manifests). See docs/deployment.md.`,
+    ),
+  );
+  files.set(
+    'manifests/extras/metacontroller/statefulset-patch.yaml',
+    yamlFile([statefulSetPatch()]),
+  );
+  files.set(
+    'manifests/extras/metacontroller/helm-values.yaml',
+    yamlFile(
+      [metacontrollerHelmValues()],
+      `Values for Metacontroller's own chart: helm install metacontroller oci://ghcr.io/metacontroller/metacontroller-helm \\\n  --version ${METACONTROLLER_VERSION.slice(1)} -n ${METACONTROLLER_NAMESPACE} --create-namespace -f manifests/extras/metacontroller/helm-values.yaml`,
     ),
   );
   files.set(
