@@ -32,12 +32,25 @@ function controllerTarget(c: Controller): Obj {
   };
 }
 
-/** authorizationPatch adds the Bearer authorization (Metacontroller ≥ 4.16) to every hook of one controller. */
-function authorizationPatch(c: Controller): Obj {
-  const value = {
+/** tokenAuthorization is the webhook `authorization` naming the token Secret (Metacontroller ≥ 4.16). */
+export function tokenAuthorization(): Obj {
+  return {
     type: 'Bearer',
     secretRef: { name: TOKEN_SECRET.name, namespace: NAMESPACE, key: TOKEN_SECRET.key },
   };
+}
+
+/** The hook server's side of the bearer token: its env entry, volume mount and volume. */
+export const TOKEN_ENV = { name: 'AUTH_TOKEN_FILE', value: `${TOKEN_DIR}/${TOKEN_SECRET.key}` };
+export const TOKEN_MOUNT = { name: 'auth-token', mountPath: TOKEN_DIR, readOnly: true };
+export const TOKEN_VOLUME = {
+  name: 'auth-token',
+  secret: { secretName: TOKEN_SECRET.name, defaultMode: 0o440 },
+};
+
+/** authorizationPatch adds the Bearer authorization to every hook of one controller. */
+function authorizationPatch(c: Controller): Obj {
+  const value = tokenAuthorization();
   const ops = hookNames(c).map((h) => ({
     op: 'add',
     path: `/spec/hooks/${h}/webhook/authorization`,
@@ -58,16 +71,8 @@ function tokenMountPatch(): Obj {
     spec: {
       template: {
         spec: {
-          containers: [
-            {
-              name: NAME,
-              env: [{ name: 'AUTH_TOKEN_FILE', value: `${TOKEN_DIR}/${TOKEN_SECRET.key}` }],
-              volumeMounts: [{ name: 'auth-token', mountPath: TOKEN_DIR, readOnly: true }],
-            },
-          ],
-          volumes: [
-            { name: 'auth-token', secret: { secretName: TOKEN_SECRET.name, defaultMode: 0o440 } },
-          ],
+          containers: [{ name: NAME, env: [TOKEN_ENV], volumeMounts: [TOKEN_MOUNT] }],
+          volumes: [TOKEN_VOLUME],
         },
       },
     },

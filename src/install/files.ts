@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { canonical } from '../kube/canonical.js';
 import { argocdConfigPatch, exampleApplication, HEALTH_LUA } from './argocd.js';
+import { CHART_DIR, chartFiles } from './chart.js';
 import {
   bearerTokenComponent,
   drainEvidencePolicy,
@@ -182,6 +183,7 @@ export function installFiles(): Map<string, string> {
       `Values for Metacontroller's own chart: helm install metacontroller oci://ghcr.io/metacontroller/metacontroller-helm \\\n  --version ${METACONTROLLER_VERSION.slice(1)} -n ${METACONTROLLER_NAMESPACE} --create-namespace -f manifests/extras/metacontroller/helm-values.yaml`,
     ),
   );
+  for (const [rel, text] of chartFiles()) files.set(`${CHART_DIR}/${rel}`, text);
   files.set(
     'manifests/extras/grafana/gati-rollouts.json',
     `${JSON.stringify(dashboard(), null, 2)}\n`,
