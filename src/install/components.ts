@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import { controllerList, hookNames, type Controller } from '../hooks/controllers.js';
 import { CONTAINER_PORT, LABELS, NAME, NAMESPACE, PORT_NAME, SELECTOR } from './constants.js';
-import { controllerName } from './controllers.js';
+import { childResource, compositeController, controllerName } from './controllers.js';
+import { DEFAULT_INSTALL, OPTIONAL_KINDS, type OptionalKind } from './options.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,12 +32,25 @@ function controllerTarget(c: Controller): Obj {
   };
 }
 
-/** authorizationPatch adds the Bearer authorization (Metacontroller ≥ 4.16) to every hook of one controller. */
-function authorizationPatch(c: Controller): Obj {
-  const value = {
+/** tokenAuthorization is the webhook `authorization` naming the token Secret (Metacontroller ≥ 4.16). */
+export function tokenAuthorization(): Obj {
+  return {
     type: 'Bearer',
     secretRef: { name: TOKEN_SECRET.name, namespace: NAMESPACE, key: TOKEN_SECRET.key },
   };
+}
+
+/** The hook server's side of the bearer token: its env entry, volume mount and volume. */
+export const TOKEN_ENV = { name: 'AUTH_TOKEN_FILE', value: `${TOKEN_DIR}/${TOKEN_SECRET.key}` };
+export const TOKEN_MOUNT = { name: 'auth-token', mountPath: TOKEN_DIR, readOnly: true };
+export const TOKEN_VOLUME = {
+  name: 'auth-token',
+  secret: { secretName: TOKEN_SECRET.name, defaultMode: 0o440 },
+};
+
+/** authorizationPatch adds the Bearer authorization to every hook of one controller. */
+function authorizationPatch(c: Controller): Obj {
+  const value = tokenAuthorization();
   const ops = hookNames(c).map((h) => ({
     op: 'add',
     path: `/spec/hooks/${h}/webhook/authorization`,
@@ -57,16 +71,8 @@ function tokenMountPatch(): Obj {
     spec: {
       template: {
         spec: {
-          containers: [
-            {
-              name: NAME,
-              env: [{ name: 'AUTH_TOKEN_FILE', value: `${TOKEN_DIR}/${TOKEN_SECRET.key}` }],
-              volumeMounts: [{ name: 'auth-token', mountPath: TOKEN_DIR, readOnly: true }],
-            },
-          ],
-          volumes: [
-            { name: 'auth-token', secret: { secretName: TOKEN_SECRET.name, defaultMode: 0o440 } },
-          ],
+          containers: [{ name: NAME, env: [TOKEN_ENV], volumeMounts: [TOKEN_MOUNT] }],
+          volumes: [TOKEN_VOLUME],
         },
       },
     },
@@ -83,6 +89,51 @@ export function bearerTokenComponent(): Obj {
     { patches: [...controllerList().map(authorizationPatch), tokenMountPatch()] },
     true,
   );
+}
+
+/**
+ * optionalKindPatch flips one optional kind on one controller: appends a default-off kind
+ * (after every default one, where the generator puts it too) or removes a default-on one by
+ * index, guarded by a `test` op so a changed order fails the build instead of removing
+ * another kind.
+ */
+function optionalKindPatch(c: Controller, o: OptionalKind): Obj {
+  const declared = (compositeController(c).spec as { childResources: Obj[] }).childResources;
+  const index = declared.findIndex((r) => r.resource === o.type.resource);
+  const ops = DEFAULT_INSTALL[o.option]
+    ? [
+        { op: 'test', path: `/spec/childResources/${index}/resource`, value: o.type.resource },
+        { op: 'remove', path: `/spec/childResources/${index}` },
+      ]
+    : [{ op: 'add', path: '/spec/childResources/-', value: childResource(o.type) }];
+  return {
+    target: controllerTarget(c),
+    patch: stringify(ops, { lineWidth: 0, aliasDuplicateObjects: false }),
+  };
+}
+
+/** optionalKindNote says what a kind's component does, and the Helm value that does the same. */
+function optionalKindNote(o: OptionalKind): string {
+  const on = DEFAULT_INSTALL[o.option];
+  const what = on
+    ? `Removes the ${o.type.kind} child kind, for clusters without its CRDs,`
+    : `Adds the ${o.type.kind} child kind (install its CRDs first)`;
+  return `${what} on every controller whose hooks emit it.\nHelm: ${o.helmValue}=${!on}. See docs/deployment.md.`;
+}
+
+/** optionalKindComponents: one component per optional kind, patching every controller whose hooks emit it. */
+export function optionalKindComponents(): Array<{
+  kind: OptionalKind;
+  component: Obj;
+  note: string;
+}> {
+  return OPTIONAL_KINDS.map((o) => {
+    const controllers = controllerList().filter((c) =>
+      c.children.some((t) => t.apiVersion === o.type.apiVersion && t.resource === o.type.resource),
+    );
+    const patches = controllers.map((c) => optionalKindPatch(c, o));
+    return { kind: o, component: kustomization({ patches }, true), note: optionalKindNote(o) };
+  });
 }
 
 function extraPolicy(suffix: string, spec: Obj): Obj {

@@ -1,6 +1,8 @@
+import type { ResourceType } from '../api/kinds.js';
 import { controllerList, hookNames, hookPath, type Controller } from '../hooks/controllers.js';
 import type { ControllerName, HookName } from '../hooks/types.js';
 import { LABELS, NAME, NAMESPACE, SERVICE_PORT } from './constants.js';
+import { declaredChildren, DEFAULT_INSTALL, type InstallOptions } from './options.js';
 
 /** Periodic resync of every parent; timers (rollout steps, drains) use resyncAfterSeconds instead. */
 export const RESYNC_PERIOD_SECONDS = 60;
@@ -25,26 +27,29 @@ function webhook(c: ControllerName, hook: HookName): Record<string, unknown> {
   };
 }
 
+/** childResource declares one child type, updated InPlace (never the OnDelete default, which would leave spec changes unapplied). */
+export function childResource(t: ResourceType): Record<string, unknown> {
+  return { apiVersion: t.apiVersion, resource: t.resource, updateStrategy: { method: 'InPlace' } };
+}
+
 /**
  * compositeController builds the Metacontroller object of one controller from its table
- * entry: the children declared are exactly those its hooks may emit, each updated InPlace
- * (never the OnDelete default, which would leave spec changes unapplied), and one webhook
- * per hook the controller has.
+ * entry: the children declared are those its hooks may emit, less the optional kinds
+ * `options` switches off (src/install/options.ts), and one webhook per hook it has.
  */
-export function compositeController(c: Controller): Record<string, unknown> {
+export function compositeController(
+  c: Controller,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Record<string, unknown> {
   return {
     apiVersion: 'metacontroller.k8s.io/v1alpha1',
-    kind: c.kind,
+    kind: 'CompositeController',
     metadata: { name: controllerName(c.name), labels: LABELS },
     spec: {
       generateSelector: true,
       resyncPeriodSeconds: RESYNC_PERIOD_SECONDS,
       parentResource: { apiVersion: c.parent.apiVersion, resource: c.parent.resource },
-      childResources: c.children.map((t) => ({
-        apiVersion: t.apiVersion,
-        resource: t.resource,
-        updateStrategy: { method: 'InPlace' },
-      })),
+      childResources: declaredChildren(c.children, options).map(childResource),
       hooks: Object.fromEntries(hookNames(c).map((h) => [h, webhook(c.name, h)])),
     },
   };
@@ -56,7 +61,10 @@ export function compositeController(c: Controller): Record<string, unknown> {
  * themselves do not trigger a sync (ignoreStatusChanges); label, annotation and spec changes,
  * deletion and related-object changes do.
  */
-export function decoratorController(c: Controller): Record<string, unknown> {
+export function decoratorController(
+  c: Controller,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Record<string, unknown> {
   return {
     apiVersion: 'metacontroller.k8s.io/v1alpha1',
     kind: 'DecoratorController',
@@ -66,25 +74,29 @@ export function decoratorController(c: Controller): Record<string, unknown> {
       resources: [
         { apiVersion: c.parent.apiVersion, resource: c.parent.resource, ignoreStatusChanges: true },
       ],
-      attachments: c.children.map((t) => ({
-        apiVersion: t.apiVersion,
-        resource: t.resource,
-        updateStrategy: { method: 'InPlace' },
-      })),
+      attachments: declaredChildren(c.children, options).map(childResource),
       hooks: Object.fromEntries(hookNames(c).map((h) => [h, webhook(c.name, h)])),
     },
   };
 }
 
 /** metacontrollerObject is the Metacontroller object that runs a controller, by its kind. */
-export function metacontrollerObject(c: Controller): Record<string, unknown> {
-  return c.kind === 'DecoratorController' ? decoratorController(c) : compositeController(c);
+export function metacontrollerObject(
+  c: Controller,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Record<string, unknown> {
+  return c.kind === 'DecoratorController'
+    ? decoratorController(c, options)
+    : compositeController(c, options);
 }
 
 /** allControllers lists every Metacontroller object in a stable order. */
-export function allControllers(): Array<{
+export function allControllers(options: Readonly<InstallOptions> = DEFAULT_INSTALL): Array<{
   controller: ControllerName;
   object: Record<string, unknown>;
 }> {
-  return controllerList().map((c) => ({ controller: c.name, object: metacontrollerObject(c) }));
+  return controllerList().map((c) => ({
+    controller: c.name,
+    object: metacontrollerObject(c, options),
+  }));
 }

@@ -3,18 +3,33 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { canonical } from '../kube/canonical.js';
 import { argocdConfigPatch, exampleApplication, HEALTH_LUA } from './argocd.js';
+import { CHART_DIR, chartFiles } from './chart.js';
 import {
   bearerTokenComponent,
   drainEvidencePolicy,
   kustomization,
+  optionalKindComponents,
   prometheusScrapePolicy,
   serviceMonitor,
 } from './components.js';
-import { IMAGE, IMAGE_NAME, OPERATOR_VERSION } from './constants.js';
+import {
+  IMAGE,
+  IMAGE_NAME,
+  METACONTROLLER_NAMESPACE,
+  METACONTROLLER_VERSION,
+  OPERATOR_VERSION,
+} from './constants.js';
 import { allControllers } from './controllers.js';
 import { operatorManifests } from './manifests.js';
 import { dashboard } from './dashboard.js';
+import {
+  metacontrollerHelmValues,
+  metacontrollerOverlay,
+  statefulSetPatch,
+  TUNING_FLAGS,
+} from './metacontroller.js';
 import { kubeStateMetricsConfig, kubeStateMetricsRole } from './observability.js';
+import { DEFAULT_INSTALL, type InstallOptions } from './options.js';
 
 /** Header on every generated install file. */
 export const INSTALL_HEADER =
@@ -30,11 +45,17 @@ function yamlFile(objects: Obj[], note?: string): string {
   return INSTALL_HEADER + (note ? note.replace(/^/gm, '# ') + '\n' : '') + docs.join('---\n');
 }
 
-/** installObjects is everything `kubectl apply -f operator.yaml` creates, in apply order (no CRDs). */
-export function installObjects(image = IMAGE): Obj[] {
+/**
+ * installObjects is everything `kubectl apply -f operator.yaml` creates, in apply order (no
+ * CRDs); with other `options`, what the overlay with the matching components creates.
+ */
+export function installObjects(
+  image = IMAGE,
+  options: Readonly<InstallOptions> = DEFAULT_INSTALL,
+): Obj[] {
   const objects = [
     ...operatorManifests().map((m) => m.object),
-    ...allControllers().map((c) => c.object),
+    ...allControllers(options).map((c) => c.object),
   ];
   return objects.map((o) => (o.kind === 'Deployment' ? withImage(o, image) : o));
 }
@@ -88,6 +109,8 @@ export function installFiles(): Map<string, string> {
       'Needs Metacontroller >= 4.16 and Secret gati-system/gati-operator-token (key: token). See docs/deployment.md.',
     ),
   );
+  for (const { kind, component, note } of optionalKindComponents())
+    files.set(`${kind.component}/kustomization.yaml`, yamlFile([component], note));
   files.set(
     'manifests/components/prometheus/kustomization.yaml',
     yamlFile(
@@ -142,6 +165,25 @@ export function installFiles(): Map<string, string> {
       "Lets kube-state-metrics list and watch GatiHandlers: bind it to kube-state-metrics' ServiceAccount.",
     ),
   );
+  files.set(
+    'manifests/extras/metacontroller/kustomization.yaml',
+    yamlFile(
+      [metacontrollerOverlay('statefulset-patch.yaml')],
+      `Metacontroller at its pinned release, with ${TUNING_FLAGS.join(' ')}.\nkubectl apply -k manifests/extras/metacontroller/ (fetches the upstream manifests). See docs/deployment.md.`,
+    ),
+  );
+  files.set(
+    'manifests/extras/metacontroller/statefulset-patch.yaml',
+    yamlFile([statefulSetPatch()]),
+  );
+  files.set(
+    'manifests/extras/metacontroller/helm-values.yaml',
+    yamlFile(
+      [metacontrollerHelmValues()],
+      `Values for Metacontroller's own chart: helm install metacontroller oci://ghcr.io/metacontroller/metacontroller-helm \\\n  --version ${METACONTROLLER_VERSION.slice(1)} -n ${METACONTROLLER_NAMESPACE} --create-namespace -f manifests/extras/metacontroller/helm-values.yaml`,
+    ),
+  );
+  for (const [rel, text] of chartFiles()) files.set(`${CHART_DIR}/${rel}`, text);
   files.set(
     'manifests/extras/grafana/gati-rollouts.json',
     `${JSON.stringify(dashboard(), null, 2)}\n`,

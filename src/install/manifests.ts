@@ -14,6 +14,7 @@ import {
   SHUTDOWN_GRACE_MS,
   TERMINATION_GRACE_SECONDS,
 } from './constants.js';
+import { gatiEditRole, gatiViewRole } from './rbac.js';
 
 type Obj = Record<string, unknown>;
 
@@ -216,5 +217,7 @@ export function operatorManifests(): Array<{ file: string; object: Obj }> {
     { file: '400-service.yaml', object: service() },
     { file: '500-poddisruptionbudget.yaml', object: podDisruptionBudget() },
     { file: '600-networkpolicy.yaml', object: networkPolicy() },
+    { file: '700-clusterrole-gati-view.yaml', object: gatiViewRole() },
+    { file: '710-clusterrole-gati-edit.yaml', object: gatiEditRole() },
   ];
 }

@@ -1,7 +1,7 @@
 // A CompositeController validator written from metacontroller-contract.md §1 (Metacontroller
 // v4.17.2): the structural field list, the rules Metacontroller enforces at run time, and this
-// project's own rules (children exactly as src/hooks/controllers.ts declares them, v2 hooks on the
-// in-cluster Service). It validates every CompositeController under controllers/ and proves
+// project's own rules (children as src/hooks/controllers.ts declares them, optional kinds only with
+// their install switch, v2 hooks on the in-cluster Service). It validates every CompositeController under controllers/ and proves
 // each rule fires with a broken copy.
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { groupKey } from '../../src/api/kinds.js';
 import { CONTROLLERS, hookNames, hookPath } from '../../src/hooks/controllers.js';
 import type { ControllerName, HookName } from '../../src/hooks/types.js';
 import { controllerName } from '../../src/install/controllers.js';
+import { optionalKind } from '../../src/install/options.js';
 import { NAME, NAMESPACE, SERVICE_PORT } from '../../src/install/constants.js';
 import { ROOT } from '../helpers/fixtures.js';
 
@@ -271,10 +272,13 @@ function projectRules(cc: Json): string[] {
   const emitted = new Map(
     entry[1].children.map((k) => [`${k.apiVersion}/${k.resource}`, groupKey(k)]),
   );
-  for (const [key, group] of emitted)
-    if (!declared.has(key))
+  // Optional kinds (src/install/options.ts) are declared only with their install switch; the
+  // hooks answer KindNotInstalled for a spec that needs one the controller does not declare.
+  const required = entry[1].children.filter((k) => optionalKind(k) === undefined);
+  for (const k of required)
+    if (!declared.has(`${k.apiVersion}/${k.resource}`))
       errors.push(
-        `.spec.childResources: ${group} is emitted by the ${name} hooks but not declared`,
+        `.spec.childResources: ${groupKey(k)} is emitted by the ${name} hooks but not declared`,
       );
   for (const key of declared)
     if (!emitted.has(key))
@@ -411,9 +415,9 @@ const broken: Array<{ reason: string; mutate: (cc: Json) => void; want: string }
     reason: 'emitted kind not declared',
     mutate: (cc) =>
       (cc.spec.childResources = cc.spec.childResources.filter(
-        (c: Json) => c.resource !== 'httproutes',
+        (c: Json) => c.resource !== 'deployments',
       )),
-    want: 'HTTPRoute.gateway.networking.k8s.io/v1 is emitted by the gatihandler hooks but not declared',
+    want: 'Deployment.apps/v1 is emitted by the gatihandler hooks but not declared',
   },
   {
     reason: 'declared kind never emitted',
@@ -553,6 +557,32 @@ const broken: Array<{ reason: string; mutate: (cc: Json) => void; want: string }
     want: '.spec.parentResource.labelSelector.matchLabel: unknown field',
   },
 ];
+
+t.test('the default install declares HTTPRoute but not ScaledObject', async (t) => {
+  for (const name of ['gatihandler-controller', 'gatimodule-controller']) {
+    const cc = controllers.find((c) => c.object.metadata.name === name)!.object;
+    const declared = cc.spec.childResources.map((c: Json) => c.resource);
+    t.notOk(declared.includes('scaledobjects'), `${name}: no ScaledObject without the KEDA switch`);
+  }
+  const handlerKinds = handler().spec.childResources.map((c: Json) => c.resource);
+  t.ok(handlerKinds.includes('httproutes'), 'gatihandler-controller declares HTTPRoute');
+  for (const resource of ['httproutes', 'scaledobjects']) {
+    const cc = handler();
+    cc.spec.childResources = cc.spec.childResources.filter((c: Json) => c.resource !== resource);
+    cc.spec.childResources.push(
+      ...(resource === 'httproutes'
+        ? [
+            {
+              apiVersion: 'keda.sh/v1alpha1',
+              resource: 'scaledobjects',
+              updateStrategy: { method: 'InPlace' },
+            },
+          ]
+        : []),
+    );
+    t.strictSame(validateCompositeController(cc), [], `an install switch may change ${resource}`);
+  }
+});
 
 t.test('the validator fails for real, one broken controller per rule', async (t) => {
   t.strictSame(validateCompositeController(handler()), [], 'the unbroken copy is valid');

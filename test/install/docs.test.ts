@@ -17,6 +17,7 @@ import {
 import { allControllers } from '../../src/install/controllers.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { haveKubectl, NO_KUBECTL } from './lib.js';
 
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
 const deployment = read('docs/deployment.md');
@@ -130,18 +131,15 @@ t.test('the docs name the real image, namespace, controllers and CLI commands', 
   t.match(deployment, 'npm run gen:install');
 });
 
-function haveKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/** remoteResources: the kustomization pulls a remote base (fetched at apply time; tested in metacontroller.test.ts). */
+function remoteResources(dir: string): boolean {
+  const k = parseAllDocuments(read(join(dir, 'kustomization.yaml')))[0]!.toJS();
+  return (k.resources ?? []).some((r: string) => /^https?:\/\//.test(r));
 }
 
 t.test(
   'the overlay deployment.md writes enables the bearer token',
-  { skip: haveKubectl() ? false : 'kubectl not on PATH' },
+  { skip: haveKubectl ? false : NO_KUBECTL },
   async (t) => {
     const heredoc = /cat > (\S+)\/kustomization\.yaml <<'EOF'\n([\s\S]*?)\nEOF/.exec(deployment);
     t.ok(heredoc, 'the docs write an overlay');
@@ -169,7 +167,11 @@ t.test(
       'each sends the token',
     );
     for (const k of args.filter(
-      (a) => a.flag === '-k' && !/^https?:/.test(a.path) && !isCreated(a.path.replace(/\/$/, '')),
+      (a) =>
+        a.flag === '-k' &&
+        !/^https?:/.test(a.path) &&
+        !isCreated(a.path.replace(/\/$/, '')) &&
+        !remoteResources(a.path),
     )) {
       t.doesNotThrow(
         () => execFileSync('kubectl', ['kustomize', join(ROOT, k.path)], { stdio: 'pipe' }),
@@ -191,9 +193,49 @@ t.test('troubleshooting.md covers the Metacontroller pitfalls that apply', async
     'missing CRDs',
     'status subresource',
     'InvalidSpec',
+    'KindNotInstalled',
+    'manifests/components/keda',
+    'keda.enabled=true',
+    'manifests/extras/metacontroller/',
   ]) {
     t.match(troubleshooting, topic, topic);
   }
   for (const p of ['P1', 'P2', 'P3', 'P4', 'P5', 'P7', 'P8', 'P9', 'P11', 'P15', 'P16', 'P17'])
     t.match(troubleshooting, new RegExp(`\\b${p}\\b`), p);
 });
+
+t.test(
+  'the install switches, the chart and the Metacontroller tuning are documented',
+  async (t) => {
+    for (const switchName of [
+      'manifests/components/keda',
+      'manifests/components/no-gateway-api',
+      'keda.enabled=true',
+      'gatewayApi.enabled=false',
+      'helm install gati-operator charts/gati-operator',
+      'manifests/extras/metacontroller/helm-values.yaml',
+      '--client-go-qps=100 --client-go-burst=200 --workers=10',
+      '(measured by npm run bench:loop, see bench/results/loop-*.json)',
+      'measured before this change',
+      'docs/security.md',
+    ])
+      t.match(deployment + read('README.md'), switchName, switchName);
+    t.equal(
+      deployment.split('\n').filter((l) => l.includes('TODO')).length,
+      1,
+      'one TODO line, where the new measurement goes',
+    );
+    const security = read('docs/security.md');
+    for (const topic of [
+      'gati-view',
+      'gati-edit',
+      'ServiceAccount',
+      'pull secret',
+      'create Deployments',
+      'Pod Security admission',
+      'trusts',
+      'Logs',
+    ])
+      t.match(security, topic, `security.md: ${topic}`);
+  },
+);

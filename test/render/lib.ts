@@ -20,6 +20,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
@@ -48,6 +49,7 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
   'v1/ConfigMap': ConfigMap,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,

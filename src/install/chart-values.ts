@@ -1,0 +1,241 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { stringify } from 'yaml';
+import { alignedTable } from '../api/docs.js';
+import { PROMETHEUS_NAMESPACE, PROMETHEUS_PORT, TOKEN_SECRET } from './components.js';
+import { IMAGE_NAME, METACONTROLLER_NAMESPACE, NAME, OPERATOR_VERSION } from './constants.js';
+import { deployment } from './manifests.js';
+import { DEFAULT_INSTALL } from './options.js';
+
+/**
+ * The values of charts/gati-operator, as one TypeBox schema: it types the chart code, is
+ * values.schema.json (Helm validates every install against it), and its defaults and
+ * descriptions are values.yaml and the chart README. Defaults are read from the objects
+ * operator.yaml holds, so the default render is operator.yaml.
+ */
+
+/** The hook server container as the install builds it (the source of the chart's defaults). */
+function serverContainer(): { image: string; resources: Record<string, Record<string, string>> } {
+  const d = deployment() as {
+    spec: { template: { spec: { containers: Array<{ image: string; resources: never }> } } };
+  };
+  return d.spec.template.spec.containers[0]!;
+}
+const replicasDefault = (deployment() as { spec: { replicas: number } }).spec.replicas;
+
+const strict = { additionalProperties: false };
+const obj = (properties: Record<string, TSchema>, description: string) =>
+  Type.Object(properties, { ...strict, description });
+const bool = (dflt: boolean, description: string) => Type.Boolean({ default: dflt, description });
+const str = (dflt: string, description: string, extra: Record<string, unknown> = {}) =>
+  Type.String({ default: dflt, description, ...extra });
+const quantities = (dflt: Record<string, string>, description: string) =>
+  Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+    default: dflt,
+    description,
+  });
+const DNS_LABEL = { minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' };
+const SECRET_NAME = { minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+
+const resources = serverContainer().resources;
+
+/** ChartValuesSchema is every value of the chart; unknown values are refused. */
+export const ChartValuesSchema = Type.Object(
+  {
+    image: obj(
+      {
+        repository: str(IMAGE_NAME, 'Image repository of the hook server.', { minLength: 1 }),
+        tag: str(`v${OPERATOR_VERSION}`, 'Image tag of the hook server.', { minLength: 1 }),
+        pullPolicy: Type.Union(
+          ['Always', 'IfNotPresent', 'Never'].map((p) => Type.Literal(p)),
+          { default: 'IfNotPresent', description: 'imagePullPolicy of the hook server container.' },
+        ),
+      },
+      'The hook server image.',
+    ),
+    replicas: Type.Integer({
+      minimum: 1,
+      default: replicasDefault,
+      description: 'Hook server replicas; its PodDisruptionBudget keeps one up, so keep 2 or more.',
+    }),
+    resources: obj(
+      {
+        requests: quantities(resources.requests!, 'Requests of the hook server container.'),
+        limits: quantities(
+          resources.limits!,
+          'Limits; NODE_OPTIONS keeps the heap under a 512Mi memory limit.',
+        ),
+      },
+      'Resources of the hook server container.',
+    ),
+    metacontroller: obj(
+      {
+        namespace: str(
+          METACONTROLLER_NAMESPACE,
+          'Namespace Metacontroller runs in: the only one the NetworkPolicy admits hook calls from.',
+          DNS_LABEL,
+        ),
+      },
+      'Where Metacontroller runs.',
+    ),
+    gatewayApi: obj(
+      {
+        enabled: bool(
+          DEFAULT_INSTALL.gatewayApi,
+          'Declare HTTPRoute children (needs the Gateway API CRDs). Off: routing gateway-api reports KindNotInstalled.',
+        ),
+      },
+      'Gateway API routing.',
+    ),
+    keda: obj(
+      {
+        enabled: bool(
+          DEFAULT_INSTALL.keda,
+          'Declare ScaledObject children (needs the KEDA CRDs). Off: autoscaling keda reports KindNotInstalled.',
+        ),
+      },
+      'KEDA autoscaling.',
+    ),
+    bearerToken: obj(
+      {
+        enabled: bool(
+          false,
+          'Metacontroller (>= 4.16) sends this token; the server refuses others.',
+        ),
+        secretName: str(
+          TOKEN_SECRET.name,
+          'Secret holding the token (you create it).',
+          SECRET_NAME,
+        ),
+        key: str(TOKEN_SECRET.key, 'Key of the token in the Secret.', { minLength: 1 }),
+      },
+      'Bearer token between Metacontroller and the hook server.',
+    ),
+    tls: obj(
+      {
+        enabled: bool(
+          false,
+          'Serve HTTPS only; Metacontroller verifies it with the ca.crt of the Secret.',
+        ),
+        secretName: str(
+          `${NAME}-tls`,
+          `kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt (e.g. from a cert-manager CA issuer), valid for ${NAME}.{namespace} (what Metacontroller calls) and ${NAME}.{namespace}.svc.`,
+          SECRET_NAME,
+        ),
+      },
+      'TLS of the hook server.',
+    ),
+    prometheus: obj(
+      {
+        url: str(
+          '',
+          'Prometheus base URL for drain evidence; set: PROMETHEUS_URL and an egress NetworkPolicy.',
+          {
+            pattern: '^(https?://.+)?$',
+          },
+        ),
+        namespace: str(
+          PROMETHEUS_NAMESPACE,
+          'Namespace Prometheus runs in (egress to it, scrapes from it).',
+          DNS_LABEL,
+        ),
+        port: Type.Integer({
+          minimum: 1,
+          maximum: 65535,
+          default: PROMETHEUS_PORT,
+          description: 'Port of the Prometheus HTTP API the egress policy allows.',
+        }),
+      },
+      'Prometheus for drain evidence and scraping.',
+    ),
+    serviceMonitor: obj(
+      {
+        enabled: bool(
+          false,
+          'A ServiceMonitor and a NetworkPolicy admitting scrapes (needs the Prometheus Operator CRDs).',
+        ),
+        interval: str('30s', 'Scrape interval.', { pattern: '^[0-9]+(ms|s|m|h)$' }),
+        labels: Type.Record(Type.String(), Type.String(), {
+          default: {},
+          description: 'Extra labels your Prometheus selects ServiceMonitors by (e.g. release).',
+        }),
+      },
+      'Prometheus Operator scraping.',
+    ),
+  },
+  { ...strict, title: 'gati-operator chart values' },
+);
+
+/** The values of the chart. */
+export type ChartValues = Static<typeof ChartValuesSchema>;
+
+type Schema = Record<string, unknown> & { properties?: Record<string, Schema> };
+const root = ChartValuesSchema as unknown as Schema;
+
+function defaultsOf(s: Schema): unknown {
+  if (!s.properties) return s.default;
+  return Object.fromEntries(Object.entries(s.properties).map(([k, p]) => [k, defaultsOf(p)]));
+}
+
+/** defaultValues is every value at its default: what values.yaml holds. */
+export function defaultValues(): ChartValues {
+  return defaultsOf(root) as ChartValues;
+}
+
+/** valuesSchemaJson is values.schema.json (the schema as plain JSON, with a do-not-edit note). */
+export function valuesSchemaJson(note: string): string {
+  const schema = { $schema: 'http://json-schema.org/draft-07/schema#', $comment: note, ...root };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** comment wraps a description into `# ` lines of at most 100 characters. */
+function comment(text: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + 2 + line.length + word.length > 100) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].map((l) => `${indent}# ${l}`);
+}
+
+function valuesLines(s: Schema, indent: string): string[] {
+  return Object.entries(s.properties ?? {}).flatMap(([key, p]) => {
+    const head = comment(String(p.description), indent);
+    if (p.properties) return [...head, `${indent}${key}:`, ...valuesLines(p, `${indent}  `)];
+    const value = stringify({ [key]: p.default }, { lineWidth: 0, singleQuote: true }).trimEnd();
+    return [...head, ...value.split('\n').map((l) => `${indent}${l}`)];
+  });
+}
+
+/** valuesYaml is values.yaml: every default with its description above it. */
+export function valuesYaml(header: string): string {
+  return `${header}${valuesLines(root, '').join('\n')}\n`;
+}
+
+function typeOf(p: Schema): string {
+  const consts = (p.anyOf as Schema[] | undefined)?.map((a) => a.const);
+  if (consts) return consts.map((c) => `\`${String(c)}\``).join(' \\| ');
+  return p.patternProperties ? 'map' : String(p.type);
+}
+
+function rows(s: Schema, prefix: string): string[][] {
+  return Object.entries(s.properties ?? {}).flatMap(([key, p]) =>
+    p.properties
+      ? rows(p, `${prefix}${key}.`)
+      : [
+          [
+            `\`${prefix}${key}\``,
+            typeOf(p),
+            `\`${JSON.stringify(p.default)}\``,
+            String(p.description).replaceAll('|', '\\|'),
+          ],
+        ],
+  );
+}
+
+/** valuesTable is the README's table of every value: key, type, default, description. */
+export function valuesTable(): string {
+  return alignedTable(['Value', 'Type', 'Default', 'Description'], rows(root, ''));
+}

@@ -1,0 +1,62 @@
+import { controllerList } from '../hooks/controllers.js';
+import { LABELS } from './constants.js';
+
+type Obj = Record<string, unknown>;
+
+/** Read verbs (gati-view) and what gati-edit adds; status stays Metacontroller's to write. */
+export const VIEW_VERBS = ['get', 'list', 'watch'];
+export const EDIT_VERBS = [
+  ...VIEW_VERBS,
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+];
+
+const AGGREGATE_TO = (roles: string[]): Record<string, string> =>
+  Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, 'true']));
+
+/** gatiRules: one rule per API group of the parent kinds of the controller table (custom resources, so always in a group). */
+function gatiRules(verbs: string[]): Obj[] {
+  const byGroup = new Map<string, Set<string>>();
+  for (const { parent } of controllerList()) {
+    const group = parent.apiVersion.split('/')[0]!;
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(parent.resource));
+  }
+  return [...byGroup]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs }));
+}
+
+/**
+ * gatiViewRole lets whoever holds the built-in `view` (and so `edit`, `admin`) role read the
+ * Gati objects of a namespace. Labelled into all three, as Kubernetes' own view rules are,
+ * since `edit` and `admin` aggregate only their own label.
+ */
+export function gatiViewRole(): Obj {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: {
+      name: 'gati-view',
+      labels: { ...LABELS, ...AGGREGATE_TO(['view', 'edit', 'admin']) },
+    },
+    rules: gatiRules(VIEW_VERBS),
+  };
+}
+
+/**
+ * gatiEditRole lets holders of the built-in `edit` and `admin` roles write Gati objects.
+ * Writing a GatiHandler runs pods with any ServiceAccount and pull secret of the namespace
+ * (docs/security.md), which is what `edit` grants through Deployments already; `view` never
+ * gets it.
+ */
+export function gatiEditRole(): Obj {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'gati-edit', labels: { ...LABELS, ...AGGREGATE_TO(['edit', 'admin']) } },
+    rules: gatiRules(EDIT_VERBS),
+  };
+}
