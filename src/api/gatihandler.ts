@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Autoscaling, Condition, EnvList, Resource, Resources, StringEnum } from './common.js';
+import { Autoscaling, Condition, Resource, Resources, StringEnum } from './common.js';
 import { cel, has } from './cel.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
+import { PodSettingsFields, podSettingsRules } from './pod.js';
 
 /** A version identifier: used in names, labels and the pin header (e.g. `v1.0.0`, `tsv:1700000000-users-001`). */
 export const VersionId = Type.String({
@@ -238,7 +239,7 @@ export const GatiHandlerSpec = Type.Object(
       description: 'Port the Gati app listens on.',
     }),
     resources: Resources,
-    env: Type.Optional(EnvList),
+    ...PodSettingsFields,
     timescape: Type.Object(
       {
         breaking: Type.Boolean({ default: false }),
@@ -264,6 +265,10 @@ export const GatiHandlerSpec = Type.Object(
         (s) => typeof s.handlerPath === 'string' && s.handlerPath.startsWith('/'),
         '.handlerPath',
       ),
+      ...podSettingsRules({
+        cel: '!has(self.probes) || !has(self.probes.preStopSeconds) || self.terminationGracePeriodSeconds > self.probes.preStopSeconds',
+        seconds: (s) => (s.probes as { preStopSeconds?: number } | undefined)?.preStopSeconds,
+      }),
     ],
   },
 );
