@@ -44,7 +44,7 @@ export function moduleWorkload(m: ModuleParent): Workload {
     protocol: 'grpc',
     replicas: m.spec.replicas,
     resources: m.spec.resources,
-    env: m.spec.env,
+    pod: m.spec,
     probes: PROBE_DEFAULTS,
     dataVolume: hasAny(m.spec.capabilities, STORAGE_CAPABILITIES),
     autoscaling: m.spec.autoscaling,

@@ -74,6 +74,7 @@ function workloadOf(w: Working): VersionWorkload | undefined {
     image: w.c.image,
     replicas: w.c.replicas,
     state: w.retired ? 'retire' : 'serve',
+    overrides: w.c.overrides,
   };
 }
 
