@@ -46,8 +46,7 @@ export function podAnnotations(
 }
 
 type Rec = Record<string, unknown>;
-const isRecord = (v: unknown): v is Rec =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * overlay merges `over` onto `base` field by field: nested objects merge (so
