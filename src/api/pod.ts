@@ -72,39 +72,51 @@ export const VersionOverrideFields = {
   ),
 };
 
-const Volumes = field<IVolume[]>('PodSpec.volumes', {
-  maxItems: 64,
-  description:
-    "Volumes of every pod beside the operator's scratch emptyDirs, as in a Pod spec. Sources: configMap, secret, emptyDir, projected, persistentVolumeClaim. Names `gati-state`, `tmp` and `data` are the operator's.",
-  items: {
-    // A DNS label, as the API server checks; the bound keeps the mount rule's CEL cost low.
-    properties: { name: { maxLength: 63 } },
-    'x-kubernetes-validations': [
-      cel(
-        `!(self.name in ${celStrings(SCRATCH_NAMES)})`,
-        `volume names ${SCRATCH_NAMES.join(', ')} are the operator's scratch volumes`,
-        (s) => !SCRATCH_NAMES.includes(s.name as string),
-        '.name',
-      ),
-    ],
-  },
-});
+/**
+ * reservedList: volumes or mounts, each item refused when `key` names one of the operator's
+ * scratch `values`. Names are DNS labels (as the API server checks) and lists bounded: the
+ * mount rule on the spec compares every mount with every volume, and the API server refuses a
+ * CRD whose estimated CEL cost has no bound.
+ */
+function reservedList<T>(
+  upstreamField: string,
+  description: string,
+  key: string,
+  values: string[],
+  what: string,
+) {
+  return field<T>(upstreamField, {
+    maxItems: 64,
+    description,
+    items: {
+      properties: { name: { maxLength: 63 } },
+      'x-kubernetes-validations': [
+        cel(
+          `!(self.${key} in ${celStrings(values)})`,
+          `${what} ${values.join(', ')} are the operator's scratch volumes`,
+          (s) => !values.includes(s[key] as string),
+          `.${key}`,
+        ),
+      ],
+    },
+  });
+}
 
-const VolumeMounts = field<IVolumeMount[]>('Container.volumeMounts', {
-  maxItems: 64,
-  description: `Mounts of spec.volumes into the app container, as in a container spec. ${SCRATCH_MOUNTS.join(' and ')} are the operator's.`,
-  items: {
-    properties: { name: { maxLength: 63 } },
-    'x-kubernetes-validations': [
-      cel(
-        `!(self.mountPath in ${celStrings(SCRATCH_MOUNTS)})`,
-        `mount paths ${SCRATCH_MOUNTS.join(', ')} are the operator's scratch volumes`,
-        (s) => !SCRATCH_MOUNTS.includes(s.mountPath as string),
-        '.mountPath',
-      ),
-    ],
-  },
-});
+const Volumes = reservedList<IVolume[]>(
+  'PodSpec.volumes',
+  "Volumes of every pod beside the operator's scratch emptyDirs, as in a Pod spec. Sources: configMap, secret, emptyDir, projected, persistentVolumeClaim. Names `gati-state`, `tmp` and `data` are the operator's.",
+  'name',
+  SCRATCH_NAMES,
+  'volume names',
+);
+
+const VolumeMounts = reservedList<IVolumeMount[]>(
+  'Container.volumeMounts',
+  `Mounts of spec.volumes into the app container, as in a container spec. ${SCRATCH_MOUNTS.join(' and ')} are the operator's.`,
+  'mountPath',
+  SCRATCH_MOUNTS,
+  'mount paths',
+);
 
 /** The pod settings, spread into GatiHandler.spec and GatiModule.spec. */
 export const PodSettingsFields = {
