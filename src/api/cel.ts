@@ -35,3 +35,8 @@ export function celPredicate(rule: string): Predicate | undefined {
 export function has(obj: Record<string, unknown>, key: string): boolean {
   return obj[key] !== undefined && obj[key] !== null;
 }
+
+/** celStrings writes a list of strings as a CEL list literal: `['a', 'b']`. */
+export function celStrings(values: readonly string[]): string {
+  return `[${values.map((v) => `'${v}'`).join(', ')}]`;
+}

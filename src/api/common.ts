@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { cel, has } from './cel.js';
+import { field, type IEnvVar, type IHorizontalPodAutoscalerBehavior } from './upstream.js';
 
 /** API group and version of every Gati resource. */
 export const GROUP = 'gati.dev';
@@ -60,46 +61,17 @@ export const Resources = Type.Object(
 export type Resources = Static<typeof Resources>;
 export { QUANTITY };
 
-const KeyRef = Type.Object({
-  name: Type.String({ minLength: 1, description: 'Name of the Secret or ConfigMap.' }),
-  key: Type.String({ minLength: 1, description: 'Key inside it.' }),
-  optional: Type.Optional(Type.Boolean()),
-});
+/**
+ * One environment variable: the upstream Kubernetes EnvVar (value, or valueFrom a Secret or
+ * ConfigMap key, a pod field or a resource). PORT, HOST and NODE_ENV are the operator's.
+ */
+export type EnvVar = IEnvVar;
 
-/** One environment variable: a literal value or a reference (Kubernetes EnvVar subset). */
-export const EnvVar = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
-    value: Type.Optional(
-      Type.String({
-        description: 'Literal value. Empty values are rejected: leave the variable out instead.',
-        minLength: 1,
-      }),
-    ),
-    valueFrom: Type.Optional(
-      Type.Object({
-        secretKeyRef: Type.Optional(KeyRef),
-        configMapKeyRef: Type.Optional(KeyRef),
-        fieldRef: Type.Optional(
-          Type.Object(
-            { fieldPath: Type.String({ minLength: 1 }) },
-            { description: 'Downward API field, e.g. `metadata.name`.' },
-          ),
-        ),
-      }),
-    ),
-  },
-  {
-    description:
-      'Environment variable for the container. PORT, HOST and NODE_ENV are set by the operator and cannot be overridden.',
-  },
-);
-export type EnvVar = Static<typeof EnvVar>;
-
-/** Extra environment variables, kept in the order given. */
-export const EnvList = Type.Array(EnvVar, {
+/** Extra environment variables, kept in the order given (a list map keyed by name, as in a Pod). */
+export const EnvList = field<IEnvVar[]>('Container.env', {
   maxItems: 128,
-  description: 'Extra environment variables.',
+  description:
+    'Extra environment variables, as in a container spec. PORT, HOST and NODE_ENV are set by the operator; entries with those names are dropped.',
 });
 
 /** KEDA trigger, passed through to the ScaledObject. */
@@ -166,6 +138,12 @@ export const Autoscaling = Type.Object(
         ),
       }),
     ),
+    behavior: Type.Optional(
+      field<IHorizontalPodAutoscalerBehavior>('HorizontalPodAutoscalerSpec.behavior', {
+        description:
+          "Scale-up and scale-down policies, as in an HPA spec. On the HPA (mode hpa) or KEDA's horizontalPodAutoscalerConfig (mode keda).",
+      }),
+    ),
   },
   {
     description:
@@ -194,6 +172,12 @@ export const Autoscaling = Type.Object(
         'mode keda needs keda.triggers',
         (s) => !has(s, 'mode') || s.mode !== 'keda' || has(s, 'keda'),
         '.keda',
+      ),
+      cel(
+        "!has(self.mode) || self.mode != 'none' || !has(self.behavior)",
+        'behavior needs mode hpa or keda',
+        (s) => !has(s, 'mode') || s.mode !== 'none' || !has(s, 'behavior'),
+        '.behavior',
       ),
       cel(
         "!has(self.mode) || self.mode != 'hpa' || !has(self.minReplicas) || self.minReplicas >= 1",

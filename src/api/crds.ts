@@ -128,9 +128,13 @@ const KEPT = new Set([
   'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
 ]);
 
-/** Keywords TypeBox emits that carry no meaning in a CRD and are dropped. */
+/**
+ * Keywords TypeBox emits that carry no meaning in a CRD and are dropped. `title` names the
+ * Kubernetes type of an upstream-shaped field (src/api/upstream.ts) for docs/crds.md only.
+ */
 const DROPPED = new Set(['$id', 'title']);
 
 /**

@@ -1,16 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import {
-  Autoscaling,
-  Condition,
-  EnvList,
-  Resource,
-  Resources,
-  StringEnum,
-  VersionId,
-} from './common.js';
+import { Autoscaling, Condition, Resource, Resources, StringEnum, VersionId } from './common.js';
 import { cel } from './cel.js';
 import { Routing } from './routing.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
+import { PodSettingsFields, podSettingsRules } from './pod.js';
 
 const RolloutStep = Type.Object({
   weight: Type.Integer({
@@ -187,7 +180,7 @@ export const GatiHandlerSpec = Type.Object(
       description: 'Port the Gati app listens on.',
     }),
     resources: Resources,
-    env: Type.Optional(EnvList),
+    ...PodSettingsFields,
     timescape: Type.Object(
       {
         breaking: Type.Boolean({ default: false }),
@@ -213,6 +206,10 @@ export const GatiHandlerSpec = Type.Object(
         (s) => typeof s.handlerPath === 'string' && s.handlerPath.startsWith('/'),
         '.handlerPath',
       ),
+      ...podSettingsRules({
+        cel: '!has(self.probes) || !has(self.probes.preStopSeconds) || self.terminationGracePeriodSeconds > self.probes.preStopSeconds',
+        seconds: (s) => (s.probes as { preStopSeconds?: number } | undefined)?.preStopSeconds,
+      }),
     ],
   },
 );

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Autoscaling, EnvList, Resource, Resources, StatusCommon, StringEnum } from './common.js';
+import { Autoscaling, Resource, Resources, StatusCommon, StringEnum } from './common.js';
+import { cel, celStrings, has } from './cel.js';
+import { PROBE_DEFAULTS } from './defaults.js';
+import { PodSettingsFields, podSettingsRules, SCRATCH_VOLUMES } from './pod.js';
 
 /**
  * Capabilities a module may declare. They are Gati permission strings, mapped to least
@@ -21,7 +24,10 @@ export const CAPABILITIES = [
   'storage',
 ] as const;
 
-/** GatiModule.spec: seed fields verbatim plus env and autoscaling. */
+/** Capabilities that mount a writable volume at /data. */
+export const STORAGE_CAPABILITIES = ['storage', 'filesystem:write'];
+
+/** GatiModule.spec: seed fields verbatim plus the pod settings and autoscaling. */
 export const GatiModuleSpec = Type.Object(
   {
     moduleName: Type.String({
@@ -48,10 +54,30 @@ export const GatiModuleSpec = Type.Object(
       }),
     ),
     resources: Resources,
-    env: Type.Optional(EnvList),
+    ...PodSettingsFields,
     autoscaling: Autoscaling,
   },
-  { description: 'Desired state of a Gati module.' },
+  {
+    description: 'Desired state of a Gati module.',
+    'x-kubernetes-validations': [
+      ...podSettingsRules({
+        cel: `self.terminationGracePeriodSeconds > ${PROBE_DEFAULTS.preStopSeconds}`,
+        seconds: () => PROBE_DEFAULTS.preStopSeconds,
+      }),
+      cel(
+        `!has(self.capabilities) || !self.capabilities.exists(c, c in ${celStrings(STORAGE_CAPABILITIES)}) || !has(self.volumeMounts) || !self.volumeMounts.exists(m, m.mountPath == '${SCRATCH_VOLUMES.data}')`,
+        `mount path ${SCRATCH_VOLUMES.data} is the operator's with capability ${STORAGE_CAPABILITIES.join(' or ')}`,
+        (s) =>
+          !has(s, 'capabilities') ||
+          !(s.capabilities as string[]).some((c) => STORAGE_CAPABILITIES.includes(c)) ||
+          !has(s, 'volumeMounts') ||
+          !(s.volumeMounts as Array<{ mountPath: string }>).some(
+            (m) => m.mountPath === SCRATCH_VOLUMES.data,
+          ),
+        '.volumeMounts',
+      ),
+    ],
+  },
 );
 export type GatiModuleSpec = Static<typeof GatiModuleSpec>;
 

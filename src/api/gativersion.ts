@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Resource, StatusCommon } from './common.js';
 import { VersionId } from './common.js';
+import { VersionOverrideFields } from './pod.js';
+import { described } from './upstream.js';
 
 /** GatiVersion.spec: Timescape metadata of one version of a handler. */
 export const GatiVersionSpec = Type.Object(
@@ -46,6 +48,18 @@ export const GatiVersionSpec = Type.Object(
         maximum: 10000,
         description: "Replicas of this version; default the handler's.",
       }),
+    ),
+    env: described(
+      VersionOverrideFields.env,
+      "Environment variables of this version's pods, merged by name over the handler's spec.env (this list wins).",
+    ),
+    envFrom: described(
+      VersionOverrideFields.envFrom,
+      "Sources of this version's variables, after the handler's spec.envFrom (a later source wins on the same key).",
+    ),
+    podAnnotations: described(
+      VersionOverrideFields.podAnnotations,
+      "Annotations of this version's pods, merged by key over the handler's spec.podAnnotations (these win).",
     ),
   },
   { description: 'Version metadata for Timescape orchestration.' },

@@ -46,7 +46,11 @@ function schemaMessage(schema: TSchema, fallback: string): string {
   const values = enumValues(schema);
   if (values) return `must be one of: ${values.join(', ')}`;
   const s = schema as Record<string, unknown>;
-  if (s.anyOf) return 'must be an integer or a quantity string';
+  // Our quantities refuse an empty string; upstream int-or-string fields (ports) take any.
+  if (s.anyOf)
+    return (s.anyOf as Array<{ minLength?: number }>)[1]?.minLength === 1
+      ? 'must be an integer or a quantity string'
+      : 'must be an integer or a string';
   return REWRITES.reduce((m, [re, to]) => m.replace(re, to), fallback);
 }
 
@@ -101,9 +105,9 @@ type CelCheck = (value: unknown, field: string, out: FieldError[]) => void;
 const celPlans = new WeakMap<TSchema, CelCheck | null>();
 
 /**
- * celErrors evaluates every registered cross-field rule on present values. The walk is
- * planned once per schema and visits only the nodes with a rule at or below them: a spec's
- * env list, resources and most fields have none.
+ * celErrors evaluates every registered cross-field rule, and the uniqueness of list maps and
+ * sets, on present values. The walk is planned once per schema and visits only the nodes with
+ * a rule at or below them: resources and most fields have none.
  */
 function celErrors(schema: TSchema, value: unknown, field: string, out: FieldError[]): void {
   celPlan(schema)?.(value, field, out);
@@ -124,11 +128,13 @@ function celPlan(schema: TSchema): CelCheck | null {
     if (p) props.push([k, p]);
   }
   const items = s.items ? celPlan(s.items as TSchema) : null;
+  const unique = uniqueness(s);
   plan =
-    rules.length === 0 && props.length === 0 && !items
+    rules.length === 0 && props.length === 0 && !items && !unique
       ? null
       : (value, field, out) => {
           if (value === undefined || value === null) return;
+          if (unique && Array.isArray(value)) unique(value, field, out);
           for (const r of rules)
             if (!r.check(value as Record<string, unknown>))
               out.push({ field: field + r.field, message: r.message });
@@ -140,6 +146,37 @@ function celPlan(schema: TSchema): CelCheck | null {
         };
   celPlans.set(schema, plan);
   return plan;
+}
+
+/**
+ * uniqueness checks what the API server enforces on `x-kubernetes-list-type` map and set
+ * lists (Kubernetes' own env, volumes, mounts…): no two entries with the same key.
+ */
+function uniqueness(s: Record<string, unknown>): CelCheck | null {
+  const type = s['x-kubernetes-list-type'];
+  if (type !== 'map' && type !== 'set') return null;
+  const keys = (s['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [];
+  const keyOf = (v: unknown): string =>
+    JSON.stringify(type === 'set' ? v : keys.map((k) => (v as Record<string, unknown>)?.[k]));
+  return (value, field, out) => {
+    const seen = new Set<string>();
+    (value as unknown[]).forEach((v, i) => {
+      const key = keyOf(v);
+      if (seen.has(key))
+        out.push({
+          field: `${field}[${i}]`,
+          message:
+            type === 'set'
+              ? 'duplicates an earlier entry'
+              : `duplicates an earlier entry with the same ${keys.join(' and ')}`,
+          value:
+            type === 'set'
+              ? v
+              : Object.fromEntries(keys.map((k) => [k, (v as Record<string, unknown>)[k]])),
+        });
+      seen.add(key);
+    });
+  };
 }
 
 /**

@@ -13,4 +13,6 @@ export type { IHTTPRoute as HTTPRoute } from '@kubernetes-models/gateway-api/gat
 export type { IPodTemplateSpec as PodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 export type { IContainer as Container } from 'kubernetes-models/v1/Container';
 export type { IEnvVar as EnvVarModel } from 'kubernetes-models/v1/EnvVar';
+export type { ISecurityContext as ContainerSecurityContext } from 'kubernetes-models/v1/SecurityContext';
+export type { IPodSecurityContext as PodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 export type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMetaModel } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';

@@ -18,6 +18,7 @@ export function makeDeployment(w: Workload): Deployment {
     metadata: objectMeta(w),
     spec: {
       replicas: autoscalerMode(w) === 'none' ? w.replicas : undefined,
+      minReadySeconds: w.pod.minReadySeconds,
       revisionHistoryLimit: REVISION_HISTORY_LIMIT,
       selector: { matchLabels: w.selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },

@@ -1,4 +1,5 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
+import type { VersionOverrides } from '../api/pod.js';
 import { VERSION_ID_ANNOTATION } from '../api/keys.js';
 import type {
   Deployment,
@@ -17,6 +18,7 @@ import {
 } from './labels.js';
 import { apexServiceName, versionName } from './names.js';
 import { makePodDisruptionBudget } from './pdb.js';
+import { withOverrides } from './podsettings.js';
 import { makeService } from './service.js';
 import type { Workload } from './workload.js';
 
@@ -44,6 +46,8 @@ export interface VersionWorkload {
    *           no autoscaler, no PDB — so nothing fights the scale-down.
    */
   state: 'serve' | 'retire';
+  /** What this version's GatiVersion overrides of the handler's pod settings (env, envFrom, podAnnotations). */
+  overrides?: VersionOverrides;
 }
 
 /**
@@ -70,7 +74,8 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     protocol: 'http',
     replicas: serving ? v.replicas : 0,
     resources: spec.resources,
-    env: spec.env,
+    // The spec is its own pod settings (they sit flat on it); a version overrides some.
+    pod: withOverrides(spec, v.overrides),
     probes: spec.probes,
     dataVolume: false,
     autoscaling: serving ? spec.autoscaling : undefined,

@@ -25,6 +25,7 @@ export function makeHPA(w: Workload): HorizontalPodAutoscaler {
       minReplicas: min,
       maxReplicas: Math.max(maxReplicas(w), min),
       metrics,
+      behavior: a?.behavior,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { PROBE_DEFAULTS } from '../api/defaults.js';
-import type { GatiModuleSpec } from '../api/gatimodule.js';
+import { STORAGE_CAPABILITIES, type GatiModuleSpec } from '../api/gatimodule.js';
+export { STORAGE_CAPABILITIES } from '../api/gatimodule.js';
 import { RUNTIME_ANNOTATION } from '../api/keys.js';
 import type { ChildObject } from '../api/metacontroller.js';
 import { makeAutoscaler } from './autoscaler.js';
@@ -19,8 +20,6 @@ export interface ModuleParent {
 
 /** Capabilities that allow egress beyond DNS. */
 export const NETWORK_CAPABILITIES = ['network', 'network:egress'];
-/** Capabilities that mount a writable volume at /data. */
-export const STORAGE_CAPABILITIES = ['storage', 'filesystem:write'];
 
 function hasAny(caps: string[] | undefined, wanted: string[]): boolean {
   return (caps ?? []).some((c) => wanted.includes(c));
@@ -45,7 +44,7 @@ export function moduleWorkload(m: ModuleParent): Workload {
     protocol: 'grpc',
     replicas: m.spec.replicas,
     resources: m.spec.resources,
-    env: m.spec.env,
+    pod: m.spec,
     probes: PROBE_DEFAULTS,
     dataVolume: hasAny(m.spec.capabilities, STORAGE_CAPABILITIES),
     autoscaling: m.spec.autoscaling,

@@ -1,11 +1,19 @@
 import type { EnvVar } from '../api/common.js';
-import type { Container, EnvVarModel, PodTemplateSpec } from '../kube/types.js';
+import { SCRATCH_VOLUMES } from '../api/pod.js';
+import type {
+  Container,
+  ContainerSecurityContext,
+  EnvVarModel,
+  PodSecurityContext,
+  PodTemplateSpec,
+} from '../kube/types.js';
+import { overlay, podAnnotations, podLabels } from './podsettings.js';
 import type { ProbeSettings, Workload } from './workload.js';
 
 /** uid/gid of the `gati` user in images built by the Gati CLI (numeric: runAsNonRoot needs it). */
 export const GATI_UID = 1001;
 /** Gati writes `.gati` under its working directory; the Gati CLI's images use /app. */
-export const GATI_STATE_DIR = '/app/.gati';
+export const GATI_STATE_DIR = SCRATCH_VOLUMES['gati-state'];
 /** Extra grace after the preStop sleep for in-flight requests and shutdown hooks. */
 export const SHUTDOWN_GRACE_SECONDS = 30;
 /** Variables the operator sets; user entries with these names are dropped. */
@@ -30,16 +38,26 @@ export function containerEnv(port: number, env: EnvVar[] = []): EnvVarModel[] {
   ];
 }
 
-/** The apiserver defaults fieldRef.apiVersion; emitting it avoids a diff on every sync. */
+/**
+ * normaliseEnv writes a variable as the API server stores it, so no sync sees a diff: it
+ * defaults fieldRef.apiVersion, and drops an empty value (a variable with neither value nor
+ * valueFrom is the empty string anyway).
+ */
 function normaliseEnv(e: EnvVar): EnvVarModel {
+  const { value, ...rest } = e;
+  const out: EnvVarModel = value === '' ? rest : e;
   const fieldRef = e.valueFrom?.fieldRef;
-  if (!fieldRef) return e;
-  return { ...e, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };
+  if (!fieldRef) return out;
+  return { ...out, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };
 }
 
+/**
+ * timing: the probe's timing as the API server stores it. initialDelaySeconds 0 is left out:
+ * the field is `omitempty`, so the server drops a 0 and every sync would see a diff to apply.
+ */
 function timing(p: ProbeSettings) {
   return {
-    initialDelaySeconds: p.initialDelaySeconds,
+    ...(p.initialDelaySeconds > 0 ? { initialDelaySeconds: p.initialDelaySeconds } : {}),
     periodSeconds: p.periodSeconds,
     timeoutSeconds: p.timeoutSeconds,
     failureThreshold: p.failureThreshold,
@@ -73,57 +91,88 @@ function lifecycle(preStopSeconds: number): Container['lifecycle'] {
 /** The writable emptyDirs of a read-only root filesystem: `.gati`, /tmp, and /data when asked. */
 function scratchDirs(data: boolean): Array<[name: string, mountPath: string]> {
   const dirs: Array<[string, string]> = [
-    ['gati-state', GATI_STATE_DIR],
-    ['tmp', '/tmp'],
+    ['gati-state', SCRATCH_VOLUMES['gati-state']],
+    ['tmp', SCRATCH_VOLUMES.tmp],
   ];
-  if (data) dirs.push(['data', '/data']);
+  if (data) dirs.push(['data', SCRATCH_VOLUMES.data]);
   return dirs;
 }
 
+/** The container defaults of the restricted Pod Security Standard; spec.securityContext overlays them. */
+const CONTAINER_SECURITY: ContainerSecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+/** The pod defaults (non-root uid/gid 1001, RuntimeDefault seccomp); spec.podSecurityContext overlays them. */
+const POD_SECURITY: PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: GATI_UID,
+  runAsGroup: GATI_UID,
+  fsGroup: GATI_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 function container(w: Workload): Container {
+  const pod = w.pod;
   return {
     name: 'app',
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
+    command: pod.command,
+    args: pod.args,
     ports: [{ name: w.protocol, containerPort: w.port, protocol: 'TCP' }],
-    env: containerEnv(w.port, w.env),
+    env: containerEnv(w.port, pod.env),
+    envFrom: pod.envFrom,
     resources: {
       requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory },
       limits: { cpu: w.resources.limits.cpu, memory: w.resources.limits.memory },
     },
+    startupProbe: pod.startupProbe,
     ...probes(w),
     lifecycle: lifecycle(w.probes.preStopSeconds),
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    },
-    volumeMounts: scratchDirs(w.dataVolume).map(([name, mountPath]) => ({ name, mountPath })),
+    securityContext: overlay(CONTAINER_SECURITY, pod.securityContext),
+    volumeMounts: [
+      ...scratchDirs(w.dataVolume).map(([name, mountPath]) => ({ name, mountPath })),
+      ...(pod.volumeMounts ?? []),
+    ],
   };
 }
 
 /**
  * podTemplate: non-root uid/gid 1001, RuntimeDefault seccomp, read-only root with writable
  * emptyDirs for `.gati` and /tmp, no service-account token (Gati apps don't call the API)
- * and no service links (PORT-like variables from other Services).
+ * and no service links (PORT-like variables from other Services) — then the user's pod
+ * settings: scheduling as given, security overlaid field by field, volumes beside ours,
+ * labels and annotations under ours.
  */
 export function podTemplate(w: Workload): PodTemplateSpec {
+  const pod = w.pod;
   return {
-    metadata: { labels: w.labels, annotations: w.annotations },
+    metadata: {
+      labels: podLabels(w.labels, pod.podLabels),
+      annotations: podAnnotations(w.annotations, pod.podAnnotations),
+    },
     spec: {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
-      terminationGracePeriodSeconds: w.probes.preStopSeconds + SHUTDOWN_GRACE_SECONDS,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: GATI_UID,
-        runAsGroup: GATI_UID,
-        fsGroup: GATI_UID,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      serviceAccountName: pod.serviceAccountName,
+      imagePullSecrets: pod.imagePullSecrets,
+      priorityClassName: pod.priorityClassName,
+      nodeSelector: pod.nodeSelector,
+      affinity: pod.affinity,
+      tolerations: pod.tolerations,
+      topologySpreadConstraints: pod.topologySpreadConstraints,
+      terminationGracePeriodSeconds:
+        pod.terminationGracePeriodSeconds ?? w.probes.preStopSeconds + SHUTDOWN_GRACE_SECONDS,
+      securityContext: overlay(POD_SECURITY, pod.podSecurityContext),
       containers: [container(w)],
-      volumes: scratchDirs(w.dataVolume).map(([name]) => ({ name, emptyDir: {} })),
+      volumes: [
+        ...scratchDirs(w.dataVolume).map(([name]) => ({ name, emptyDir: {} })),
+        ...(pod.volumes ?? []),
+      ],
     },
   };
 }

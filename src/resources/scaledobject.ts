@@ -31,6 +31,10 @@ export function makeScaledObject(w: Workload): ScaledObject {
       pollingInterval: keda?.pollingInterval,
       cooldownPeriod: keda?.cooldownPeriod,
       triggers: triggers(w),
+      // KEDA owns the HPA it creates; scaling behavior reaches it through the ScaledObject.
+      advanced: w.autoscaling?.behavior && {
+        horizontalPodAutoscalerConfig: { behavior: w.autoscaling.behavior },
+      },
     },
   };
 }

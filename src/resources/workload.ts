@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
-import type { Autoscaling, EnvVar, Resources } from '../api/common.js';
+import type { Autoscaling, Resources } from '../api/common.js';
 import type { Probes } from '../api/gatihandler.js';
+import type { PodSettings } from '../api/pod.js';
 import type { ObjectMetaModel } from '../kube/types.js';
 import type { Labels } from './labels.js';
 
@@ -26,7 +27,8 @@ export interface Workload {
   /** Replicas when no autoscaler owns the Deployment. */
   replicas: number;
   resources: Resources;
-  env?: EnvVar[];
+  /** The user's pod settings (env included), a handler version's overrides already merged. */
+  pod: PodSettings;
   probes: ProbeSettings;
   /** A writable, non-persistent emptyDir at /data (module storage capabilities). */
   dataVolume: boolean;

@@ -77,6 +77,7 @@ function workloadOf(w: Working): VersionWorkload | undefined {
     image: w.c.image,
     replicas: w.c.replicas,
     state: w.retired ? 'retire' : 'serve',
+    overrides: w.c.overrides,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
 import type { GatiVersionSpec } from '../api/gativersion.js';
+import type { VersionOverrides } from '../api/pod.js';
 import { FORCE_ANNOTATION, ROUTE_BREAKING_ANNOTATION } from '../api/keys.js';
 import type { KubeObject } from '../api/metacontroller.js';
 
@@ -28,6 +29,14 @@ export interface Candidate {
   /** Breaking, no transformers, not explicitly weighted: pin rule only. */
   pinnedOnly: boolean;
   forced: boolean;
+  /** The pod settings its GatiVersion overrides for it (env, envFrom, podAnnotations). */
+  overrides?: VersionOverrides;
+}
+
+/** overridesOf: what a GatiVersion overrides of its handler's pod settings, if anything. */
+function overridesOf(spec: GatiVersionSpec | undefined): VersionOverrides | undefined {
+  if (!spec || (!spec.env && !spec.envFrom && !spec.podAnnotations)) return undefined;
+  return { env: spec.env, envFrom: spec.envFrom, podAnnotations: spec.podAnnotations };
 }
 
 function imageOf(d: KubeObject | undefined): string | undefined {
@@ -86,6 +95,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       bySpec?.annotations ?? input.handlerAnnotations,
     ),
     forced: false,
+    overrides: overridesOf(bySpec?.spec),
   });
   for (const g of live) {
     const id = g.spec.versionId;
@@ -103,6 +113,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       breaking: g.spec.breaking,
       pinnedOnly: pinnedOnly(g.spec.breaking, g.spec.transformers, g.annotations),
       forced: g.annotations[FORCE_ANNOTATION] === 'true',
+      overrides: overridesOf(g.spec),
     });
   }
   const leftovers: Array<[string, string | undefined]> = [

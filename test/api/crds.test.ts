@@ -41,6 +41,18 @@ t.test('each CRD validates as apiextensions.k8s.io/v1 CustomResourceDefinition',
   t.strictSame(crds.map((c) => c.spec.names.shortNames[0]).sort(), ['gh', 'gm', 'gv']);
 });
 
+t.test(
+  'each CRD stays well under the 256 KiB client-side `kubectl apply -f crds/` allows',
+  async (t) => {
+    // Client-side apply stores the whole object as JSON in the last-applied-configuration
+    // annotation, and all annotations together may not exceed 256 KiB. Half of it is our budget.
+    for (const crd of crds) {
+      const bytes = Buffer.byteLength(JSON.stringify(crd));
+      t.ok(bytes < 128 * 1024, `${crd.metadata.name}: ${bytes} bytes of JSON (< 128 KiB)`);
+    }
+  },
+);
+
 t.test('each CRD schema is structural', async (t) => {
   for (const crd of crds) t.strictSame(structuralProblems(schemaOf(crd)), [], crd.metadata.name);
   t.test('the structural check fails for real', async (t) => {

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { applyCRDs, isSkip, startCluster, type TestCluster } from './lib/cluster.js';
 import { loadThirdPartyCRDs } from './lib/thirdparty.js';
-import { invalidObjects, loadYamlDir, ROOT, validObjects, type Doc } from '../helpers/fixtures.js';
+import {
+  invalidObjects,
+  loadYamlDir,
+  productionKubeObjects,
+  productionObjects,
+  ROOT,
+  validObjects,
+  type Doc,
+} from '../helpers/fixtures.js';
 import { Cluster, type Obj } from '../scenario/harness.js';
 import { HOOKS } from '../helpers/hooks.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
@@ -167,6 +175,26 @@ function emittedChildren(run: SimRun): Array<{ parent: string; child: Record<str
   return [...out.values()];
 }
 
+/**
+ * changedPaths lists where the server's copy differs from what was sent: a field dropped or
+ * rewritten (defaults the server adds are not differences). Such a field would be re-applied
+ * on every sync.
+ */
+function changedPaths(sent: unknown, got: unknown, path = ''): string[] {
+  if (sent === null || typeof sent !== 'object')
+    return sent === got
+      ? []
+      : [`${path}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
+  if (got === null || typeof got !== 'object') return [`${path}: missing`];
+  return Object.entries(sent).flatMap(([k, v]) =>
+    changedPaths(
+      v,
+      (got as Record<string, unknown>)[k],
+      Array.isArray(sent) ? `${path}[${k}]` : `${path}.${k}`,
+    ),
+  );
+}
+
 /* --------------------------------------------------------------------- the suite */
 
 const started = await startCluster();
@@ -184,6 +212,7 @@ if (isSkip(started)) {
   const invalid = invalidObjects();
   const fixtureSets: Array<{ name: string; docs: Doc[] }> = [
     { name: 'examples/ together', docs: loadYamlDir('examples') },
+    { name: 'examples/production together', docs: productionObjects() },
     { name: 'test/fixtures/valid together', docs: loadYamlDir('test/fixtures/valid') },
     ...loadYamlDir('test/fixtures/valid').map((d) => ({ name: d.file, docs: [d] })),
   ];
@@ -222,6 +251,28 @@ if (isSkip(started)) {
       t.equal(established?.status, 'True', `${kind} CRD Established`);
     }
   });
+
+  await t.test(
+    'examples/production: the plain Kubernetes objects a user applies first are created',
+    { timeout: SUBTEST_MS },
+    async (t) => {
+      const plain = productionKubeObjects();
+      t.strictSame(
+        plain.map((d) => d.object.kind).sort(),
+        ['ConfigMap', 'Namespace', 'Secret', 'Secret', 'Secret', 'ServiceAccount'],
+        'Namespace, ServiceAccount, three Secrets, ConfigMap',
+      );
+      for (const d of plain) {
+        const o = d.object;
+        const ns = o.metadata.namespace;
+        const path = ns
+          ? `/api/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`
+          : '/api/v1/namespaces';
+        const r = await c.request('POST', path, o);
+        t.equal(r.status, 201, `${o.kind} ${ns ?? ''}/${o.metadata.name}`, { message: msgOf(r) });
+      }
+    },
+  );
 
   await t.test('namespaces', { timeout: SUBTEST_MS }, async (t) => {
     for (const ns of [...namespaces].sort()) {
@@ -372,6 +423,12 @@ if (isSkip(started)) {
             r.status >= 200 && r.status < 300,
             `${run.name}: ${child.kind} ${ns}/${child.metadata.name} from ${parent} → ${r.status}${r.status >= 300 ? `: ${msgOf(r)}` : ''}`,
           );
+          if (r.status < 300)
+            t.strictSame(
+              changedPaths(child, r.body),
+              [],
+              `${run.name}: the server keeps ${child.kind} ${child.metadata.name} as emitted`,
+            );
         }
       }
       for (const k of [

@@ -28,9 +28,25 @@ export function loadYamlDir(dir: string): Doc[] {
   return out;
 }
 
-/** validObjects: the seed examples plus the valid fixtures. */
+const isGati = (d: Doc): boolean => d.object.apiVersion === 'gati.dev/v1alpha1';
+
+/** productionObjects: the Gati objects of examples/production/ (what the hooks read). */
+export function productionObjects(): Doc[] {
+  return loadYamlDir('examples/production').filter(isGati);
+}
+
+/** productionKubeObjects: the plain Kubernetes objects beside them (applied by the user). */
+export function productionKubeObjects(): Doc[] {
+  return loadYamlDir('examples/production').filter((d) => !isGati(d));
+}
+
+/** validObjects: the seed examples, the production example's Gati objects and the valid fixtures. */
 export function validObjects(): Doc[] {
-  return [...loadYamlDir('examples'), ...loadYamlDir('test/fixtures/valid')];
+  return [
+    ...loadYamlDir('examples'),
+    ...productionObjects(),
+    ...loadYamlDir('test/fixtures/valid'),
+  ];
 }
 
 /** invalidObjects: fixtures each annotated with the field (and message) its error must name. */

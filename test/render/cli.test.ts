@@ -8,7 +8,8 @@ import { parseRenderArgs, renderCommand, renderFiles } from '../../src/cli/rende
 import { OutputError, writeFiles } from '../../src/render/write.js';
 import { ROOT, relativePaths } from './lib.js';
 
-const EX = join(ROOT, 'examples');
+// A directory of Gati objects only (examples/ also holds production/kubernetes.yaml).
+const EX = join(ROOT, 'test/fixtures/valid');
 const tmp = () => mkdtempSync(join(tmpdir(), 'gati-render-'));
 
 /** capture runs fn with stdout/stderr captured. */

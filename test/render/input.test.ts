@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { InputError, inputFiles, parseGati, readGatiObjects } from '../../src/render/input.js';
 import { invalidObjects } from '../helpers/fixtures.js';
-import { ROOT } from './lib.js';
+import { FIXTURE_SETS, ROOT } from './lib.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -17,7 +17,7 @@ function problems(fn: () => unknown): string[] {
 }
 
 t.test('reads the examples and fixtures, sorted by kind, namespace and name', async (t) => {
-  const objects = readGatiObjects([join(ROOT, 'test/fixtures/valid'), join(ROOT, 'examples')]);
+  const objects = readGatiObjects([join(ROOT, 'test/fixtures/valid'), ...FIXTURE_SETS.examples!]);
   const ids = objects.map(
     (o) => `${o.object.kind} ${o.object.metadata.namespace}/${o.object.metadata.name}`,
   );
@@ -32,6 +32,19 @@ t.test('reads the examples and fixtures, sorted by kind, namespace and name', as
   t.notOk(
     (objects.find((o) => o.object.metadata.name === 'orders')?.object.spec as any).port,
     'defaults are not written out',
+  );
+});
+
+t.test('examples/ as a directory names the plain Kubernetes objects of production/', async (t) => {
+  const p = problems(() => readGatiObjects([join(ROOT, 'examples')]));
+  t.ok(
+    p.some((m) =>
+      m.endsWith(
+        'production/kubernetes.yaml (document 0): unknown kind "Namespace" (want GatiHandler, GatiModule or GatiVersion)',
+      ),
+    ),
+    'render takes Gati objects only: point it at production/gati.yaml',
+    { p },
   );
 });
 

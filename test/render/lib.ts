@@ -37,9 +37,20 @@ import {
 /** Repository root. */
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-/** The fixture sets every render test runs over: name → input paths. */
+/** The seed examples: examples/*.yaml (the directory also holds production/, see below). */
+const SEED_EXAMPLES = readdirSync(join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => join(ROOT, 'examples', f));
+
+/**
+ * The fixture sets every render test runs over: name → input paths. examples/production/ is
+ * named by its Gati file: its kubernetes.yaml holds plain Kubernetes objects, which the
+ * renderer (Gati objects only) refuses.
+ */
 export const FIXTURE_SETS: Record<string, string[]> = {
-  examples: [join(ROOT, 'examples')],
+  examples: SEED_EXAMPLES,
+  production: [join(ROOT, 'examples/production/gati.yaml')],
   fixtures: [join(ROOT, 'test/fixtures/valid')],
 };
 
