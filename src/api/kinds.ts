@@ -61,3 +61,14 @@ export const GATI_VERSION = {
 export function groupKey(t: ResourceType): string {
   return `${t.kind}.${t.apiVersion}`;
 }
+
+/** Every child type the hooks may emit, for reading a child object's type from its apiVersion and kind. */
+export const CHILD_TYPES: readonly ResourceType[] = [
+  DEPLOYMENT,
+  SERVICE,
+  HPA,
+  SCALED_OBJECT,
+  PDB,
+  NETWORK_POLICY,
+  HTTP_ROUTE,
+];

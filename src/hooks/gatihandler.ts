@@ -1,7 +1,7 @@
 import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
 import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import { HANDLER_LABEL, ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
-import { DEPLOYMENT, GATI_VERSION, HTTP_ROUTE } from '../api/kinds.js';
+import { DEPLOYMENT, GATI_VERSION, HTTP_ROUTE, SCALED_OBJECT } from '../api/kinds.js';
 import type {
   ChildObject,
   CustomizeRequest,
@@ -19,10 +19,12 @@ import {
   observedNamed,
   readParent,
 } from '../kube/observed.js';
+import { controllerNameOf, keepDeclared } from '../kube/declared.js';
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
 import { labelValue, routeName, versionName } from '../resources/names.js';
 import { handlerStatus } from '../status/handler.js';
+import { kindNotInstalledMessage } from '../status/missing.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { planVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
@@ -68,11 +70,16 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
       ],
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
-  const children: ChildObject[] = [
+  const desired: ChildObject[] = [
     ...plan.versions.flatMap((v) => (v.workload ? versionChildren(handler, v.workload) : [])),
     makeApexService(handler),
   ];
-  if (route) children.push(route);
+  if (route) desired.push(route);
+  // A kind the calling controller does not declare is left out and reported (KindNotInstalled).
+  const { children, missing } = keepDeclared(request.controller, desired, [
+    ...(route || spec.value.routing.provider === 'gateway-api' ? [HTTP_ROUTE] : []),
+    ...(spec.value.autoscaling.mode === 'keda' ? [SCALED_OBJECT] : []),
+  ]);
   const status = handlerStatus({
     name: parent.name,
     generation: parent.generation,
@@ -80,7 +87,13 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     deployments,
     plan,
     version: spec.value.version,
-    routed: route !== undefined,
+    routed: route !== undefined && children.includes(route),
+    notInstalled: missing.length
+      ? {
+          message: kindNotInstalledMessage(missing, controllerNameOf(request.controller)),
+          route: missing.includes(HTTP_ROUTE),
+        }
+      : undefined,
     provider: spec.value.routing.provider,
     invalidVersions: invalid,
     action: annotationsOf(request.parent)[ROLLOUT_ACTION_ANNOTATION],

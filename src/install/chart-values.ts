@@ -4,7 +4,7 @@ import { alignedTable } from '../api/docs.js';
 import { PROMETHEUS_NAMESPACE, PROMETHEUS_PORT, TOKEN_SECRET } from './components.js';
 import { IMAGE_NAME, METACONTROLLER_NAMESPACE, NAME, OPERATOR_VERSION } from './constants.js';
 import { deployment } from './manifests.js';
-import { DEFAULT_INSTALL } from './options.js';
+import { DEFAULT_INSTALL } from '../api/switches.js';
 
 /**
  * The values of charts/gati-operator, as one TypeBox schema: it types the chart code, is

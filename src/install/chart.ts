@@ -25,7 +25,7 @@ import {
 } from './constants.js';
 import { controllerName, metacontrollerObject } from './controllers.js';
 import { operatorManifests } from './manifests.js';
-import { OPTIONAL_KINDS, optionalKind, type InstallOptions } from './options.js';
+import { ALL_KINDS_INSTALL, OPTIONAL_KINDS, optionalKind } from '../api/switches.js';
 
 /** Where the operator chart is written, relative to the repository root. */
 export const CHART_DIR = 'charts/gati-operator';
@@ -99,11 +99,6 @@ function deploymentTemplate(d: Obj): Obj {
   return o;
 }
 
-/** Every optional kind switched on: the template declares each under its own condition. */
-const ALL_KINDS = Object.fromEntries(
-  OPTIONAL_KINDS.map((o) => [o.option, true]),
-) as unknown as InstallOptions;
-
 /** controllerTemplate: optional child kinds under their switches; every hook gets the token and TLS when set. */
 function controllerTemplate(o: Obj): Obj {
   const spec = o.spec as { childResources?: Obj[]; hooks: Record<string, { webhook: Obj }> };
@@ -160,7 +155,8 @@ function templates(): Array<{ file: string; template: Obj; cond?: string }> {
   for (const c of controllerList())
     out.push({
       file: `${controllerName(c.name)}.yaml`,
-      template: controllerTemplate(metacontrollerObject(c, ALL_KINDS)),
+      // Every optional kind switched on: the template declares each under its own condition.
+      template: controllerTemplate(metacontrollerObject(c, ALL_KINDS_INSTALL)),
     });
   out.push(
     {

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { controllerList, hookNames, type Controller } from '../hooks/controllers.js';
 import { CONTAINER_PORT, LABELS, NAME, NAMESPACE, PORT_NAME, SELECTOR } from './constants.js';
 import { childResource, compositeController, controllerName } from './controllers.js';
-import { DEFAULT_INSTALL, OPTIONAL_KINDS, type OptionalKind } from './options.js';
+import { DEFAULT_INSTALL, OPTIONAL_KINDS, type OptionalKind } from '../api/switches.js';
 
 type Obj = Record<string, unknown>;
 

@@ -2,7 +2,8 @@ import type { ResourceType } from '../api/kinds.js';
 import { controllerList, hookNames, hookPath, type Controller } from '../hooks/controllers.js';
 import type { ControllerName, HookName } from '../hooks/types.js';
 import { LABELS, NAME, NAMESPACE, SERVICE_PORT } from './constants.js';
-import { declaredChildren, DEFAULT_INSTALL, type InstallOptions } from './options.js';
+import { DEFAULT_INSTALL, type InstallOptions } from '../api/switches.js';
+import { declaredChildren } from './options.js';
 
 /** Periodic resync of every parent; timers (rollout steps, drains) use resyncAfterSeconds instead. */
 export const RESYNC_PERIOD_SECONDS = 60;

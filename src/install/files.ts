@@ -29,7 +29,7 @@ import {
   TUNING_FLAGS,
 } from './metacontroller.js';
 import { kubeStateMetricsConfig, kubeStateMetricsRole } from './observability.js';
-import { DEFAULT_INSTALL, type InstallOptions } from './options.js';
+import { DEFAULT_INSTALL, type InstallOptions } from '../api/switches.js';
 
 /** Header on every generated install file. */
 export const INSTALL_HEADER =

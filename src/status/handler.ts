@@ -5,6 +5,7 @@ import type { Plan } from '../timescape/plan.js';
 import { inFlight } from '../timescape/rollout.js';
 import { ONE_SHOT_ACTIONS } from '../timescape/actions.js';
 import { condition, conditions, type Verdict } from './conditions.js';
+import { KIND_NOT_INSTALLED, kindNotInstalledVerdicts } from './missing.js';
 import { replicaCounts } from './module.js';
 
 /** The handler's phase: Pending until something serves, Degraded when stalled. */
@@ -22,6 +23,11 @@ export interface HandlerStatusInput {
   version: string;
   /** An HTTPRoute is written this sync. */
   routed: boolean;
+  /**
+   * Child kinds the spec needs that the calling controller does not declare, so they were left
+   * out: why, in words, and whether the HTTPRoute is one of them.
+   */
+  notInstalled?: { message: string; route: boolean };
   provider: 'gateway-api' | 'none';
   /** GatiVersions of this handler whose spec is invalid, each with its errors. */
   invalidVersions: string[];
@@ -69,12 +75,13 @@ function judge(input: HandlerStatusInput): Judgement {
   const vs = input.plan.versions.map((v) => v.status);
   const own = vs.find((v) => v.versionId === input.version)!;
   const noProvider = input.provider === 'none';
+  const notInstalled = input.notInstalled && kindNotInstalledVerdicts(input.notInstalled.message);
   return {
     own,
     serving: vs.filter((v) => v.phase === 'Active' && (v.effectiveWeight > 0 || noProvider)),
     moving: vs.filter((v) => v.phase === 'Pending' || v.phase === 'Draining'),
-    stalled: stalledCondition(input, own),
-    ready: readyCondition(input, own, vs.length),
+    stalled: notInstalled?.stalled ?? stalledCondition(input, own),
+    ready: notInstalled?.ready ?? readyCondition(input, own, vs.length),
   };
 }
 
@@ -153,6 +160,8 @@ function trafficRoutedCondition(input: HandlerStatusInput): Verdict {
       'ApexServiceOnly',
       'routing provider none: the apex Service selects every version (no weights, no pins)',
     );
+  if (input.notInstalled?.route)
+    return condition('TrafficRouted', false, KIND_NOT_INSTALLED, input.notInstalled.message);
   if (!input.routed)
     return condition(
       'TrafficRouted',

@@ -11,7 +11,7 @@ import { groupKey } from '../../src/api/kinds.js';
 import { CONTROLLERS, hookNames, hookPath } from '../../src/hooks/controllers.js';
 import type { ControllerName, HookName } from '../../src/hooks/types.js';
 import { controllerName } from '../../src/install/controllers.js';
-import { optionalKind } from '../../src/install/options.js';
+import { optionalKind } from '../../src/api/switches.js';
 import { NAME, NAMESPACE, SERVICE_PORT } from '../../src/install/constants.js';
 import { ROOT } from '../helpers/fixtures.js';
 

@@ -18,12 +18,12 @@ import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import { IMAGE } from '../../src/install/constants.js';
 import { installObjects } from '../../src/install/files.js';
 import {
-  declaredChildren,
   DEFAULT_INSTALL,
   OPTIONAL_KINDS,
   optionalKind,
   type InstallOptions,
-} from '../../src/install/options.js';
+} from '../../src/api/switches.js';
+import { declaredChildren } from '../../src/install/options.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { haveKubectl, kustomize, NO_KUBECTL } from './lib.js';
 

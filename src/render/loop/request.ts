@@ -1,4 +1,5 @@
 import { groupKey, type ResourceType } from '../../api/kinds.js';
+import { ALL_KINDS_INSTALL, type InstallOptions } from '../../api/switches.js';
 import type { KubeObject, ObjectGroups, RelatedResourceRule } from '../../api/metacontroller.js';
 import type { Controller } from '../../hooks/controllers.js';
 import {
@@ -19,10 +20,15 @@ export const CUSTOMIZE_CACHE_SECONDS = 20 * 60;
 /**
  * metacontrollerObject is the controller object Metacontroller sends as `controller`: ours as
  * installed (src/install: a CompositeController or a DecoratorController, by the table's
- * kind), with the empty status the API server holds.
+ * kind), with the empty status the API server holds. It declares every optional child kind
+ * by default: an offline render does not know the target cluster's install switches, so it
+ * renders what the specs ask for (`options` models a particular install).
  */
-export function metacontrollerObject(c: Controller): Record<string, unknown> {
-  return { ...installedObject(c), status: {} };
+export function metacontrollerObject(
+  c: Controller,
+  options: Readonly<InstallOptions> = ALL_KINDS_INSTALL,
+): Record<string, unknown> {
+  return { ...installedObject(c, options), status: {} };
 }
 
 /** finalizerOf is the finalizer Metacontroller puts on a parent of a controller with a finalize hook. */

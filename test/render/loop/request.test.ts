@@ -1,6 +1,7 @@
 import t from 'tap';
 import { DEPLOYMENT, GATI_HANDLER, GATI_VERSION, SERVICE } from '../../../src/api/kinds.js';
 import type { KubeObject } from '../../../src/api/metacontroller.js';
+import { ALL_KINDS_INSTALL, DEFAULT_INSTALL } from '../../../src/api/switches.js';
 import { CONTROLLERS } from '../../../src/hooks/controllers.js';
 import { compositeController, decoratorController } from '../../../src/install/controllers.js';
 import {
@@ -29,9 +30,20 @@ function obj(kind: string, name: string, extra: Record<string, unknown> = {}): K
 
 t.test('metacontrollerObject: the installed object as Metacontroller sends it', async (t) => {
   t.strictSame(metacontrollerObject(CONTROLLERS.gatihandler), {
-    ...compositeController(CONTROLLERS.gatihandler),
+    ...compositeController(CONTROLLERS.gatihandler, ALL_KINDS_INSTALL),
     status: {},
   });
+  const declared = (o: any) => o.spec.childResources.map((r: any) => r.resource);
+  t.ok(
+    declared(metacontrollerObject(CONTROLLERS.gatihandler)).includes('scaledobjects'),
+    'an offline render declares every optional kind',
+  );
+  t.notOk(
+    declared(metacontrollerObject(CONTROLLERS.gatihandler, DEFAULT_INSTALL)).includes(
+      'scaledobjects',
+    ),
+    'or models an install',
+  );
   const dc = metacontrollerObject(decorator) as any;
   t.strictSame(dc, { ...decoratorController(decorator), status: {} });
   t.equal(dc.kind, 'DecoratorController');
