@@ -11,7 +11,8 @@
  * with the recording server (every call a miss, answered by the real hooks in-process).
  *
  *   npm run bench:loop -- --n 25,100 --limits tuned,defaults [--timeout 1500] [--hook dist|tsx]
- *     [--servers real,floor] [--log-level info] [--append] [--out loop-<date>.json]
+ *     [--repeat k] [--servers real,floor] [--log-level info] [--append] [--out loop-<date>.json]
+ *   npm run bench:loop -- --report-only --append [--out …]   (recompute the ratios of a file)
  *
  * Metacontroller's defaults: --client-go-qps 5, burst 10, 5 workers; tuned: 100, 200, 10.
  */
@@ -24,7 +25,7 @@ import type { Obj } from '../../test/e2e/lib/api.js';
 import { hookServerCommand, type HookEntry } from '../../test/loop/lib/hook-server.js';
 import { startLoop, type Loop } from '../../test/loop/lib/loop.js';
 import { watch } from '../../test/loop/lib/watch.js';
-import { machine, ROOT, today, writeResult } from '../lib.js';
+import { machine, median, ROOT, today, writeResult } from '../lib.js';
 import { converged, handlerObjects } from './objects.js';
 import { parseHookMetrics, type HookCounters, subtract } from './metrics.js';
 
@@ -52,6 +53,8 @@ interface RunResult {
   seconds: number;
   readyHandlers: number;
   cpuSeconds: Record<string, number>;
+  /** Seconds the loop sat idle after the warm-up handler was applied, before the clock started. */
+  settleSeconds?: number;
   /** CPU seconds per second each process used while idle, just before the clock started. */
   idleCpuPerSecond?: Record<string, number>;
   controlPlaneCpuSeconds: number;
@@ -257,6 +260,7 @@ async function runOnce(
       seconds: round(seconds, 1),
       readyHandlers: result.ready,
       cpuSeconds: cpu,
+      settleSeconds: 15,
       idleCpuPerSecond,
       controlPlaneCpuSeconds: round(controlPlane, 2),
       hookServerShare: round((cpu['hook-server'] ?? 0) / controlPlane, 4),
@@ -308,24 +312,42 @@ async function main(): Promise<void> {
   const logLevel = arg('log-level', 'info');
   // --servers real: only our hook server (for profiling); the floor needs its recording run.
   const servers = arg('servers', 'real,floor').split(',') as Array<'real' | 'floor'>;
+  const repeat = Number(arg('repeat', '1'));
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   for (const l of limitSets)
     if (!LIMITS[l]) throw new Error(`unknown --limits ${l} (defaults, tuned)`);
-  if (hook === 'dist') {
-    log('building dist/ (npm run build) so the hook server runs as shipped');
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  }
   // --append adds these runs to an existing results file (e.g. N = 250 in a second invocation).
   const path = join(ROOT, 'bench', 'results', out);
   const before =
     process.argv.includes('--append') && existsSync(path)
-      ? (JSON.parse(readFileSync(path, 'utf8')) as { runs?: RunResult[]; commands?: string[] })
+      ? (JSON.parse(readFileSync(path, 'utf8')) as {
+          runs?: RunResult[];
+          commands?: string[];
+          date?: string;
+        })
       : {};
   const previous = before.runs ?? [];
   const commands = [
     ...(before.commands ?? []),
     `npm run bench:loop -- ${process.argv.slice(2).join(' ')}`.trim(),
   ];
+  if (process.argv.includes('--report-only')) {
+    // Recompute the ratios of an existing results file (after runs were merged into it).
+    writeResult(
+      out,
+      report(
+        new Date(before.date ?? Date.now()),
+        previous,
+        { hook, timeoutMs, logLevel, nodeArgs },
+        before.commands ?? [],
+      ),
+    );
+    return;
+  }
+  if (hook === 'dist') {
+    log('building dist/ (npm run build) so the hook server runs as shipped');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  }
   const work = mkdtempSync(join(tmpdir(), 'gati-bench-loop-'));
   const runs: RunResult[] = [...previous];
   const started = new Date();
@@ -340,8 +362,10 @@ async function main(): Promise<void> {
         // Once, at the first N: is replaying by fingerprint faithful? Every hit is checked.
         if (n === ns[0]) runs.push(await runOnce(n, 'tuned', 'verify', opts));
       }
+      // Real and floor alternate, `repeat` times each, so drift on a shared machine hits both.
       for (const limits of limitSets)
-        for (const server of servers) runs.push(await runOnce(n, limits, server, opts));
+        for (let i = 0; i < repeat; i++)
+          for (const server of servers) runs.push(await runOnce(n, limits, server, opts));
       writeResult(out, report(started, runs, settings, commands));
     }
   } finally {
@@ -356,26 +380,57 @@ function report(
   settings: Record<string, unknown>,
   commands: string[],
 ): Record<string, unknown> {
-  const ratios = runs
-    .filter((r) => r.server === 'real')
-    .map((real) => {
-      const floor = runs.find(
-        (f) => f.server === 'floor' && f.n === real.n && f.limits === real.limits,
-      );
-      return {
-        n: real.n,
-        limits: real.limits,
-        convergenceSecondsReal: real.seconds,
-        convergenceSecondsFloor: floor?.seconds,
-        convergenceRatio: floor ? round(real.seconds / floor.seconds, 3) : undefined,
-        controlPlaneCpuRatio: floor
-          ? round(real.controlPlaneCpuSeconds / floor.controlPlaneCpuSeconds, 3)
-          : undefined,
-        hookServerShare: real.hookServerShare,
-        floorHitRate: floor?.replay?.hitRate,
-        bothConverged: real.converged && !!floor?.converged,
-      };
-    });
+  // One row per N and limit set: medians over the repeated real and floor runs.
+  const cells = new Map<
+    string,
+    { n: number; limits: string; real: RunResult[]; floor: RunResult[] }
+  >();
+  for (const r of runs) {
+    if (r.server !== 'real' && r.server !== 'floor') continue;
+    const key = `${r.n} ${r.limits}`;
+    const cell = cells.get(key) ?? { n: r.n, limits: r.limits, real: [], floor: [] };
+    cell[r.server].push(r);
+    cells.set(key, cell);
+  }
+  const med = (rs: RunResult[], f: (r: RunResult) => number) =>
+    rs.length ? median(rs.map(f)) : NaN;
+  const ratios = [...cells.values()].map(({ n, limits, real, floor }) => {
+    const seconds = med(real, (r) => r.seconds);
+    const floorSeconds = med(floor, (r) => r.seconds);
+    return {
+      n,
+      limits,
+      runs: { real: real.length, floor: floor.length },
+      convergenceSecondsReal: real.map((r) => r.seconds),
+      convergenceSecondsFloor: floor.map((r) => r.seconds),
+      convergenceRatio: round(seconds / floorSeconds, 3),
+      controlPlaneCpuRatio: round(
+        med(real, (r) => r.controlPlaneCpuSeconds) / med(floor, (r) => r.controlPlaneCpuSeconds),
+        3,
+      ),
+      hookServerShare: round(
+        med(real, (r) => r.hookServerShare),
+        4,
+      ),
+      floorServerShare: round(
+        med(floor, (r) => r.hookServerShare),
+        4,
+      ),
+      hookCpuPerCallMs: round(
+        med(real, (r) => r.hookCpuPerCallMs),
+        3,
+      ),
+      floorCpuPerCallMs: round(
+        med(floor, (r) => r.hookCpuPerCallMs),
+        3,
+      ),
+      floorHitRate: round(
+        med(floor, (r) => r.replay?.hitRate ?? NaN),
+        4,
+      ),
+      allConverged: [...real, ...floor].every((r) => r.converged),
+    };
+  });
   return {
     date: started.toISOString(),
     commands,

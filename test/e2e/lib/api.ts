@@ -169,4 +169,28 @@ export class Api {
   async ensureNamespace(name: string): Promise<void> {
     await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
+
+  /**
+   * Write requests (POST, PUT, PATCH, DELETE) the API server has answered so far, by
+   * `<verb> <resource>[/<subresource>]`, from its own /metrics (apiserver_request_total);
+   * undefined when /metrics cannot be read. Writes the server turns into no-ops (an update
+   * that changes nothing keeps the resourceVersion) are counted too.
+   */
+  async writeRequests(): Promise<Record<string, number> | undefined> {
+    const r = await this.request('GET', '/metrics', undefined, {
+      headers: { Accept: 'text/plain' },
+    });
+    if (r.status !== 200 || typeof r.body !== 'string') return undefined;
+    const out: Record<string, number> = {};
+    for (const line of r.body.split('\n')) {
+      if (!line.startsWith('apiserver_request_total{')) continue;
+      const labels = Object.fromEntries(
+        [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+      );
+      if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
+      const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+      out[key] = (out[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return out;
+  }
 }

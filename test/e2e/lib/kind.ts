@@ -15,7 +15,16 @@ import { apiRequester } from '../../apiserver/lib/cluster.js';
 import { Api, type Obj } from './api.js';
 import { controllerFor, finalizerOf, loadControllers, REPO } from './controllers.js';
 import type { ClusterDriver } from './driver.js';
-import { log as logLine, MINUTE, pending, SECOND, sleep, until, type WaitContext } from './wait.js';
+import {
+  log as logLine,
+  MINUTE,
+  pending,
+  saveDiagnostics,
+  SECOND,
+  sleep,
+  until,
+  type WaitContext,
+} from './wait.js';
 
 /** kind v0.29.0's image for Kubernetes 1.33.1 (from the kind release notes, pinned by digest). */
 export const NODE_IMAGE =
@@ -217,18 +226,7 @@ export class Kube {
       const r = await this.run(args, 30 * SECOND);
       parts.push(`===== ${title} =====\n${r.stdout}${r.stderr ? `\n[stderr] ${r.stderr}` : ''}`);
     }
-    const text = parts.join('\n');
-    const file = join(
-      this.artifacts,
-      `${label.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80)}.txt`,
-    );
-    try {
-      mkdirSync(this.artifacts, { recursive: true });
-      writeFileSync(file, text);
-    } catch (err) {
-      log(`could not write ${file}: ${String(err)}`);
-    }
-    return `full diagnostics: ${file}\n${tail(text, 60_000)}`;
+    return saveDiagnostics(this.artifacts, label, parts.join('\n'), 60_000);
   }
 }
 

@@ -18,7 +18,15 @@ import {
   routeName,
   versionName,
 } from '../../../src/resources/names.js';
-import { ApiError, CHILD_KINDS, GATI_KINDS, type Api, type Kind, type Obj } from './api.js';
+import {
+  ApiError,
+  CHILD_KINDS,
+  GATI_KINDS,
+  RESOURCES,
+  type Api,
+  type Kind,
+  type Obj,
+} from './api.js';
 import { unsupported, use, type ClusterDriver, type Knobs } from './driver.js';
 import {
   brief,
@@ -156,6 +164,18 @@ function world(s: StoryContext, name: string, ids: string[]) {
       );
     },
   };
+}
+
+/**
+ * The common start of a story: handler `name` at v2 and a GatiVersion bringing v1 back at
+ * weight 50, settled at route v1 50 / v2 100 with both Active.
+ */
+async function twoVersions(s: StoryContext, name: string, spec: Obj = {}) {
+  const w = world(s, name, ['v1', 'v2']);
+  await s.api.apply(handler(s, name, 'v2', spec));
+  await s.api.apply(gatiVersion(s, name, 'v1', { routingWeight: 50 }));
+  await w.settle({ v1: 50, v2: 100 }, ['v1', 'v2']);
+  return w;
 }
 
 /** uid@resourceVersion of every Gati object and child in a namespace, by `Kind ns/name`. */
@@ -332,11 +352,8 @@ const idle: Story = {
   slug: 'idle',
   timeoutMs: 5 * MINUTE,
   async run(t, s) {
-    const w = world(s, 'idle', ['v1', 'v2']);
-    await s.api.apply(handler(s, 'idle', 'v2'));
-    await s.api.apply(gatiVersion(s, 'idle', 'v1', { routingWeight: 50 }));
     await s.api.apply(gatiModule(s, 'idle-module', []));
-    await w.settle({ v1: 50, v2: 100 }, ['v1', 'v2']);
+    await twoVersions(s, 'idle');
     await s.until(
       `every Gati object in ${s.ns} Ready at its generation`,
       async () => {
@@ -351,6 +368,7 @@ const idle: Story = {
     const resync = s.driver.resyncPeriodSeconds;
     const windowMs = (2 * resync + 5) * SECOND;
     const calls0 = await s.driver.hookCalls();
+    const writes0 = await s.api.writeRequests();
     const t0 = Date.now();
     const before = await snapshot(s.api, s.ns);
     await s.holds(
@@ -359,6 +377,22 @@ const idle: Story = {
       windowMs,
     );
     t.pass(`${before.size} objects unchanged for ${windowMs / SECOND}s`);
+    const writes1 = await s.api.writeRequests();
+    if (writes0 && writes1) {
+      // Cluster-wide, on the kinds our controllers write: the other stories' objects are idle too.
+      const ours = new Set([...GATI_KINDS, ...CHILD_KINDS].map((k) => RESOURCES[k].plural));
+      const delta = Object.entries(writes1)
+        .filter(([k, n]) => ours.has(k.split(' ')[1]!.split('/')[0]!) && n > (writes0[k] ?? 0))
+        .map(([k, n]) => `${k} ×${n - (writes0[k] ?? 0)}`);
+      t.equal(
+        delta.length,
+        0,
+        `no write request reaches the API server while idle: ${delta.join(', ') || 'none'}`,
+        {
+          todo: 'known: probes carry initialDelaySeconds: 0, which the API server drops, so Metacontroller sends a no-op Deployment update on every sync (src/resources/workload.ts DEFAULT_PROBES)',
+        },
+      );
+    }
     const calls1 = await s.driver.hookCalls();
     const elapsed = (Date.now() - t0) / SECOND;
     if (!calls0 || !calls1) {
@@ -766,10 +800,7 @@ const failing: Story = {
   timeoutMs: 4 * MINUTE,
   async run(t, s) {
     const name = 'auth';
-    const w = world(s, name, ['v1', 'v2']);
-    await s.api.apply(handler(s, name, 'v2'));
-    await s.api.apply(gatiVersion(s, name, 'v1', { routingWeight: 50 }));
-    await w.settle({ v1: 50, v2: 100 }, ['v1', 'v2']);
+    const w = await twoVersions(s, name);
     await sleep(3 * SECOND);
     // The handler (edited below) and the GatiVersion (deleted below) are checked on their own.
     const gvName = `${name}-v1`;
@@ -831,11 +862,8 @@ const gatewayRejects: Story = {
   timeoutMs: 5 * MINUTE,
   async run(t, s) {
     const name = 'feed';
-    const w = world(s, name, ['v1', 'v2']);
     const minSeconds = 5;
-    await s.api.apply(handler(s, name, 'v2', { drain: { minSeconds, timeoutSeconds: 600 } }));
-    await s.api.apply(gatiVersion(s, name, 'v1', { routingWeight: 50 }));
-    await w.settle({ v1: 50, v2: 100 }, ['v1', 'v2']);
+    const w = await twoVersions(s, name, { drain: { minSeconds, timeoutSeconds: 600 } });
     const gvName = `${name}-v1`;
     await use(s.driver.knobs.gatewayRejects, s.ns, routeName(name), true);
     await s.api.delete('GatiVersion', s.ns, gvName);
@@ -884,11 +912,7 @@ const namespaceDeletion: Story = {
   slug: 'nsdelete',
   timeoutMs: 4 * MINUTE,
   async run(t, s) {
-    const name = 'news';
-    const w = world(s, name, ['v1', 'v2']);
-    await s.api.apply(handler(s, name, 'v2', { drain: { minSeconds: 600, timeoutSeconds: 900 } }));
-    await s.api.apply(gatiVersion(s, name, 'v1', { routingWeight: 50 }));
-    await w.settle({ v1: 50, v2: 100 }, ['v1', 'v2']);
+    await twoVersions(s, 'news', { drain: { minSeconds: 600, timeoutSeconds: 900 } });
     await s.api.delete('Namespace', undefined, s.ns);
     await s.until(
       `namespace ${s.ns} to be gone`,

@@ -2,6 +2,8 @@
  * Bounded waits for the stories: poll until a check passes or fail with what was awaited, the
  * last observation and the cluster's diagnostics.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
@@ -84,4 +86,25 @@ export async function holds(
     if (Date.now() >= deadline) return;
     await sleep(opts.intervalMs ?? SECOND);
   }
+}
+
+/**
+ * saveDiagnostics writes a failure's diagnostics to `<dir>/<label>.txt` and returns what the
+ * failure message carries: the file's name and the text's last `capChars` characters.
+ */
+export function saveDiagnostics(
+  dir: string,
+  label: string,
+  text: string,
+  capChars: number,
+): string {
+  const file = join(dir, `${label.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80)}.txt`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, text);
+  } catch (err) {
+    log('diagnostics', `could not write ${file}: ${String(err)}`);
+  }
+  const shown = text.length > capChars ? `…${text.slice(-capChars)}` : text;
+  return `full diagnostics: ${file}\n${shown}`;
 }

@@ -4,10 +4,9 @@
  * Available except those whose image ends in UNAVAILABLE_SUFFIX. Routes attach to a Gateway
  * the stand-in reports status for. Every knob is supported.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Api, CHILD_KINDS, GATI_KINDS, type Obj } from '../../e2e/lib/api.js';
 import type { ClusterDriver, HookCalls } from '../../e2e/lib/driver.js';
+import { saveDiagnostics } from '../../e2e/lib/wait.js';
 import type { Loop } from './loop.js';
 import { UNAVAILABLE_SUFFIX } from './standins.js';
 
@@ -19,8 +18,6 @@ function trim(o: Obj): Obj {
   );
   return { ...o, metadata: { ...metadata, annotations } };
 }
-
-const cap = (s: string, n: number) => (s.length > n ? `…${s.slice(-n)}` : s);
 
 export function loopDriver(
   loop: Loop,
@@ -70,18 +67,7 @@ export function loopDriver(
         parts.push(
           `===== hook calls\n${JSON.stringify({ total: front.total, failed: front.failed })}`,
         );
-      const text = parts.join('\n');
-      const file = join(
-        opts.artifacts,
-        `${what.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80)}.txt`,
-      );
-      try {
-        mkdirSync(opts.artifacts, { recursive: true });
-        writeFileSync(file, text);
-      } catch {
-        /* the message still carries the tail */
-      }
-      return `full diagnostics: ${file}\n${cap(text, 20_000)}`;
+      return saveDiagnostics(opts.artifacts, what, parts.join('\n'), 6_000);
     },
   };
 }

@@ -101,7 +101,8 @@ export async function startLoop(opts: LoopOptions = {}): Promise<Loop | { skip: 
     await cluster.startControllerManager();
 
     const hook = new HookServer({ ...opts.hookServer, logDir: cluster.workDir });
-    cleanups.push(() => hook.kill());
+    // Gracefully (SIGTERM), so a --cpu-prof hook server writes its profile; SIGKILL if it hangs.
+    cleanups.push(() => hook.stop());
     await hook.start();
     let front: HookFront | undefined;
     if (opts.front) {
