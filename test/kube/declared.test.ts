@@ -64,7 +64,7 @@ t.test(
     );
     const needed = keepDeclared(
       declares(['apps/v1', 'deployments']),
-      [scaled, child(scaled.apiVersion, 'ScaledObject', 'y')],
+      [scaled, child('keda.sh/v1alpha1', 'ScaledObject', 'y')],
       [HTTP_ROUTE, SCALED_OBJECT],
     );
     t.strictSame(

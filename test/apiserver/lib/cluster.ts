@@ -1,33 +1,30 @@
 /**
- * A real, throw-away Kubernetes API server (etcd + kube-apiserver) on loopback
- * for tests. Binaries come from scripts/kube-bin/ensure.sh (KUBEBUILDER_ASSETS,
- * a cache, or a build from the pinned official Go modules).
+ * A real, throw-away Kubernetes control plane on loopback for tests: etcd and
+ * kube-apiserver, plus (when asked for) kube-controller-manager running only
+ * the controllers named. Binaries come from scripts/kube-bin/ensure.sh
+ * (KUBEBUILDER_ASSETS, a cache, or a build from the pinned official Go modules).
  *
- * No controllers run (no kube-controller-manager, no scheduler, no kubelet):
- * objects are stored, validated, defaulted and admitted exactly as by a real
- * cluster, but Deployments never get Pods, namespaces never finish deleting
- * (no namespace controller) and garbage collection does not happen.
+ * Without a controller manager no controllers run: objects are stored,
+ * validated, defaulted and admitted exactly as by a real cluster, but
+ * namespaces never finish deleting and garbage collection does not happen.
+ * With `controllers: ['garbagecollector', 'namespace']` ownerReference
+ * cascades and namespace deletion really happen. There is never a scheduler or
+ * kubelet: Deployments get no Pods.
  *
  * Every process is started in its own process group under a small bash
- * watchdog that kills it when this Node process goes away, even on SIGKILL.
+ * watchdog that kills it when this Node process goes away, even on SIGKILL
+ * (./process.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerTempDir, startProcess, tailFile, type ManagedProcess } from './process.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ENSURE_SCRIPT = join(REPO_ROOT, 'scripts/kube-bin/ensure.sh');
@@ -80,7 +77,11 @@ export interface TestCluster {
   ): Promise<ApiResponse<T>>;
   /** Last lines of the kube-apiserver log, for failure messages. */
   logTail(lines?: number): string;
-  /** Kills both process groups and removes the temp dir. Idempotent. */
+  /** The processes of the control plane, by name: etcd, kube-apiserver[, kube-controller-manager]. */
+  processes: Record<string, ManagedProcess>;
+  /** Starts kube-controller-manager (opts.controllers) if it is not running; waits for /healthz. */
+  startControllerManager(): Promise<void>;
+  /** Kills every process group and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -95,6 +96,19 @@ export interface StartOptions {
   extraApiserverArgs?: string[];
   /** Forward ensure.sh progress (stderr) to this process's stderr. Default true. */
   showBuildProgress?: boolean;
+  /**
+   * Run kube-controller-manager with only these controllers (e.g. ['garbagecollector',
+   * 'namespace']); unset: no controller manager. ensure.sh is then asked for it too.
+   */
+  controllers?: string[];
+  /** Extra kube-controller-manager flags; later flags win. */
+  extraControllerManagerArgs?: string[];
+  /**
+   * Start kube-controller-manager only when startControllerManager() is called, e.g. after
+   * the CRDs are installed: its garbage collector rediscovers resources only every 30 s, so
+   * owners of kinds installed after it starts are not watched until then.
+   */
+  deferControllerManager?: boolean;
 }
 
 export type StartResult = TestCluster | { skip: string };
@@ -108,17 +122,34 @@ export function isSkip(r: StartResult): r is { skip: string } {
 /**
  * Runs ensure.sh and returns the binaries dir, or { skip } when it exits 3
  * (no usable Go toolchain) or bash is missing. Throws on build failure.
+ * `controllerManager`: the dir must hold kube-controller-manager too.
  */
 export async function ensureBinaries(
-  opts: { timeoutMs?: number; showBuildProgress?: boolean } = {},
+  opts: { timeoutMs?: number; showBuildProgress?: boolean; controllerManager?: boolean } = {},
 ): Promise<{ binDir: string } | { skip: string }> {
+  const args = opts.controllerManager ? ['--controller-manager'] : [];
+  const r = await runEnsureScript(ENSURE_SCRIPT, args, opts);
+  return 'skip' in r ? r : { binDir: r.path };
+}
+
+/**
+ * Runs an ensure script of scripts/ (kube-bin/ensure.sh, metacontroller/ensure.sh): on exit 0
+ * its last stdout line is the path it ensured; exit 3 with a "SKIP: ..." line (or no bash) is
+ * { skip }; anything else throws with the end of its stderr.
+ */
+export async function runEnsureScript(
+  script: string,
+  args: string[],
+  opts: { timeoutMs?: number; showBuildProgress?: boolean } = {},
+): Promise<{ path: string } | { skip: string }> {
   const timeoutMs = opts.timeoutMs ?? 60 * 60_000;
+  const name = script.split('/').slice(-2).join('/');
   return new Promise((resolvePromise, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('bash', [ENSURE_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
-      resolvePromise({ skip: `cannot run bash for ${ENSURE_SCRIPT}: ${(e as Error).message}` });
+      resolvePromise({ skip: `cannot run bash for ${script}: ${(e as Error).message}` });
       return;
     }
     let out = '';
@@ -130,12 +161,11 @@ export async function ensureBinaries(
     });
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new Error(`ensure.sh did not finish in ${timeoutMs} ms\n${err.slice(-4000)}`));
+      reject(new Error(`${name} did not finish in ${timeoutMs} ms\n${err.slice(-4000)}`));
     }, timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (e.code === 'ENOENT')
-        resolvePromise({ skip: 'bash not found: cannot run scripts/kube-bin/ensure.sh' });
+      if (e.code === 'ENOENT') resolvePromise({ skip: `bash not found: cannot run ${name}` });
       else reject(e);
     });
     child.on('close', (code) => {
@@ -149,143 +179,20 @@ export async function ensureBinaries(
         const skipLine = lines.find((l) => l.startsWith('SKIP:')) ?? 'SKIP: ensure.sh exited 3';
         resolvePromise({ skip: skipLine.replace(/^SKIP:\s*/, '') });
       } else if (code === 0 && last) {
-        resolvePromise({ binDir: last });
+        resolvePromise({ path: last });
       } else {
-        reject(new Error(`scripts/kube-bin/ensure.sh failed (exit ${code})\n${err.slice(-4000)}`));
+        reject(new Error(`${name} failed (exit ${code})\n${err.slice(-4000)}`));
       }
     });
   });
-}
-
-/* ------------------------------------------------------------- process mgmt */
-
-interface Managed {
-  name: string;
-  child: ChildProcess;
-  logPath: string;
-  exited: boolean;
-  exitCode: number | null;
-}
-
-const live = new Set<Managed>();
-const liveDirs = new Set<string>();
-let hooksInstalled = false;
-
-function killGroup(m: Managed, signal: NodeJS.Signals): void {
-  if (m.child.pid === undefined) return;
-  try {
-    process.kill(-m.child.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
-function emergencyCleanup(): void {
-  for (const m of live) killGroup(m, 'SIGKILL');
-  live.clear();
-  for (const d of liveDirs) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      /* best effort */
-    }
-  }
-  liveDirs.clear();
-}
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', emergencyCleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const handler = (): void => {
-      emergencyCleanup();
-      process.removeListener(sig, handler);
-      // Re-raise with the default behaviour if nobody else handles it.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, handler);
-  }
-}
-
-/**
- * bash watchdog: runs "$@" in the background, kills it (TERM, then KILL after
- * 5 s) as soon as the parent Node process ($1) is gone and then removes the
- * directory $2 (if not empty), and exits with the child's status when it
- * exits by itself.
- */
-const WATCHDOG = `
-p=$1; d=$2; shift 2
-"$@" & c=$!
-trap 'kill -TERM "$c" 2>/dev/null' TERM INT
-while kill -0 "$c" 2>/dev/null; do
-  if ! kill -0 "$p" 2>/dev/null; then
-    kill -TERM "$c" 2>/dev/null; sleep 5; kill -KILL "$c" 2>/dev/null
-    [ -n "$d" ] && rm -rf "$d"
-    break
-  fi
-  sleep 1
-done
-wait "$c"
-`;
-
-function startManaged(
-  name: string,
-  bin: string,
-  args: string[],
-  logPath: string,
-  cleanupDir = '',
-): Managed {
-  installHooks();
-  const fd = openSync(logPath, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      'bash',
-      ['-c', WATCHDOG, 'watchdog', String(process.pid), cleanupDir, bin, ...args],
-      {
-        detached: true, // own process group, killed as a whole
-        stdio: ['ignore', fd, fd],
-      },
-    );
-  } finally {
-    closeSync(fd);
-  }
-  const m: Managed = { name, child, logPath, exited: false, exitCode: null };
-  child.on('exit', (code) => {
-    m.exited = true;
-    m.exitCode = code;
-    live.delete(m);
-  });
-  child.on('error', () => {
-    m.exited = true;
-  });
-  child.unref(); // never keeps the event loop alive by itself
-  live.add(m);
-  return m;
-}
-
-/** The data is throw-away, so no graceful shutdown: SIGKILL the group and wait for it. */
-async function stopManaged(m: Managed, waitMs = 5000): Promise<void> {
-  killGroup(m, 'SIGKILL');
-  const deadline = Date.now() + waitMs;
-  while (!m.exited && Date.now() < deadline) await sleep(20);
-  live.delete(m);
-}
-
-function tail(path: string, lines = 40): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
 }
 
 /* -------------------------------------------------------------------- utils */
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
+/** A port that was free on 127.0.0.1 a moment ago (picked, then released: a rare race is possible). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -297,7 +204,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function rawRequest(
+/** One HTTP(S) request with a JSON-or-text body; TLS certificates are not verified (loopback test servers). */
+export function rawRequest(
   url: URL,
   method: string,
   headers: Record<string, string>,
@@ -339,6 +247,32 @@ function rawRequest(
   });
 }
 
+/**
+ * A TestCluster.request for an API server at `baseUrl`: JSON in and out, query parameters from
+ * opts.query, a bearer token when given (none for `kubectl proxy`).
+ */
+export function apiRequester(baseUrl: string, token?: string): TestCluster['request'] {
+  return async (method, path, body, ropts = {}) => {
+    const m = method.toUpperCase();
+    const u = new URL(path, baseUrl);
+    for (const [k, v] of Object.entries(ropts.query ?? {}))
+      if (v !== undefined) u.searchParams.append(k, String(v));
+    const headers: Record<string, string> = {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      Accept: 'application/json',
+      ...(ropts.headers ?? {}),
+    };
+    let payload: Buffer | undefined;
+    if (body !== undefined) {
+      payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+      headers['Content-Type'] =
+        ropts.contentType ?? (m === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
+      headers['Content-Length'] = String(payload.length);
+    }
+    return rawRequest(u, m, headers, payload, ropts.timeoutMs ?? 30_000);
+  };
+}
+
 /* -------------------------------------------------------------------- start */
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -354,11 +288,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<StartResult
     const ensured = await ensureBinaries({
       timeoutMs: opts.ensureTimeoutMs,
       showBuildProgress: opts.showBuildProgress,
+      controllerManager: opts.controllers !== undefined,
     });
     if ('skip' in ensured) return ensured;
     binDir = ensured.binDir;
   }
-  for (const b of ['etcd', 'kube-apiserver']) {
+  const needed = ['etcd', 'kube-apiserver'];
+  if (opts.controllers) needed.push('kube-controller-manager');
+  for (const b of needed) {
     if (!existsSync(join(binDir, b))) throw new Error(`${b} missing from ${binDir}`);
   }
   // Ports are picked free then released, so a rare race is possible: retry.
@@ -378,14 +315,13 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   const workDir = mkdtempSync(join(tmpdir(), 'gati-apiserver-'));
-  liveDirs.add(workDir);
-  installHooks();
-  const procs: Managed[] = [];
+  const unregister = registerTempDir(workDir);
+  const procs: ManagedProcess[] = [];
 
   const cleanup = async (): Promise<void> => {
-    for (const m of [...procs].reverse()) await stopManaged(m);
+    for (const m of [...procs].reverse()) await m.kill();
     rmSync(workDir, { recursive: true, force: true });
-    liveDirs.delete(workDir);
+    unregister();
   };
 
   try {
@@ -398,7 +334,7 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
     const etcdUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     const etcdLog = join(workDir, 'etcd.log');
-    const etcd = startManaged(
+    const etcd = startProcess(
       'etcd',
       join(binDir, 'etcd'),
       [
@@ -414,7 +350,7 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
         '--log-level=warn',
       ],
       etcdLog,
-      workDir, // etcd outlives kube-apiserver: its watchdog removes the temp dir if we die
+      { cleanupDir: workDir }, // etcd outlives kube-apiserver: its watchdog removes the temp dir if we die
     );
     procs.push(etcd);
     await waitFor('etcd /health', deadline, etcd, async () => {
@@ -434,7 +370,7 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
     writeFileSync(saPub, publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(saKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const apiLog = join(workDir, 'kube-apiserver.log');
-    const api = startManaged(
+    const api = startProcess(
       'kube-apiserver',
       join(binDir, 'kube-apiserver'),
       [
@@ -501,6 +437,16 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
       { mode: 0o600 },
     );
 
+    const processes: Record<string, ManagedProcess> = {};
+    for (const p of procs) processes[p.name] = p;
+    const startKcm = async (): Promise<void> => {
+      if (processes['kube-controller-manager']) return;
+      const kcm = await startControllerManager(binDir, workDir, kubeconfigPath, token, opts);
+      procs.push(kcm);
+      processes[kcm.name] = kcm;
+    };
+    if (opts.controllers && !opts.deferControllerManager) await startKcm();
+
     let kubectl: string | undefined = join(binDir, 'kubectl');
     if (!existsSync(kubectl)) {
       const which = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' });
@@ -515,27 +461,10 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
       binDir,
       kubectl,
       workDir,
-      async request(method, path, body, ropts = {}) {
-        const m = method.toUpperCase();
-        const u = new URL(path, url);
-        for (const [k, v] of Object.entries(ropts.query ?? {}))
-          if (v !== undefined) u.searchParams.append(k, String(v));
-        const headers: Record<string, string> = {
-          Authorization: `Bearer ${token}`,
-          Accept: 'application/json',
-          ...(ropts.headers ?? {}),
-        };
-        let payload: Buffer | undefined;
-        if (body !== undefined) {
-          payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
-          headers['Content-Type'] =
-            ropts.contentType ??
-            (m === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
-          headers['Content-Length'] = String(payload.length);
-        }
-        return rawRequest(u, m, headers, payload, ropts.timeoutMs ?? 30_000);
-      },
-      logTail: (lines = 40) => tail(apiLog, lines),
+      request: apiRequester(url, token),
+      logTail: (lines = 40) => tailFile(apiLog, lines),
+      processes,
+      startControllerManager: startKcm,
       stop() {
         stopped ??= cleanup();
         return stopped;
@@ -543,17 +472,62 @@ async function startOnce(binDir: string, opts: StartOptions): Promise<TestCluste
     };
     return cluster;
   } catch (e) {
-    const logs = procs.map((p) => `--- ${p.name} log (tail) ---\n${tail(p.logPath)}`).join('\n');
+    const logs = procs.map((p) => `--- ${p.name} log (tail) ---\n${p.tail()}`).join('\n');
     await cleanup();
     (e as Error).message += `\n${logs}`;
     throw e;
   }
 }
 
+/**
+ * kube-controller-manager with only opts.controllers, against the admin kubeconfig, no leader
+ * election, serving only its health endpoints on loopback. Ready when /healthz answers 200.
+ */
+async function startControllerManager(
+  binDir: string,
+  workDir: string,
+  kubeconfigPath: string,
+  token: string,
+  opts: StartOptions,
+): Promise<ManagedProcess> {
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const port = await freePort();
+  const kcm = startProcess(
+    'kube-controller-manager',
+    join(binDir, 'kube-controller-manager'),
+    [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--controllers=${(opts.controllers ?? []).join(',')}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(workDir, 'kcm-certs')}`,
+      '--use-service-account-credentials=false',
+      // The defaults (20 qps, burst 30) make a garbage collection of hundreds of children crawl.
+      '--kube-api-qps=100',
+      '--kube-api-burst=200',
+      '--v=1',
+      ...(opts.extraControllerManagerArgs ?? []),
+    ],
+    join(workDir, 'kube-controller-manager.log'),
+  );
+  await waitFor('kube-controller-manager /healthz', deadline, kcm, async () => {
+    const r = await rawRequest(
+      new URL(`https://127.0.0.1:${port}/healthz`),
+      'GET',
+      { Authorization: `Bearer ${token}` },
+      undefined,
+      5000,
+    );
+    return r.status === 200;
+  });
+  return kcm;
+}
+
 async function waitFor(
   what: string,
   deadline: number,
-  proc: Managed,
+  proc: ManagedProcess,
   check: () => Promise<boolean>,
 ): Promise<void> {
   let lastErr = '';

@@ -1,0 +1,73 @@
+/**
+ * The loop cluster driver: the stories of test/e2e/lib/stories.ts against the loopback control
+ * plane of ./loop.ts. Images are never pulled: the kubelet stand-in makes every Deployment
+ * Available except those whose image ends in UNAVAILABLE_SUFFIX. Routes attach to a Gateway
+ * the stand-in reports status for. Every knob is supported.
+ */
+import { Api, CHILD_KINDS, GATI_KINDS, type Obj } from '../../e2e/lib/api.js';
+import type { ClusterDriver, HookCalls } from '../../e2e/lib/driver.js';
+import { saveDiagnostics } from '../../e2e/lib/wait.js';
+import type { Loop } from './loop.js';
+import { UNAVAILABLE_SUFFIX } from './standins.js';
+
+/** Drops what makes a dump unreadable (managedFields, last-applied annotations). */
+function trim(o: Obj): Obj {
+  const { managedFields: _m, ...metadata } = o.metadata ?? {};
+  const annotations = Object.fromEntries(
+    Object.entries<string>(metadata.annotations ?? {}).filter(([k]) => !k.includes('last-applied')),
+  );
+  return { ...o, metadata: { ...metadata, annotations } };
+}
+
+export function loopDriver(
+  loop: Loop,
+  opts: { waitScale?: number; artifacts: string },
+): ClusterDriver {
+  const api: Api = loop.api;
+  const front = loop.front;
+  return {
+    name: 'loop',
+    api,
+    waitScale: opts.waitScale ?? 1,
+    resyncPeriodSeconds: loop.resyncPeriodSeconds,
+    gatiVersionFinalizer: loop.gatiVersionFinalizer,
+    parentRefs: [{ name: 'public', namespace: 'gateways' }],
+    image: (tag) => `registry.example/gati-story:${tag}`,
+    unavailableImage: (tag) => `registry.example/gati-story:${tag}${UNAVAILABLE_SUFFIX}`,
+    knobs: {
+      gatewayRejects: (ns, route, reject) => loop.gateway.reject(ns, route, reject),
+      stopHookServer: () => loop.hook.stop(),
+      startHookServer: () => loop.hook.start(),
+      failHooks: async (on) => {
+        if (!front) throw new Error('failHooks needs the front');
+        front.failing = on;
+      },
+    },
+    async hookCalls(): Promise<HookCalls | undefined> {
+      if (!front) return undefined;
+      return { total: { ...front.total }, perParent: { ...front.perParent }, failed: front.failed };
+    },
+    async diagnose(what, namespaces) {
+      const parts: string[] = [`===== diagnostics for: ${what}`];
+      for (const ns of namespaces) {
+        for (const kind of [...GATI_KINDS, ...CHILD_KINDS]) {
+          const items = await api.list(kind, ns).catch((e) => [{ error: String(e) }]);
+          if (items.length)
+            parts.push(`===== ${kind} in ${ns}\n${JSON.stringify(items.map(trim), null, 1)}`);
+        }
+      }
+      const procs = [
+        ['metacontroller', loop.metacontroller.proc, 200],
+        ['hook server', loop.hook.proc, 80],
+        ['kube-controller-manager', loop.cluster.processes['kube-controller-manager'], 40],
+      ] as const;
+      for (const [name, p, lines] of procs)
+        parts.push(`===== ${name} log\n${p?.tail(lines) ?? ''}`);
+      if (front)
+        parts.push(
+          `===== hook calls\n${JSON.stringify({ total: front.total, failed: front.failed })}`,
+        );
+      return saveDiagnostics(opts.artifacts, what, parts.join('\n'), 6_000);
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The whole Metacontroller loop on loopback, for the loop suite and the loop benchmark:
+ * etcd + kube-apiserver + kube-controller-manager (garbagecollector, namespace), the real
+ * Metacontroller out of cluster, our hook server as a child process (optionally behind the
+ * counting front), our CRDs and the generated controllers/ with each webhook pointed at
+ * loopback, and the kubelet and Gateway stand-ins.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { applyCRDs, isSkip, startCluster, type TestCluster } from '../../apiserver/lib/cluster.js';
+import { loadThirdPartyCRDs } from '../../apiserver/lib/thirdparty.js';
+import { Api, type Obj } from '../../e2e/lib/api.js';
+import {
+  controllerFor,
+  finalizerOf,
+  loadControllers,
+  REPO,
+  rewriteForLoopback,
+} from '../../e2e/lib/controllers.js';
+import { HookFront, HookServer, type HookServerOptions } from './hook-server.js';
+import {
+  ensureMetacontroller,
+  startMetacontroller,
+  type MetacontrollerOptions,
+  type RunningMetacontroller,
+} from './metacontroller.js';
+import { startGateway, startKubelet, type Gateway, type StandIn } from './standins.js';
+
+export interface LoopOptions {
+  /** Put the counting, fault-injecting front between Metacontroller and the hook server. */
+  front?: boolean;
+  /** The hook server (default: the real one from src/ through tsx). */
+  hookServer?: Omit<HookServerOptions, 'logDir'>;
+  metacontroller?: Omit<MetacontrollerOptions, 'logPath'>;
+  /** resyncPeriodSeconds written into the rewritten controllers (default: as generated). */
+  resyncPeriodSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface Loop {
+  cluster: TestCluster;
+  api: Api;
+  hook: HookServer;
+  front: HookFront | undefined;
+  metacontroller: RunningMetacontroller;
+  kubelet: StandIn;
+  gateway: Gateway;
+  /** The controllers as installed (rewritten copies). */
+  controllers: Obj[];
+  resyncPeriodSeconds: number;
+  gatiVersionFinalizer: string;
+  /** Where the CRDs of Metacontroller came from. */
+  metacontrollerCrds: string;
+  /** pid of every process of the loop, by name: etcd, kube-apiserver, kube-controller-manager, metacontroller, hook-server. */
+  pids(): Record<string, number | undefined>;
+  stop(): Promise<void>;
+}
+
+const GATI_CRDS_DIR = join(REPO, 'crds');
+
+function loadYamlFiles(dir: string): Obj[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS()))
+    .filter((o: Obj | null): o is Obj => o?.kind === 'CustomResourceDefinition');
+}
+
+/**
+ * startLoop brings the loop up, or resolves { skip } with one line naming what is missing
+ * (METACONTROLLER_BIN/METACONTROLLER_SRC, or the Go toolchain for the kube binaries).
+ */
+export async function startLoop(opts: LoopOptions = {}): Promise<Loop | { skip: string }> {
+  const log = opts.log ?? (() => {});
+  const mc = await ensureMetacontroller();
+  if ('skip' in mc) return mc;
+  const started = await startCluster({
+    controllers: ['garbagecollector', 'namespace'],
+    deferControllerManager: true,
+  });
+  if (isSkip(started)) return { skip: `kube binaries unavailable: ${started.skip}` };
+  const cluster = started;
+  const cleanups: Array<() => Promise<void> | void> = [() => cluster.stop()];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const api = new Api(cluster.request.bind(cluster));
+    const third = loadThirdPartyCRDs(
+      ['gateway-api', 'keda'],
+      /httproutes|gateways|gatewayclasses|referencegrants|scaledobjects/,
+    );
+    if ('skip' in third) throw new Error(`third-party CRDs unavailable: ${third.skip}`);
+    await applyCRDs(cluster, [
+      ...mc.crds,
+      ...third.map((c) => c.object),
+      ...loadYamlFiles(GATI_CRDS_DIR),
+    ]);
+    log(`CRDs installed (Metacontroller's from ${mc.crdSource})`);
+    await cluster.startControllerManager();
+
+    const hook = new HookServer({ ...opts.hookServer, logDir: cluster.workDir });
+    // Gracefully (SIGTERM), so a --cpu-prof hook server writes its profile; SIGKILL if it hangs.
+    cleanups.push(() => hook.stop());
+    await hook.start();
+    let front: HookFront | undefined;
+    if (opts.front) {
+      front = new HookFront(() => hook.port);
+      await front.start();
+      cleanups.push(() => front!.stop());
+    }
+    const generated = loadControllers();
+    const controllers = rewriteForLoopback(generated, {
+      baseUrl: (front ?? hook).url,
+      resyncPeriodSeconds: opts.resyncPeriodSeconds,
+    });
+    for (const c of controllers) await api.apply(c);
+
+    const kubelet = startKubelet(cluster, api);
+    const gateway = startGateway(cluster, api);
+    cleanups.push(
+      () => kubelet.stop(),
+      () => gateway.stop(),
+    );
+    await Promise.all([kubelet.synced, gateway.synced]);
+
+    const metacontroller = await startMetacontroller(cluster, mc.bin, {
+      ...opts.metacontroller,
+      logPath: join(cluster.workDir, 'metacontroller.log'),
+    });
+    cleanups.push(() => metacontroller.proc.kill());
+    log(`metacontroller ${metacontroller.args.slice(1).join(' ')}`);
+
+    const gv = controllerFor(controllers, 'gativersions');
+    return {
+      cluster,
+      api,
+      hook,
+      front,
+      metacontroller,
+      kubelet,
+      gateway,
+      controllers,
+      resyncPeriodSeconds: Number(gv.spec.resyncPeriodSeconds ?? 0),
+      gatiVersionFinalizer: finalizerOf(gv),
+      metacontrollerCrds: mc.crdSource,
+      pids: () => ({
+        etcd: cluster.processes.etcd?.pid(),
+        'kube-apiserver': cluster.processes['kube-apiserver']?.pid(),
+        'kube-controller-manager': cluster.processes['kube-controller-manager']?.pid(),
+        metacontroller: metacontroller.proc.pid(),
+        'hook-server': hook.pid(),
+      }),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
