@@ -48,13 +48,14 @@ export type ControllerTable = Record<ControllerName, Controller>;
 /** The three controllers (DESIGN §2). */
 export const CONTROLLERS: ControllerTable = {
   // A handler asks only for the GatiVersions labelled with its name: the GatiVersion
-  // controller resolves a version's handler once and records it as that label.
+  // controller resolves a version's handler once and records it as that label. A handler and
+  // a module ask for each other by name: the one of the same name wants the same Service.
   gatihandler: {
     name: 'gatihandler',
     kind: 'CompositeController',
     parent: GATI_HANDLER,
     children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE],
-    related: [GATI_VERSION],
+    related: [GATI_VERSION, GATI_MODULE],
     hooks: gatihandlerHooks,
   },
   gatimodule: {
@@ -62,7 +63,7 @@ export const CONTROLLERS: ControllerTable = {
     kind: 'CompositeController',
     parent: GATI_MODULE,
     children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, NETWORK_POLICY],
-    related: [],
+    related: [GATI_HANDLER],
     hooks: gatimoduleHooks,
   },
   // A DecoratorController: it has no children, but may set labels on its parent (the

@@ -1,7 +1,15 @@
 import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
 import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import { HANDLER_LABEL, ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
-import { DEPLOYMENT, GATI_VERSION, HTTP_ROUTE, SCALED_OBJECT } from '../api/kinds.js';
+import {
+  DEPLOYMENT,
+  GATI_HANDLER,
+  GATI_MODULE,
+  GATI_VERSION,
+  HTTP_ROUTE,
+  SCALED_OBJECT,
+  SERVICE,
+} from '../api/kinds.js';
 import type {
   ChildObject,
   CustomizeRequest,
@@ -20,9 +28,17 @@ import {
   readParent,
 } from '../kube/observed.js';
 import { controllerNameOf, keepDeclared } from '../kube/declared.js';
+import { nameHolder, parentIdentity } from '../kube/rivals.js';
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
-import { labelValue, routeName, versionName } from '../resources/names.js';
+import {
+  apexServiceName,
+  labelValue,
+  moduleName,
+  routeName,
+  versionName,
+} from '../resources/names.js';
+import { nameConflictMessage } from '../status/conflict.js';
 import { handlerStatus } from '../status/handler.js';
 import { kindNotInstalledMessage } from '../status/missing.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
@@ -35,7 +51,8 @@ import { drainKey, type CompositeHooks, type HookContext } from './types.js';
  * sync sees the handler's per-version Deployments, its HTTPRoute and its GatiVersions in one
  * request, plans every live version with Timescape, and emits a consistent whole: per
  * version a Deployment, Service, autoscaler and PDB; once per handler the apex Service and
- * the HTTPRoute.
+ * the HTTPRoute. A GatiModule of the same name that was there first keeps Service `<name>`
+ * (src/kube/rivals.ts): the handler leaves its apex Service out and reports NameConflict.
  */
 export function syncHandler(request: SyncRequest, ctx: HookContext): SyncResponse {
   const parent = readParent(request);
@@ -70,9 +87,12 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
       ],
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
+  const apex = apexServiceName(parent.name);
+  const self = parentIdentity(GATI_HANDLER.kind, request.parent);
+  const holder = nameHolder(self, request.related, GATI_MODULE, apex, moduleName);
   const desired: ChildObject[] = [
     ...plan.versions.flatMap((v) => (v.workload ? versionChildren(handler, v.workload) : [])),
-    makeApexService(handler),
+    ...(holder ? [] : [makeApexService(handler)]),
   ];
   if (route) desired.push(route);
   // A kind the calling controller does not declare is left out and reported (KindNotInstalled).
@@ -95,6 +115,9 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
         }
       : undefined,
     provider: spec.value.routing.provider,
+    nameConflict:
+      holder &&
+      nameConflictMessage({ kind: SERVICE.kind, name: apex }, self, holder, 'the apex Service'),
     invalidVersions: invalid,
     action: annotationsOf(request.parent)[ROLLOUT_ACTION_ANNOTATION],
     aliases: spec.value.routing.aliases !== undefined,
@@ -205,17 +228,29 @@ function ratesFor(ctx: HookContext, namespace: string, name: string): Record<str
 /**
  * customizeHandler asks only for the GatiVersions labelled with the handler's name: the
  * GatiVersion controller records each version's handler as that label, so a handler's request
- * holds its own versions and nothing else, however many handlers share the namespace. The
- * answer depends only on the parent's identity.
+ * holds its own versions and nothing else, however many handlers share the namespace. Besides
+ * them, the one GatiModule that could want its apex Service's name (the module of the same
+ * name). The answer depends only on the parent's identity.
  */
 export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
   const parent = readParent(request, false);
-  const rule = {
-    apiVersion: GATI_VERSION.apiVersion,
-    resource: GATI_VERSION.resource,
-    labelSelector: { matchLabels: { [HANDLER_LABEL]: labelValue(parent.name) } },
+  const at = parent.namespace ? { namespace: parent.namespace } : {};
+  return {
+    relatedResources: [
+      {
+        apiVersion: GATI_VERSION.apiVersion,
+        resource: GATI_VERSION.resource,
+        ...at,
+        labelSelector: { matchLabels: { [HANDLER_LABEL]: labelValue(parent.name) } },
+      },
+      {
+        apiVersion: GATI_MODULE.apiVersion,
+        resource: GATI_MODULE.resource,
+        ...at,
+        names: [parent.name],
+      },
+    ],
   };
-  return { relatedResources: [parent.namespace ? { ...rule, namespace: parent.namespace } : rule] };
 }
 
 /** The GatiHandler controller: sync and customize. */

@@ -47,3 +47,26 @@ export function conditions(
 export function condition(type: string, status: boolean, reason: string, message: string): Verdict {
   return { type, status: status ? 'True' : 'False', reason, message };
 }
+
+/** A reason the parent cannot become Ready on its own: its Ready=False and Stalled=True. */
+export interface Blocker {
+  ready: Verdict;
+  stalled: Verdict;
+}
+
+/**
+ * withBlocker replaces a workload's Ready and Stalled verdicts with a blocker's (the first
+ * given wins); the other verdicts (Available, Reconciling) still say how it runs.
+ */
+export function withBlocker(
+  verdicts: Verdict[],
+  ...blockers: Array<Blocker | undefined>
+): Verdict[] {
+  const b = blockers.find((x): x is Blocker => x !== undefined);
+  if (!b) return verdicts;
+  return [
+    ...verdicts.filter((v) => v.type !== 'Ready' && v.type !== 'Stalled'),
+    b.ready,
+    b.stalled,
+  ];
+}

@@ -5,6 +5,7 @@ import type { Plan } from '../timescape/plan.js';
 import { inFlight } from '../timescape/rollout.js';
 import { ONE_SHOT_ACTIONS } from '../timescape/actions.js';
 import { condition, conditions, type Verdict } from './conditions.js';
+import { nameConflictVerdicts } from './conflict.js';
 import { KIND_NOT_INSTALLED, kindNotInstalledVerdicts } from './missing.js';
 import { replicaCounts } from './module.js';
 
@@ -29,6 +30,8 @@ export interface HandlerStatusInput {
    */
   notInstalled?: { message: string; route: boolean };
   provider: 'gateway-api' | 'none';
+  /** Another parent keeps the apex Service's name (NameConflict): why, in words. */
+  nameConflict?: string;
   /** GatiVersions of this handler whose spec is invalid, each with its errors. */
   invalidVersions: string[];
   /** The gati.dev/rollout-action annotation, when set. */
@@ -63,7 +66,7 @@ export function handlerStatus(input: HandlerStatusInput): GatiHandlerStatus {
     ...replicaCounts(input.deployments),
     phase: handlerPhase(input.plan, j),
     version: input.version,
-    service: apexServiceName(input.name),
+    service: input.nameConflict === undefined ? apexServiceName(input.name) : undefined,
     route: input.routed ? routeName(input.name) : undefined,
     rollout: input.plan.rollout,
     versions: input.plan.versions.map((v) => v.status),
@@ -75,13 +78,15 @@ function judge(input: HandlerStatusInput): Judgement {
   const vs = input.plan.versions.map((v) => v.status);
   const own = vs.find((v) => v.versionId === input.version)!;
   const noProvider = input.provider === 'none';
-  const notInstalled = input.notInstalled && kindNotInstalledVerdicts(input.notInstalled.message);
+  const blocker =
+    (input.notInstalled && kindNotInstalledVerdicts(input.notInstalled.message)) ??
+    (input.nameConflict === undefined ? undefined : nameConflictVerdicts(input.nameConflict));
   return {
     own,
     serving: vs.filter((v) => v.phase === 'Active' && (v.effectiveWeight > 0 || noProvider)),
     moving: vs.filter((v) => v.phase === 'Pending' || v.phase === 'Draining'),
-    stalled: notInstalled?.stalled ?? stalledCondition(input, own),
-    ready: notInstalled?.ready ?? readyCondition(input, own, vs.length),
+    stalled: blocker?.stalled ?? stalledCondition(input, own),
+    ready: blocker?.ready ?? readyCondition(input, own, vs.length),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ResourceType } from '../api/kinds.js';
 import { DEFAULT_INSTALL, optionalKind } from '../api/switches.js';
-import { condition, type Verdict } from './conditions.js';
+import { condition, type Blocker } from './conditions.js';
 
 /**
  * KindNotInstalled: the spec needs a child kind the calling controller does not declare
@@ -30,19 +30,9 @@ export function kindNotInstalledMessage(
 }
 
 /** kindNotInstalledVerdicts: Ready=False and Stalled=True, both reason KindNotInstalled. */
-export function kindNotInstalledVerdicts(message: string): { ready: Verdict; stalled: Verdict } {
+export function kindNotInstalledVerdicts(message: string): Blocker {
   return {
     ready: condition('Ready', false, KIND_NOT_INSTALLED, message),
     stalled: condition('Stalled', true, KIND_NOT_INSTALLED, message),
   };
-}
-
-/**
- * withMissingKinds replaces a workload's Ready and Stalled verdicts with KindNotInstalled when
- * kinds were left out; the other verdicts (Available, Reconciling) still say how it runs.
- */
-export function withMissingKinds(verdicts: Verdict[], message: string | undefined): Verdict[] {
-  if (message === undefined) return verdicts;
-  const { ready, stalled } = kindNotInstalledVerdicts(message);
-  return [...verdicts.filter((v) => v.type !== 'Ready' && v.type !== 'Stalled'), ready, stalled];
 }

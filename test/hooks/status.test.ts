@@ -234,12 +234,18 @@ t.test('gatihandler customize', async (t) => {
         namespace: 'shop',
         resource: 'gativersions',
       },
+      {
+        apiVersion: 'gati.dev/v1alpha1',
+        names: ['orders'],
+        namespace: 'shop',
+        resource: 'gatimodules',
+      },
     ],
   };
   t.same(
     customize({ parent: p }),
     want,
-    'only the GatiVersions labelled with its name: no rival handlers, nothing else of the namespace',
+    'only the GatiVersions labelled with its name and the GatiModule of its name (the same Service name): no rival handlers, nothing else of the namespace',
   );
   t.same(
     customize({
@@ -257,10 +263,26 @@ t.test('gatihandler customize', async (t) => {
           labelSelector: { matchLabels: { 'gati.dev/handler': 'x' } },
           resource: 'gativersions',
         },
+        { apiVersion: 'gati.dev/v1alpha1', names: ['x'], resource: 'gatimodules' },
       ],
     },
     'no namespace: no namespace in the rule',
   );
   t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');
-  t.notOk(HOOKS.gatimodule.customize, 'modules have no related resources');
+});
+
+t.test('gatimodule customize: only the GatiHandler of its own name', async (t) => {
+  const customize = HOOKS.gatimodule.customize!;
+  const p = { metadata: { name: 'ledger', namespace: 'shop', labels: { a: 'b' } }, spec: {} };
+  t.same(customize({ parent: p } as any), {
+    relatedResources: [
+      {
+        apiVersion: 'gati.dev/v1alpha1',
+        names: ['ledger'],
+        namespace: 'shop',
+        resource: 'gatihandlers',
+      },
+    ],
+  });
+  t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');
 });

@@ -180,7 +180,7 @@ if (!helm) {
   t.test('bearerToken adds the authorization to every hook and mounts the Secret', async (t) => {
     const got = template(['bearerToken.enabled=true']);
     const hooks = hooksOf(got);
-    t.equal(hooks.length, 6, 'all six hooks');
+    t.equal(hooks.length, 7, 'all seven hooks');
     for (const h of hooks)
       t.strictSame(h.webhook.authorization, {
         type: 'Bearer',

@@ -161,7 +161,7 @@ t.test(
       .flatMap((cc) =>
         Object.values(cc.spec.hooks as Record<string, { webhook: { authorization?: unknown } }>),
       );
-    t.equal(hooks.length, 6, 'all six hooks');
+    t.equal(hooks.length, 7, 'all seven hooks');
     t.ok(
       hooks.every((h) => h.webhook.authorization),
       'each sends the token',

@@ -122,6 +122,11 @@ t.test('per-parent names', async (t) => {
   t.equal(routeName('user-handler'), 'user-handler', 'HTTPRoute keeps the handler name');
   t.equal(moduleName('db-module'), 'db-module', 'module children keep the module name');
   t.equal(
+    apexServiceName('users'),
+    moduleName('users'),
+    'a handler and a module of one name want one Service (test/scenario/conflicts.test.ts)',
+  );
+  t.equal(
     moduleName('db.module'),
     dnsName('db.module'),
     'module names are sanitised like any name',

@@ -924,6 +924,260 @@ const namespaceDeletion: Story = {
   },
 };
 
+/* ------------------------------------------------------------------- rollout control (#13) */
+
+/** The rollout record of a handler's status, or undefined. */
+const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
+
+/**
+ * rolloutAt starts a rollout v1 → v2 with steps 25 % and 50 % (long pauses) and waits until
+ * the route is at the 25 % step. Returns the world and a recorder of every distinct route.
+ */
+async function rolloutAt25(s: StoryContext, name: string) {
+  const w = world(s, name, ['v1', 'v2']);
+  const steps = [
+    { weight: 25, pauseSeconds: 600 },
+    { weight: 50, pauseSeconds: 600 },
+  ];
+  await s.api.apply(handler(s, name, 'v1', { rollout: { steps, progressDeadlineSeconds: 300 } }));
+  await w.settle({ v1: 100 }, ['v1']);
+  await s.api.patch('GatiHandler', s.ns, name, {
+    spec: { version: 'v2', image: s.driver.image('v2') },
+  });
+  await w.settle({ v1: 75, v2: 25 }, ['v1', 'v2']);
+  const seen: Array<Record<string, number>> = [];
+  const watchRoute = async () => {
+    const x = await w.weights();
+    const last = seen[seen.length - 1];
+    if (!last || !same(last, x)) seen.push(x);
+    return x;
+  };
+  return { w, seen, watchRoute };
+}
+
+const revert: Story = {
+  name: 'reverting spec.version mid-rollout gives the abandoned version no more traffic: it drains and goes',
+  slug: 'revert',
+  timeoutMs: 6 * MINUTE,
+  async run(t, s) {
+    const name = 'cart';
+    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    t.pass('v2 at the 25 % step');
+    await s.api.patch('GatiHandler', s.ns, name, {
+      spec: { version: 'v1', image: s.driver.image('v1') },
+    });
+    const h = await s.until(
+      `GatiHandler ${s.ns}/${name}: v1 back at all weighted traffic, rollout Aborted (Reverted)`,
+      async () => {
+        const x = await watchRoute();
+        const h = await w.handlerNow();
+        const r = rolloutOf(h);
+        return (same(x, { v1: 100, v2: 0 }) || same(x, { v1: 100 })) &&
+          r?.phase === 'Aborted' &&
+          r?.reason === 'Reverted'
+          ? h!
+          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(r)}`);
+      },
+      MINUTE,
+      500,
+    );
+    t.equal(rolloutOf(h)?.versionId, 'v2', 'the record names the abandoned target');
+    t.ok(
+      seen.every((x) => (x.v2 ?? 0) <= 25),
+      `v2 never had more than its 25 % (seen ${JSON.stringify(seen)})`,
+    );
+    await s.until(
+      `v2 of ${s.ns}/${name} to drain and leave status.versions`,
+      async () => {
+        await watchRoute();
+        const h = await w.handlerNow();
+        return versionEntry(h, 'v2') === undefined ? true : pending(brief(h));
+      },
+      2 * MINUTE,
+    );
+    t.ok(
+      seen.every((x) => (x.v2 ?? 0) <= 25),
+      `and never gained weight while it drained (seen ${JSON.stringify(seen)})`,
+    );
+    t.strictSame(await w.weights(), { v1: 100 }, 'v1 alone');
+  },
+};
+
+const pauseResume: Story = {
+  name: 'a paused rollout holds its weights across resyncs and a hook-server restart; resume continues it',
+  slug: 'pause',
+  needs: ['stopHookServer', 'startHookServer'],
+  timeoutMs: 6 * MINUTE,
+  async run(t, s) {
+    const name = 'basket';
+    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    await s.api.patch('GatiHandler', s.ns, name, {
+      metadata: { annotations: { 'gati.dev/rollout-action': 'pause' } },
+    });
+    const paused = await s.until(
+      `GatiHandler ${s.ns}/${name}: rollout Paused (ManualPause)`,
+      async () => {
+        const h = await w.handlerNow();
+        const r = rolloutOf(h);
+        return r?.phase === 'Paused' && r?.reason === 'ManualPause'
+          ? h!
+          : pending(JSON.stringify(r));
+      },
+      MINUTE,
+    );
+    t.equal(rolloutOf(paused)?.stepWeight, 25, 'paused at 25 %');
+    // The pause is state in the annotation and status: it holds through a hook-server restart.
+    await use(s.driver.knobs.stopHookServer);
+    await sleep(5 * SECOND);
+    await use(s.driver.knobs.startHookServer);
+    await s.holds(
+      `the route of ${s.ns}/${name} to stay at 75/25 while paused (two resync periods)`,
+      async () => {
+        const x = await watchRoute();
+        return same(x, { v1: 75, v2: 25 }) ? true : pending(JSON.stringify(x));
+      },
+      2 * (s.driver.resyncPeriodSeconds + 5) * SECOND,
+    );
+    t.pass('held at 75/25 across resyncs and the restart');
+    // Replacing the pause with promote-full resumes and finishes at once.
+    await s.api.patch('GatiHandler', s.ns, name, {
+      metadata: { annotations: { 'gati.dev/rollout-action': 'promote-full' } },
+    });
+    await s.until(
+      `promote-full after the pause: ${s.ns}/${name} to reach v2 100`,
+      async () => {
+        const x = await watchRoute();
+        return same(x, { v1: 0, v2: 100 }) || same(x, { v2: 100 })
+          ? true
+          : pending(
+              `route=${JSON.stringify(x)} rollout=${JSON.stringify(rolloutOf(await w.handlerNow()))}`,
+            );
+      },
+      MINUTE,
+      500,
+    );
+    const done = rolloutOf(await w.handlerNow());
+    t.equal(done?.phase, 'Succeeded', `the rollout Succeeded (${JSON.stringify(done)})`);
+    t.ok(
+      seen.every((x, i) => i === 0 || (x.v2 ?? 0) >= (seen[i - 1]!.v2 ?? 0)),
+      `v2's weight only grew (seen ${JSON.stringify(seen)})`,
+    );
+  },
+};
+
+const abort: Story = {
+  name: 'abort sends the target to weight 0 at once; it stays at 0 until retried',
+  slug: 'abort',
+  timeoutMs: 6 * MINUTE,
+  async run(t, s) {
+    const name = 'checkout';
+    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    await s.api.patch('GatiHandler', s.ns, name, {
+      metadata: { annotations: { 'gati.dev/rollout-action': 'abort' } },
+    });
+    const h = await s.until(
+      `GatiHandler ${s.ns}/${name}: rollout Aborted, v2 at weight 0`,
+      async () => {
+        const x = await watchRoute();
+        const h = await w.handlerNow();
+        return rolloutOf(h)?.phase === 'Aborted' && (x.v2 ?? 0) === 0
+          ? h!
+          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(rolloutOf(h))}`);
+      },
+      MINUTE,
+      500,
+    );
+    const ready = (h.status?.conditions ?? []).find((c: Obj) => c.type === 'Ready');
+    t.match(
+      ready,
+      { status: 'False', reason: 'RolloutAborted' },
+      'Ready says the rollout was aborted',
+    );
+    t.equal(rolloutOf(h)?.lastAction?.outcome, 'Applied', 'the action is recorded as Applied');
+    await s.holds(
+      `v2 of ${s.ns}/${name} to stay at weight 0 (one resync period)`,
+      async () => {
+        const x = await watchRoute();
+        return (x.v2 ?? 0) === 0 ? true : pending(JSON.stringify(x));
+      },
+      (s.driver.resyncPeriodSeconds + 5) * SECOND,
+    );
+    t.ok(
+      seen.every((x) => (x.v2 ?? 0) <= 25),
+      `v2 never had more than its 25 % (seen ${JSON.stringify(seen)})`,
+    );
+    await s.api.patch('GatiHandler', s.ns, name, {
+      metadata: { annotations: { 'gati.dev/rollout-action': 'retry' } },
+    });
+    await s.until(
+      `retry: ${s.ns}/${name} back at the 25 % step`,
+      async () => {
+        const x = await watchRoute();
+        const r = rolloutOf(await w.handlerNow());
+        return r?.phase === 'Progressing' && same(x, { v1: 75, v2: 25 })
+          ? true
+          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(r)}`);
+      },
+      2 * MINUTE,
+      500,
+    );
+    t.pass('retried from step 1');
+  },
+};
+
+/* ---------------------------------------------------------------------- name conflicts (#15) */
+
+const nameConflict: Story = {
+  name: 'a GatiModule and a GatiHandler of one name: the older keeps Service <name>, the other reports NameConflict',
+  slug: 'conflict',
+  timeoutMs: 3 * MINUTE,
+  async run(t, s) {
+    const name = 'ledger';
+    await s.api.apply(gatiModule(s, name, ['network']));
+    const svc = await s.until(
+      `Service ${s.ns}/${name} of the GatiModule`,
+      async () => {
+        const o = await s.api.get('Service', s.ns, name);
+        return o ? o : pending('no Service yet');
+      },
+      MINUTE,
+    );
+    const owner = (o: Obj) => o.metadata.ownerReferences?.find((r: Obj) => r.controller);
+    t.equal(owner(svc)?.kind, 'GatiModule', 'the module created it');
+    await s.api.apply(handler(s, name, 'v1'));
+    const h = await s.until(
+      `GatiHandler ${s.ns}/${name}: Ready=False NameConflict`,
+      async () => {
+        const h = await s.api.get('GatiHandler', s.ns, name);
+        const ready = (h?.status?.conditions ?? []).find((c: Obj) => c.type === 'Ready');
+        return ready?.reason === 'NameConflict' ? h! : pending(JSON.stringify(ready));
+      },
+      MINUTE,
+    );
+    const ready = (h.status?.conditions ?? []).find((c: Obj) => c.type === 'Ready');
+    t.match(ready?.message, /^Service .*ledger belongs to GatiModule .*ledger/, ready?.message);
+    await sleep(5 * SECOND);
+    const after = await s.api.get('Service', s.ns, name);
+    t.equal(owner(after!)?.uid, owner(svc)?.uid, 'the Service is still the module’s');
+    t.equal(after!.metadata.resourceVersion, svc.metadata.resourceVersion, 'and was never written');
+    const w = world(s, name, ['v1']);
+    await w.settle({ v1: 100 }, ['v1']);
+    t.pass('the handler still runs and routes v1 through its HTTPRoute');
+    await s.api.delete('GatiModule', s.ns, name);
+    await s.until(
+      `Service ${s.ns}/${name} to be the handler's once the module is gone`,
+      async () => {
+        const o = await s.api.get('Service', s.ns, name);
+        return o && owner(o)?.kind === 'GatiHandler'
+          ? true
+          : pending(JSON.stringify(o && owner(o)));
+      },
+      2 * MINUTE,
+    );
+    t.pass('the handler took the name');
+  },
+};
+
 /** The stories in the order the suites run them; teardown() runs after them. */
 export const STORIES: Story[] = [
   seed,
@@ -937,6 +1191,10 @@ export const STORIES: Story[] = [
   failing,
   gatewayRejects,
   namespaceDeletion,
+  revert,
+  pauseResume,
+  abort,
+  nameConflict,
 ];
 
 /** Story namespaces are `story-<slug>`. */
