@@ -929,9 +929,13 @@ const namespaceDeletion: Story = {
 /** The rollout record of a handler's status, or undefined. */
 const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
 
+type Split = Record<string, number>;
+
 /**
- * rolloutAt starts a rollout v1 → v2 with steps 25 % and 50 % (long pauses) and waits until
- * the route is at the 25 % step. Returns the world and a recorder of every distinct route.
+ * rolloutAt25 starts a rollout v1 → v2 with steps 25 % and 50 % (long pauses) and waits until
+ * the route is at the 25 % step. Returns the world, every distinct weighted split seen since,
+ * and two waits that record splits as they poll: `until` a check of (split, handler) holds,
+ * and that it `holds` for a while.
  */
 async function rolloutAt25(s: StoryContext, name: string) {
   const w = world(s, name, ['v1', 'v2']);
@@ -945,15 +949,44 @@ async function rolloutAt25(s: StoryContext, name: string) {
     spec: { version: 'v2', image: s.driver.image('v2') },
   });
   await w.settle({ v1: 75, v2: 25 }, ['v1', 'v2']);
-  const seen: Array<Record<string, number>> = [];
-  const watchRoute = async () => {
+  const seen: Split[] = [];
+  const look = async () => {
     const x = await w.weights();
     const last = seen[seen.length - 1];
     if (!last || !same(last, x)) seen.push(x);
-    return x;
+    return { x, h: await w.handlerNow() };
   };
-  return { w, seen, watchRoute };
+  const describe = (x: Split, h: Obj | undefined) =>
+    `route=${JSON.stringify(x)} rollout=${JSON.stringify(rolloutOf(h))}`;
+  return {
+    w,
+    seen,
+    /** The most v2 ever carried in the splits seen. */
+    maxV2: () => Math.max(0, ...seen.map((x) => x.v2 ?? 0)),
+    until: (what: string, ok: (x: Split, h: Obj | undefined) => boolean, ms = MINUTE) =>
+      s.until(
+        `GatiHandler ${s.ns}/${name}: ${what}`,
+        async () => {
+          const { x, h } = await look();
+          return ok(x, h) ? h! : pending(describe(x, h));
+        },
+        ms,
+        500,
+      ),
+    holds: (what: string, ok: (x: Split) => boolean, ms: number) =>
+      s.holds(
+        `the route of ${s.ns}/${name} ${what}`,
+        async () => {
+          const { x } = await look();
+          return ok(x) ? true : pending(JSON.stringify(x));
+        },
+        ms,
+      ),
+  };
 }
+
+/** v2 carries no weighted traffic: a weight-0 backend while it drains, or gone. */
+const v1Only = (x: Split) => same(x, { v1: 100, v2: 0 }) || same(x, { v1: 100 });
 
 const revert: Story = {
   name: 'reverting spec.version mid-rollout gives the abandoned version no more traffic: it drains and goes',
@@ -961,81 +994,54 @@ const revert: Story = {
   timeoutMs: 6 * MINUTE,
   async run(t, s) {
     const name = 'cart';
-    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    const r = await rolloutAt25(s, name);
     t.pass('v2 at the 25 % step');
     await s.api.patch('GatiHandler', s.ns, name, {
       spec: { version: 'v1', image: s.driver.image('v1') },
     });
-    const h = await s.until(
-      `GatiHandler ${s.ns}/${name}: v1 back at all weighted traffic, rollout Aborted (Reverted)`,
-      async () => {
-        const x = await watchRoute();
-        const h = await w.handlerNow();
-        const r = rolloutOf(h);
-        return (same(x, { v1: 100, v2: 0 }) || same(x, { v1: 100 })) &&
-          r?.phase === 'Aborted' &&
-          r?.reason === 'Reverted'
-          ? h!
-          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(r)}`);
-      },
-      MINUTE,
-      500,
+    const h = await r.until(
+      'v1 back at all weighted traffic, rollout Aborted (Reverted)',
+      (x, h) =>
+        v1Only(x) && rolloutOf(h)?.phase === 'Aborted' && rolloutOf(h)?.reason === 'Reverted',
     );
     t.equal(rolloutOf(h)?.versionId, 'v2', 'the record names the abandoned target');
-    t.ok(
-      seen.every((x) => (x.v2 ?? 0) <= 25),
-      `v2 never had more than its 25 % (seen ${JSON.stringify(seen)})`,
-    );
-    await s.until(
-      `v2 of ${s.ns}/${name} to drain and leave status.versions`,
-      async () => {
-        await watchRoute();
-        const h = await w.handlerNow();
-        return versionEntry(h, 'v2') === undefined ? true : pending(brief(h));
-      },
+    t.ok(r.maxV2() <= 25, `v2 never had more than its 25 % (seen ${JSON.stringify(r.seen)})`);
+    await r.until(
+      'v2 drained and gone from status.versions',
+      (_, h) => versionEntry(h, 'v2') === undefined,
       2 * MINUTE,
     );
     t.ok(
-      seen.every((x) => (x.v2 ?? 0) <= 25),
-      `and never gained weight while it drained (seen ${JSON.stringify(seen)})`,
+      r.maxV2() <= 25,
+      `and never gained weight while it drained (seen ${JSON.stringify(r.seen)})`,
     );
-    t.strictSame(await w.weights(), { v1: 100 }, 'v1 alone');
+    t.strictSame(await r.w.weights(), { v1: 100 }, 'v1 alone');
   },
 };
 
 const pauseResume: Story = {
-  name: 'a paused rollout holds its weights across resyncs and a hook-server restart; resume continues it',
+  name: 'a paused rollout holds its weights across resyncs and a hook-server restart; promote-full then finishes it',
   slug: 'pause',
   needs: ['stopHookServer', 'startHookServer'],
   timeoutMs: 6 * MINUTE,
   async run(t, s) {
     const name = 'basket';
-    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    const r = await rolloutAt25(s, name);
     await s.api.patch('GatiHandler', s.ns, name, {
       metadata: { annotations: { 'gati.dev/rollout-action': 'pause' } },
     });
-    const paused = await s.until(
-      `GatiHandler ${s.ns}/${name}: rollout Paused (ManualPause)`,
-      async () => {
-        const h = await w.handlerNow();
-        const r = rolloutOf(h);
-        return r?.phase === 'Paused' && r?.reason === 'ManualPause'
-          ? h!
-          : pending(JSON.stringify(r));
-      },
-      MINUTE,
+    const paused = await r.until(
+      'rollout Paused (ManualPause)',
+      (_, h) => rolloutOf(h)?.phase === 'Paused' && rolloutOf(h)?.reason === 'ManualPause',
     );
     t.equal(rolloutOf(paused)?.stepWeight, 25, 'paused at 25 %');
     // The pause is state in the annotation and status: it holds through a hook-server restart.
     await use(s.driver.knobs.stopHookServer);
     await sleep(5 * SECOND);
     await use(s.driver.knobs.startHookServer);
-    await s.holds(
-      `the route of ${s.ns}/${name} to stay at 75/25 while paused (two resync periods)`,
-      async () => {
-        const x = await watchRoute();
-        return same(x, { v1: 75, v2: 25 }) ? true : pending(JSON.stringify(x));
-      },
+    await r.holds(
+      'to stay at 75/25 while paused (two resync periods)',
+      (x) => same(x, { v1: 75, v2: 25 }),
       2 * (s.driver.resyncPeriodSeconds + 5) * SECOND,
     );
     t.pass('held at 75/25 across resyncs and the restart');
@@ -1043,24 +1049,18 @@ const pauseResume: Story = {
     await s.api.patch('GatiHandler', s.ns, name, {
       metadata: { annotations: { 'gati.dev/rollout-action': 'promote-full' } },
     });
-    await s.until(
-      `promote-full after the pause: ${s.ns}/${name} to reach v2 100`,
-      async () => {
-        const x = await watchRoute();
-        return same(x, { v1: 0, v2: 100 }) || same(x, { v2: 100 })
-          ? true
-          : pending(
-              `route=${JSON.stringify(x)} rollout=${JSON.stringify(rolloutOf(await w.handlerNow()))}`,
-            );
-      },
-      MINUTE,
-      500,
+    const done = await r.until(
+      'promote-full after the pause: v2 at 100',
+      (x) => same(x, { v1: 0, v2: 100 }) || same(x, { v2: 100 }),
     );
-    const done = rolloutOf(await w.handlerNow());
-    t.equal(done?.phase, 'Succeeded', `the rollout Succeeded (${JSON.stringify(done)})`);
+    t.equal(
+      rolloutOf(done)?.phase,
+      'Succeeded',
+      `the rollout Succeeded (${JSON.stringify(rolloutOf(done))})`,
+    );
     t.ok(
-      seen.every((x, i) => i === 0 || (x.v2 ?? 0) >= (seen[i - 1]!.v2 ?? 0)),
-      `v2's weight only grew (seen ${JSON.stringify(seen)})`,
+      r.seen.every((x, i) => i === 0 || (x.v2 ?? 0) >= (r.seen[i - 1]!.v2 ?? 0)),
+      `v2's weight only grew (seen ${JSON.stringify(r.seen)})`,
     );
   },
 };
@@ -1071,21 +1071,13 @@ const abort: Story = {
   timeoutMs: 6 * MINUTE,
   async run(t, s) {
     const name = 'checkout';
-    const { w, seen, watchRoute } = await rolloutAt25(s, name);
+    const r = await rolloutAt25(s, name);
     await s.api.patch('GatiHandler', s.ns, name, {
       metadata: { annotations: { 'gati.dev/rollout-action': 'abort' } },
     });
-    const h = await s.until(
-      `GatiHandler ${s.ns}/${name}: rollout Aborted, v2 at weight 0`,
-      async () => {
-        const x = await watchRoute();
-        const h = await w.handlerNow();
-        return rolloutOf(h)?.phase === 'Aborted' && (x.v2 ?? 0) === 0
-          ? h!
-          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(rolloutOf(h))}`);
-      },
-      MINUTE,
-      500,
+    const h = await r.until(
+      'rollout Aborted, v2 at weight 0',
+      (x, h) => rolloutOf(h)?.phase === 'Aborted' && (x.v2 ?? 0) === 0,
     );
     const ready = (h.status?.conditions ?? []).find((c: Obj) => c.type === 'Ready');
     t.match(
@@ -1094,32 +1086,19 @@ const abort: Story = {
       'Ready says the rollout was aborted',
     );
     t.equal(rolloutOf(h)?.lastAction?.outcome, 'Applied', 'the action is recorded as Applied');
-    await s.holds(
-      `v2 of ${s.ns}/${name} to stay at weight 0 (one resync period)`,
-      async () => {
-        const x = await watchRoute();
-        return (x.v2 ?? 0) === 0 ? true : pending(JSON.stringify(x));
-      },
+    await r.holds(
+      'to keep v2 at weight 0 (one resync period)',
+      (x) => (x.v2 ?? 0) === 0,
       (s.driver.resyncPeriodSeconds + 5) * SECOND,
     );
-    t.ok(
-      seen.every((x) => (x.v2 ?? 0) <= 25),
-      `v2 never had more than its 25 % (seen ${JSON.stringify(seen)})`,
-    );
+    t.ok(r.maxV2() <= 25, `v2 never had more than its 25 % (seen ${JSON.stringify(r.seen)})`);
     await s.api.patch('GatiHandler', s.ns, name, {
       metadata: { annotations: { 'gati.dev/rollout-action': 'retry' } },
     });
-    await s.until(
-      `retry: ${s.ns}/${name} back at the 25 % step`,
-      async () => {
-        const x = await watchRoute();
-        const r = rolloutOf(await w.handlerNow());
-        return r?.phase === 'Progressing' && same(x, { v1: 75, v2: 25 })
-          ? true
-          : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(r)}`);
-      },
+    await r.until(
+      'retry: back at the 25 % step',
+      (x, h) => rolloutOf(h)?.phase === 'Progressing' && same(x, { v1: 75, v2: 25 }),
       2 * MINUTE,
-      500,
     );
     t.pass('retried from step 1');
   },
