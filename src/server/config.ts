@@ -57,7 +57,7 @@ export const EnvSchema = Type.Object({
       pattern: '^https?://[^\\s]+$',
       expect: 'an http:// or https:// URL',
       description:
-        'Prometheus base URL for drain evidence (spec.drain.metricQuery). Unset: drains go by timer.',
+        'Prometheus base URL for drain evidence (spec.drain.metricQuery) and rollout analysis (spec.rollout.analysis). Unset: drains go by timer; analysis checks are inconclusive.',
     }),
   ),
   PROMETHEUS_TIMEOUT_MS: int(
