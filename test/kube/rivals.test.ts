@@ -65,6 +65,13 @@ t.test('keepsName: the rule, row by row', async (t) => {
     ],
   ];
   for (const [why, a, b, want] of rows) t.equal(keepsName(a, b), want, why);
+  const same = { namespace: 'shop', name: 'users', deleting: false };
+  t.equal(
+    keepsName({ ...same, kind: 'GatiHandler' }, { ...same, kind: 'GatiModule' }),
+    true,
+    'nothing else tells them apart: the kind decides (GatiHandler before GatiModule)',
+  );
+  t.equal(keepsName({ ...same, kind: 'GatiHandler' }, { ...same, kind: 'GatiHandler' }), true);
 });
 
 t.test('nameHolder: only a related parent that wants the same name and keeps it', async (t) => {
