@@ -2,7 +2,7 @@
 // rate limits and workers. kustomize fetches the upstream manifests at apply time, which tests
 // cannot, so the patch is applied to a stand-in of the upstream StatefulSet built from the names
 // and args src/install hard-codes — and, when METACONTROLLER_SRC names Metacontroller's source
-// (as .ci/run sets it for the loop suite), those are checked against the real upstream file.
+// (as .ci/run sets it before npm test), those are checked against the real upstream file.
 import t from 'tap';
 import {
   copyFileSync,
