@@ -19,6 +19,8 @@ CACHED_ONLY=0
 HELM_VERSION="${GATI_HELM_VERSION:-v3.17.4}"
 log() { printf '[helm] %s\n' "$*" >&2; }
 die() { printf '[helm] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=../lib/build-cache.sh
+. "$(dirname "$0")/../lib/build-cache.sh"
 
 if [ -n "${HELM_BIN:-}" ]; then
   [ -x "$HELM_BIN" ] || die "HELM_BIN=$HELM_BIN is not executable"
@@ -51,22 +53,13 @@ fi
 
 mkdir -p "$CACHE_ROOT"
 LOG="$CACHE_ROOT/build-helm-$HELM_VERSION.log"
-exec 9>"$CACHE_ROOT/.helm.lock"
-if command -v flock >/dev/null 2>&1; then
-  if ! flock -n 9; then
-    log "another helm build is running; waiting..."
-    flock -w 1800 9 || die "timed out waiting for the helm build lock"
-  fi
-fi
+lock_build "$CACHE_ROOT/.helm.lock" 1800 helm
 if [ -x "$DEST/helm" ] && [ -f "$DEST/.complete" ]; then
   printf '%s\n' "$DEST/helm"
   exit 0
 fi
 
-TMP="$DEST.tmp.$$"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
+scratch_dir "$DEST"
 START=$(date +%s)
 log "building helm $HELM_VERSION into $DEST (log: $LOG)"
 LDF="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"

@@ -20,6 +20,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf '[kube-bin] %s\n' "$*" >&2; }
 die() { printf '[kube-bin] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=../lib/build-cache.sh
+. "$(dirname "$0")/../lib/build-cache.sh"
 
 NEED=(etcd kube-apiserver)
 case "${1:-}" in
@@ -79,14 +81,7 @@ fi
 mkdir -p "$CACHE_ROOT"
 LOG="$CACHE_ROOT/build-kube-$K8S_VERSION-etcd-$ETCD_VERSION.log"
 
-# Serialise concurrent callers (e.g. parallel test files) on one lock.
-exec 9>"$CACHE_ROOT/.lock"
-if command -v flock >/dev/null 2>&1; then
-  if ! flock -n 9; then
-    log "another build is running (lock $CACHE_ROOT/.lock); waiting..."
-    flock -w 3600 9 || die "timed out waiting for the build lock"
-  fi
-fi
+lock_build "$CACHE_ROOT/.lock" 3600 kube-bin
 if [ -z "$(missing)" ]; then   # somebody else built it while we waited
   log "cached: $DEST"
   printf '%s\n' "$DEST"
@@ -95,10 +90,7 @@ fi
 
 TODO="$(missing | tr '\n' ' ')"
 mkdir -p "$DEST"
-TMP="$DEST.tmp.$$"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
+scratch_dir "$DEST"
 
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 : >"$LOG"

@@ -16,6 +16,8 @@ set -euo pipefail
 
 log() { printf '[metacontroller] %s\n' "$*" >&2; }
 die() { printf '[metacontroller] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=../lib/build-cache.sh
+. "$(dirname "$0")/../lib/build-cache.sh"
 
 if [ -n "${METACONTROLLER_BIN:-}" ]; then
   [ -x "$METACONTROLLER_BIN" ] || die "METACONTROLLER_BIN=$METACONTROLLER_BIN is not an executable file"
@@ -57,19 +59,13 @@ fi
 
 mkdir -p "$CACHE_ROOT"
 LOG="$CACHE_ROOT/build-metacontroller-$VERSION.log"
-exec 9>"$CACHE_ROOT/.lock-metacontroller"
-if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
-  log "another build is running (lock $CACHE_ROOT/.lock-metacontroller); waiting..."
-  flock -w 3600 9 || die "timed out waiting for the build lock"
-fi
+lock_build "$CACHE_ROOT/.lock-metacontroller" 3600 Metacontroller
 if [ -x "$DEST/metacontroller" ] && [ -f "$DEST/.complete" ]; then
   printf '%s\n' "$DEST/metacontroller"
   exit 0
 fi
 
-TMP="$DEST.tmp.$$"
-rm -rf "$TMP"; mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
+scratch_dir "$DEST"
 START=$(date +%s)
 log "building Metacontroller $VERSION from $SRC with $GO_VER (about 4 min cold on 2 cores); log: $LOG"
 if ! (cd "$SRC" && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$TMP/metacontroller" ./pkg/cmd/metacontroller) >"$LOG" 2>&1; then
