@@ -15,6 +15,7 @@ import {
 } from '../helpers/fixtures.js';
 import { Cluster, type Obj } from '../scenario/harness.js';
 import { HOOKS } from '../helpers/hooks.js';
+import { CHILD_TYPES } from '../../src/api/kinds.js';
 import { CONTROLLERS } from '../../src/hooks/controllers.js';
 import {
   validateHandlerSpec,
@@ -431,15 +432,7 @@ if (isSkip(started)) {
             );
         }
       }
-      for (const k of [
-        'Deployment',
-        'Service',
-        'HorizontalPodAutoscaler',
-        'ScaledObject',
-        'PodDisruptionBudget',
-        'NetworkPolicy',
-        'HTTPRoute',
-      ])
+      for (const k of CHILD_TYPES.map((c) => c.kind))
         t.ok((kinds.get(k) ?? 0) > 0, `${kinds.get(k) ?? 0} distinct ${k} dry-run`);
     },
   );

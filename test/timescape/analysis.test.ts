@@ -1,4 +1,6 @@
 import t from 'tap';
+import { Value } from '@sinclair/typebox/value';
+import { Analysis } from '../../src/api/gatihandler.js';
 import { runCheck, verdictOf } from '../../src/timescape/analysis.js';
 import { at, Driver, spec } from './lib.js';
 
@@ -10,6 +12,8 @@ const ANALYSIS = {
   threshold: 0.05,
   intervalSeconds: 30,
 };
+/** ANALYSIS as the hooks see it: the schema's defaults (comparison <=, limits 2 and 3, Abort). */
+const CONFIG = Value.Default(Analysis, structuredClone(ANALYSIS)) as Analysis;
 const withAnalysis = (version: string, extra: Record<string, unknown> = {}) =>
   spec(version, {
     rollout: {
@@ -35,13 +39,12 @@ const good = { value: 0.01 };
 const bad = { value: 0.2 };
 
 t.test('verdictOf', async (t) => {
-  const config = {
-    ...ANALYSIS,
-    comparison: '<=',
-    failureLimit: 2,
-    inconclusiveLimit: 3,
-    onFailure: 'Abort',
-  } as const;
+  const config = CONFIG;
+  t.match(
+    config,
+    { comparison: '<=', failureLimit: 2, inconclusiveLimit: 3, onFailure: 'Abort' },
+    'the schema defaults these rows rely on',
+  );
   const rows = [
     { reason: 'at the threshold passes', obs: { value: 0.05 }, want: 'Passed' },
     { reason: 'above fails', obs: { value: 0.06 }, want: 'Failed' },
@@ -60,13 +63,7 @@ t.test('verdictOf', async (t) => {
 t.test(
   'runCheck counts one check per interval, the first one interval after the step starts',
   async (t) => {
-    const config = {
-      ...ANALYSIS,
-      comparison: '<=',
-      failureLimit: 2,
-      inconclusiveLimit: 3,
-      onFailure: 'Abort',
-    } as const;
+    const config = CONFIG;
     const base = { config, obs: good, step: 0, stepStartedAt: '2026-01-01T00:00:00Z' };
     const early = runCheck({ ...base, now: at(29) });
     t.equal(early.checked, false);

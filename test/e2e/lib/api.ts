@@ -3,6 +3,7 @@
  * by kind name. Both cluster drivers give it a `request` function: the loop driver talks to its
  * loopback kube-apiserver with a bearer token, the kind driver to `kubectl proxy`.
  */
+import { CHILD_TYPES } from '../../../src/api/kinds.js';
 import type { ApiResponse, RequestOptions } from '../../apiserver/lib/cluster.js';
 
 export type Obj = Record<string, any>;
@@ -54,16 +55,11 @@ export const RESOURCES = {
 
 export type Kind = keyof typeof RESOURCES;
 
-/** The kinds our controllers create as children, for dumps and "nothing left" checks. */
-export const CHILD_KINDS: Kind[] = [
-  'Deployment',
-  'Service',
-  'HorizontalPodAutoscaler',
-  'ScaledObject',
-  'PodDisruptionBudget',
-  'NetworkPolicy',
-  'HTTPRoute',
-];
+/** The kinds our controllers create as children (src/api/kinds.ts), for dumps and "nothing left" checks. */
+export const CHILD_KINDS: Kind[] = CHILD_TYPES.map((t) => {
+  if (!Object.hasOwn(RESOURCES, t.kind)) throw new Error(`RESOURCES has no entry for ${t.kind}`);
+  return t.kind as Kind;
+});
 export const GATI_KINDS: Kind[] = ['GatiHandler', 'GatiModule', 'GatiVersion'];
 
 /** A non-2xx answer of the API server, with its status and message. */
