@@ -44,7 +44,7 @@ import { kindNotInstalledMessage } from '../status/missing.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { planVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
-import { drainKey, type CompositeHooks, type HookContext } from './types.js';
+import { versionKey, type CompositeHooks, type HookContext } from './types.js';
 
 /**
  * GatiHandler controller: one controller owns everything for a handler (DESIGN §2). Each
@@ -83,7 +83,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     rates: ratesFor(ctx, parent.namespace ?? '', parent.name),
     analysis:
       ctx.observations?.analysis?.[
-        drainKey(parent.namespace ?? '', parent.name, spec.value.version)
+        versionKey(parent.namespace ?? '', parent.name, spec.value.version)
       ],
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
@@ -218,7 +218,7 @@ function deploymentsByVersion(
 }
 
 function ratesFor(ctx: HookContext, namespace: string, name: string): Record<string, number> {
-  const prefix = drainKey(namespace, name, '');
+  const prefix = versionKey(namespace, name, '');
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(ctx.observations?.requestRates ?? {}))
     if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;

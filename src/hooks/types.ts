@@ -15,20 +15,20 @@ import type { AnalysisObservation } from '../timescape/analysis.js';
 export interface Observations {
   /**
    * Request rate (requests/s) of one handler version, from the configured Prometheus
-   * drain query, keyed by drainKey(namespace, handler, versionId). Absent = unknown:
+   * drain query, keyed by versionKey(namespace, handler, versionId). Absent = unknown:
    * the hook then falls back to the drain timer.
    */
   requestRates?: Record<string, number>;
   /**
    * The rollout analysis query's answer for one handler's rollout target, keyed by
-   * drainKey(namespace, handler, versionId): a value, or why there is none. Absent: the query
+   * versionKey(namespace, handler, versionId): a value, or why there is none. Absent: the query
    * was not run; the hook counts that as inconclusive.
    */
   analysis?: Record<string, AnalysisObservation>;
 }
 
-/** drainKey is the key of one handler version in Observations.requestRates. */
-export function drainKey(namespace: string, handler: string, versionId: string): string {
+/** versionKey is the key of one handler version in Observations (requestRates and analysis). */
+export function versionKey(namespace: string, handler: string, versionId: string): string {
   return `${namespace}/${handler}/${versionId}`;
 }
 

@@ -1,5 +1,10 @@
 import type { SyncRequest } from '../api/metacontroller.js';
-import { drainKey, type ControllerName, type HookName, type Observations } from '../hooks/types.js';
+import {
+  versionKey,
+  type ControllerName,
+  type HookName,
+  type Observations,
+} from '../hooks/types.js';
 import { versionName } from '../resources/names.js';
 import { promqlString, substitute } from '../resources/template.js';
 import type { EmptyMeans, PrometheusClient, QueryAnswer } from './prometheus.js';
@@ -61,7 +66,7 @@ export function drainQueries(request: SyncRequest): Query[] {
       const x = vars(request, v.versionId as string, v.service);
       return {
         purpose: 'drain',
-        key: drainKey(x.namespace, x.handler, x.version),
+        key: versionKey(x.namespace, x.handler, x.version),
         promql: substitute(template, x, promqlString),
       };
     });
@@ -82,7 +87,7 @@ export function analysisQuery(request: SyncRequest): Query | undefined {
   const x = vars(request, rollout.versionId);
   return {
     purpose: 'analysis',
-    key: drainKey(x.namespace, x.handler, x.version),
+    key: versionKey(x.namespace, x.handler, x.version),
     promql: substitute(template, x, promqlString),
   };
 }

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
-import { drainKey, type HookRegistry } from '../../src/hooks/types.js';
+import { versionKey, type HookRegistry } from '../../src/hooks/types.js';
 import type { AnalysisObservation } from '../../src/timescape/analysis.js';
 import { HOOKS } from '../helpers/hooks.js';
 import { Cluster, type Obj } from './harness.js';
@@ -87,7 +87,7 @@ class Story {
       resyncPeriodSeconds: RESYNC,
       rethrowHookErrors: false,
       observations: () =>
-        this.metric ? { analysis: { [drainKey(NS, NAME, 'v2')]: this.metric(this) } } : undefined,
+        this.metric ? { analysis: { [versionKey(NS, NAME, 'v2')]: this.metric(this) } } : undefined,
     });
     this.sim.apply(handler(spec));
     this.advance(30);
