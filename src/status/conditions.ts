@@ -54,15 +54,20 @@ export interface Blocker {
   stalled: Verdict;
 }
 
+/** firstBlocker: the first of the reasons given that applies (earlier ones take precedence). */
+export function firstBlocker(...blockers: Array<Blocker | undefined>): Blocker | undefined {
+  return blockers.find((x): x is Blocker => x !== undefined);
+}
+
 /**
- * withBlocker replaces a workload's Ready and Stalled verdicts with a blocker's (the first
- * given wins); the other verdicts (Available, Reconciling) still say how it runs.
+ * withBlocker replaces a workload's Ready and Stalled verdicts with the first blocker's; the
+ * other verdicts (Available, Reconciling) still say how it runs.
  */
 export function withBlocker(
   verdicts: Verdict[],
   ...blockers: Array<Blocker | undefined>
 ): Verdict[] {
-  const b = blockers.find((x): x is Blocker => x !== undefined);
+  const b = firstBlocker(...blockers);
   if (!b) return verdicts;
   return [
     ...verdicts.filter((v) => v.type !== 'Ready' && v.type !== 'Stalled'),

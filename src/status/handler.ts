@@ -4,7 +4,7 @@ import { apexServiceName, routeName } from '../resources/names.js';
 import type { Plan } from '../timescape/plan.js';
 import { inFlight } from '../timescape/rollout.js';
 import { ONE_SHOT_ACTIONS } from '../timescape/actions.js';
-import { condition, conditions, type Verdict } from './conditions.js';
+import { condition, conditions, firstBlocker, type Verdict } from './conditions.js';
 import { nameConflictVerdicts } from './conflict.js';
 import { KIND_NOT_INSTALLED, kindNotInstalledVerdicts } from './missing.js';
 import { replicaCounts } from './module.js';
@@ -78,9 +78,10 @@ function judge(input: HandlerStatusInput): Judgement {
   const vs = input.plan.versions.map((v) => v.status);
   const own = vs.find((v) => v.versionId === input.version)!;
   const noProvider = input.provider === 'none';
-  const blocker =
-    (input.notInstalled && kindNotInstalledVerdicts(input.notInstalled.message)) ??
-    (input.nameConflict === undefined ? undefined : nameConflictVerdicts(input.nameConflict));
+  const blocker = firstBlocker(
+    input.notInstalled && kindNotInstalledVerdicts(input.notInstalled.message),
+    input.nameConflict === undefined ? undefined : nameConflictVerdicts(input.nameConflict),
+  );
   return {
     own,
     serving: vs.filter((v) => v.phase === 'Active' && (v.effectiveWeight > 0 || noProvider)),
