@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusCommon, StringEnum } from './common.js';
+import { INCONCLUSIVE_REASONS, type InconclusiveReason } from './signals.js';
 
 const Time = (description?: string) =>
   Type.Optional(
@@ -27,6 +28,14 @@ export type RolloutActionRecord = Static<typeof RolloutActionRecord>;
 export const AnalysisStatus = Type.Object({
   lastValue: Type.Optional(Type.Number()),
   lastCheckAt: Time('When the last check was counted.'),
+  lastSampleAt: Time(
+    'Time of the sample the last check counted: a check counts only a newer sample, so no cache, replica or replayed request votes twice.',
+  ),
+  lastReason: Type.Optional(
+    StringEnum(Object.keys(INCONCLUSIVE_REASONS) as InconclusiveReason[], {
+      description: 'Why the last check was inconclusive.',
+    }),
+  ),
   lastResult: Type.Optional(StringEnum(['Passed', 'Failed', 'Inconclusive'])),
   lastCheckStep: Type.Optional(Type.Integer({ minimum: 0 })),
   passes: Type.Integer({ minimum: 0 }),
@@ -109,6 +118,12 @@ export const VersionStatus = Type.Object({
   ),
   lastCheckAt: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the last metric check was counted.' }),
+  ),
+  lastSampleAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'Time of the request-rate sample the last drain check counted.',
+    }),
   ),
   drainReason: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),

@@ -1,14 +1,11 @@
-import type { TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
+import { forbiddenKeys, unknownFields } from './strict.js';
 
-/** A validation failure naming the field and the offending value. */
-export interface FieldError {
-  field: string;
-  message: string;
-  value?: unknown;
-}
+export type { FieldError } from './field-error.js';
+import type { FieldError } from './field-error.js';
 
 /** Result of validating (and defaulting) a spec. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
@@ -67,10 +64,15 @@ const REWRITES: Array<[RegExp, string]> = [
   [/^Expected /, 'must be '],
 ];
 
+// Status times are RFC 3339 (the API server checks `format: date-time` on the CRD too).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has('date-time'))
+  FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
+
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
 /** check is the schema's compiled checker (built once per schema): hooks validate a spec on every sync. */
-function check(schema: TSchema, value: unknown): boolean {
+export function check(schema: TSchema, value: unknown): boolean {
   let c = compiled.get(schema);
   if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema)));
   return c.Check(value);
@@ -181,7 +183,8 @@ function uniqueness(s: Record<string, unknown>): CelCheck | null {
 
 /**
  * validate applies the schema's defaults to a copy of `value`, then checks it against the
- * schema and its cross-field rules. Errors name fields under `prefix` (e.g. `spec`).
+ * schema and its cross-field rules. Errors name fields under `prefix` (e.g. `spec`). A
+ * forbidden key anywhere is refused first, before anything copies or defaults the value.
  */
 export function validate<T>(schema: TSchema, value: unknown, prefix: string): Validated<T> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -190,8 +193,21 @@ export function validate<T>(schema: TSchema, value: unknown, prefix: string): Va
       errors: [{ field: prefix, message: 'must be an object', value: value ?? null }],
     };
   }
+  const hostile = forbiddenKeys(value, prefix);
+  if (hostile.length > 0) return { ok: false, errors: hostile };
   const copy = Value.Default(schema, structuredClone(value));
   const errors = schemaErrors(schema, copy, prefix);
   if (errors.length === 0) celErrors(schema, copy, prefix, errors);
+  if (errors.length === 0) unknownFields(schema, copy, prefix, errors);
   return errors.length === 0 ? { ok: true, value: copy as T } : { ok: false, errors };
+}
+
+/**
+ * readStatus checks a status the hooks wrote earlier against its schema, without defaults:
+ * absent is fine (a new object); anything else must match, or the errors name each field.
+ */
+export function readStatus<T>(schema: TSchema, status: unknown): Validated<T | undefined> {
+  if (status === undefined || status === null) return { ok: true, value: undefined };
+  const errors = schemaErrors(schema, status, 'status');
+  return errors.length === 0 ? { ok: true, value: status as T } : { ok: false, errors };
 }

@@ -11,7 +11,8 @@ import {
   SERVICE,
   type ResourceType,
 } from '../api/kinds.js';
-import { gatihandlerHooks } from './gatihandler.js';
+import type { Needed } from '../timescape/observations.js';
+import { gatihandlerHooks, handlerObservations } from './gatihandler.js';
 import { gatimoduleHooks } from './gatimodule.js';
 import { gativersionHooks } from './gativersion.js';
 import type {
@@ -31,6 +32,13 @@ interface ControllerFacts {
   children: readonly ResourceType[];
   /** Kinds its customize hook may ask for. */
   related: readonly ResourceType[];
+  /**
+   * What the server must observe (Prometheus) before its sync or finalize: the core's list of
+   * due checks for one request. Absent: it never needs anything from outside.
+   */
+  observations?: (request: unknown, now: Date) => Needed[];
+  /** Its status reports rollout transitions and analysis checks (logged and counted once each). */
+  reportsTransitions?: boolean;
 }
 
 /**
@@ -57,6 +65,8 @@ export const CONTROLLERS: ControllerTable = {
     children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE],
     related: [GATI_VERSION, GATI_MODULE],
     hooks: gatihandlerHooks,
+    observations: handlerObservations,
+    reportsTransitions: true,
   },
   gatimodule: {
     name: 'gatimodule',

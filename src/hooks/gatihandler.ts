@@ -1,5 +1,5 @@
 import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
-import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import { GatiHandlerStatus, type VersionStatus } from '../api/gatihandler.js';
 import { HANDLER_LABEL, ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
 import {
   DEPLOYMENT,
@@ -18,7 +18,8 @@ import type {
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
-import { formatErrors } from '../api/validate.js';
+import type { Observation } from '../api/signals.js';
+import { formatErrors, readStatus } from '../api/validate.js';
 import {
   annotationsOf,
   isObject,
@@ -42,6 +43,7 @@ import { nameConflictMessage } from '../status/conflict.js';
 import { handlerStatus } from '../status/handler.js';
 import { kindNotInstalledMessage } from '../status/missing.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
+import { observationsNeeded, type Needed } from '../timescape/observations.js';
 import { planVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
 import { versionKey, type CompositeHooks, type HookContext } from './types.js';
@@ -59,12 +61,23 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
   const spec = validateHandlerSpec(parent.spec);
   if (!spec.ok)
     return invalidSpecResponse(parent, request.children, formatErrors(spec.errors), ctx.now);
+  // Status is this hook's memory (rollout, drains, versions): one that does not match the
+  // schema is never guessed at. Nothing moves until it is fixed; the children stay as they are.
+  const status = readStatus<GatiHandlerStatus>(GatiHandlerStatus, request.parent.status);
+  if (!status.ok)
+    return invalidSpecResponse(
+      parent,
+      request.children,
+      `${formatErrors(status.errors)}: the handler is held as it is until its status is fixed (kubectl edit --subresource=status)`,
+      ctx.now,
+      'InvalidStatus',
+    );
   const handler: HandlerParent = {
     metadata: { name: parent.name, namespace: parent.namespace },
     spec: spec.value,
   };
   const deployments = observedGroup(request.children, DEPLOYMENT);
-  const previous = parent.status as GatiHandlerStatus | undefined;
+  const previous = status.value;
   const { owned, invalid } = ownedVersions(request, parent.name, previous?.versions ?? []);
   const plan = planVersions({
     name: parent.name,
@@ -100,7 +113,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     ...(route || spec.value.routing.provider === 'gateway-api' ? [HTTP_ROUTE] : []),
     ...(spec.value.autoscaling.mode === 'keda' ? [SCALED_OBJECT] : []),
   ]);
-  const status = handlerStatus({
+  const report = handlerStatus({
     name: parent.name,
     generation: parent.generation,
     previousConditions: parent.previousConditions,
@@ -123,7 +136,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     aliases: spec.value.routing.aliases !== undefined,
     now: ctx.now,
   });
-  return respond(status, children, plan.resyncAfterSeconds);
+  return respond(report, children, plan.resyncAfterSeconds);
 }
 
 function routeOf(handler: HandlerParent, plan: Plan) {
@@ -217,9 +230,9 @@ function deploymentsByVersion(
   return out;
 }
 
-function ratesFor(ctx: HookContext, namespace: string, name: string): Record<string, number> {
+function ratesFor(ctx: HookContext, namespace: string, name: string): Record<string, Observation> {
   const prefix = versionKey(namespace, name, '');
-  const out: Record<string, number> = {};
+  const out: Record<string, Observation> = {};
   for (const [k, v] of Object.entries(ctx.observations?.requestRates ?? {}))
     if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
   return out;
@@ -251,6 +264,33 @@ export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
       },
     ],
   };
+}
+
+/**
+ * handlerObservations is what the server must ask Prometheus before a handler sync: the core's
+ * list of due checks. A spec without analysis or a drain query asks for nothing (and is not
+ * validated twice); a request the hook would refuse or hold asks for nothing either.
+ */
+export function handlerObservations(request: unknown, now: Date): Needed[] {
+  const parent = (request as Partial<SyncRequest> | null)?.parent;
+  const spec = parent?.spec;
+  if (!isObject(spec) || !isObject(parent?.metadata)) return [];
+  const wantsMetrics =
+    (isObject(spec.drain) && spec.drain.metricQuery !== undefined) ||
+    (isObject(spec.rollout) && spec.rollout.analysis !== undefined);
+  const name = parent.metadata.name;
+  if (!wantsMetrics || typeof name !== 'string') return [];
+  const valid = validateHandlerSpec(spec);
+  const status = readStatus<GatiHandlerStatus>(GatiHandlerStatus, parent.status);
+  if (!valid.ok || !status.ok) return [];
+  const namespace = parent.metadata.namespace;
+  return observationsNeeded({
+    namespace: typeof namespace === 'string' ? namespace : '',
+    name,
+    spec: valid.value,
+    status: status.value,
+    now,
+  });
 }
 
 /** The GatiHandler controller: sync and customize. */

@@ -1,5 +1,6 @@
 import { badRequest } from '../api/errors.js';
-import type { VersionStatus } from '../api/gatihandler.js';
+import { VersionStatus } from '../api/gatihandler.js';
+import { check } from '../api/validate.js';
 import { formatErrors, validateVersionSpec } from '../api/index.js';
 import { HANDLER_LABEL, HANDLER_RESOLVED_BY_ANNOTATION } from '../api/keys.js';
 import { GATI_HANDLER } from '../api/kinds.js';
@@ -90,7 +91,11 @@ function resolve(
       handlerName: name,
       message: `GatiHandler ${name} (by ${by}) not found`,
     };
-  const versions = (handler.status as { versions?: VersionStatus[] } | undefined)?.versions ?? [];
+  // Another object's status, read defensively: an entry that does not match is not an entry.
+  const listed = isObject(handler.status) ? handler.status.versions : undefined;
+  const versions = Array.isArray(listed)
+    ? (listed as unknown[]).filter((v): v is VersionStatus => check(VersionStatus, v))
+    : [];
   return {
     found: true,
     resolution,
@@ -98,7 +103,19 @@ function resolve(
     handlerName: name,
     entry: versions.find((v) => v.versionId === versionId),
     message: `belongs to GatiHandler ${name} (by ${by})`,
+    versionLimit: stalledBy(handler, 'VersionLimit'),
   };
+}
+
+/** stalledBy: the message of the handler's Stalled condition when its reason is `reason`. */
+function stalledBy(handler: KubeObject, reason: string): string | undefined {
+  const conds = isObject(handler.status) ? handler.status.conditions : undefined;
+  const c = Array.isArray(conds)
+    ? conds.find((x) => isObject(x) && x.type === 'Stalled' && x.status === 'True')
+    : undefined;
+  return isObject(c) && c.reason === reason && typeof c.message === 'string'
+    ? c.message
+    : undefined;
 }
 
 /**

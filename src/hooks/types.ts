@@ -6,7 +6,7 @@ import type {
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
-import type { AnalysisObservation } from '../timescape/analysis.js';
+import type { Observation } from '../api/signals.js';
 
 /**
  * Observations from outside the request, gathered by the server before a hook runs
@@ -14,23 +14,20 @@ import type { AnalysisObservation } from '../timescape/analysis.js';
  */
 export interface Observations {
   /**
-   * Request rate (requests/s) of one handler version, from the configured Prometheus
-   * drain query, keyed by versionKey(namespace, handler, versionId). Absent = unknown:
-   * the hook then falls back to the drain timer.
+   * Request rate (requests/s) of one draining handler version from the drain query, with its
+   * sample time, or why there is none; keyed by versionKey(namespace, handler, versionId).
+   * Absent: not asked this call (not yet: the drain waits for it).
    */
-  requestRates?: Record<string, number>;
+  requestRates?: Record<string, Observation>;
   /**
    * The rollout analysis query's answer for one handler's rollout target, keyed by
-   * versionKey(namespace, handler, versionId): a value, or why there is none. Absent: the query
-   * was not run; the hook counts that as inconclusive.
+   * versionKey(namespace, handler, versionId): a sample, or why there is none. Absent: not
+   * asked this call (not yet: never counted as a check).
    */
-  analysis?: Record<string, AnalysisObservation>;
+  analysis?: Record<string, Observation>;
 }
 
-/** versionKey is the key of one handler version in Observations (requestRates and analysis). */
-export function versionKey(namespace: string, handler: string, versionId: string): string {
-  return `${namespace}/${handler}/${versionId}`;
-}
+export { versionKey } from '../timescape/observations.js';
 
 /** What a hook gets besides the request: the clock and external observations. */
 export interface HookContext {

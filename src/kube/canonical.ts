@@ -27,7 +27,16 @@ function canon(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of orderedKeys(src)) {
     const v = src[k];
-    if (v !== null && v !== undefined) out[k] = canon(v);
+    if (v === null || v === undefined) continue;
+    // Assigning "__proto__" would replace the copy's prototype instead of copying the key.
+    if (k === '__proto__')
+      Object.defineProperty(out, k, {
+        value: canon(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[k] = canon(v);
   }
   return out;
 }

@@ -13,11 +13,12 @@ import { Registry } from 'prom-client';
 import { CONTROLLERS, HOOK_NAMES, withHooks, type ControllerTable } from '../hooks/controllers.js';
 import type { HookRegistry } from '../hooks/types.js';
 import { toJson } from '../kube/canonical.js';
-import { bearerMatches, tokenFromFile, type TokenSource } from './auth.js';
-import type { Config } from './config.js';
+import { bearerMatches, prometheusAuthorization, tokenFromFile, type TokenSource } from './auth.js';
+import { prometheusHost, type Config } from './config.js';
+import { parseJsonBody } from './body.js';
 import { errorBody, handleError } from './errors.js';
 import { createLogger, requestId } from './logging.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type HookMetrics } from './metrics.js';
 import { createPressureProbe, type PressureProbe } from './pressure.js';
 import { createObserver, type Observe } from './observe.js';
 import { createPrometheusClient } from './prometheus.js';
@@ -68,7 +69,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
       : {}),
   }) as unknown as FastifyInstance;
   // Only JSON is a hook body; anything else is a 415, never a string that fails validation later.
-  app.removeContentTypeParser(['text/plain']);
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.setErrorHandler(handleError);
   const readiness = options.readiness ?? { ready: true };
   app.addHook('onResponse', (req, reply, done) => {
@@ -97,11 +105,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const hookPaths = registerHookRoutes(app, {
     controllers,
     clock: options.clock ?? (() => new Date()),
-    observe:
-      options.observe ??
-      createObserver(
-        createPrometheusClient({ ...config.prometheus, onQuery: metrics.observePrometheusQuery }),
-      ),
+    observe: options.observe ?? prometheusObserver(config.prometheus, metrics),
     metrics,
     guards,
   });
@@ -118,6 +122,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
 }
 
 const OPEN_PATHS = ['/healthz', '/readyz', '/metrics'];
+
+/** prometheusObserver: the observer of the configured Prometheus (NotConfigured answers without one). */
+function prometheusObserver(config: Config['prometheus'], metrics: HookMetrics): Observe {
+  const client = createPrometheusClient({
+    ...config,
+    ...(config.auth
+      ? { authorization: prometheusAuthorization(config.auth, config.reloadMs) }
+      : {}),
+    onQuery: metrics.observePrometheusQuery,
+  });
+  return createObserver(client, {
+    maxQueriesPerCall: config.maxQueriesPerCall,
+    host: prometheusHost(config.url),
+  });
+}
 
 /** Health and metrics stay open (no auth, no overload check): kubelet and Prometheus must always get in. */
 function registerOpenRoutes(app: FastifyInstance, readiness: Readiness, registry: Registry): void {

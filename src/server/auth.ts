@@ -44,3 +44,31 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
+
+/** Where the Prometheus credentials are: a bearer token file, or user name and password files. */
+export type PrometheusAuth =
+  { bearerTokenFile: string } | { usernameFile: string; passwordFile: string };
+
+/**
+ * prometheusAuthorization gives the Authorization header for Prometheus, re-reading the files
+ * like the hook server's own token; undefined while a file is unreadable or empty (the query is
+ * then sent without it and Prometheus refuses it: HTTPError, never a crash or a leak).
+ */
+export function prometheusAuthorization(
+  auth: PrometheusAuth,
+  reloadMs: number,
+): () => Promise<string | undefined> {
+  if ('bearerTokenFile' in auth) {
+    const token = tokenFromFile(auth.bearerTokenFile, reloadMs);
+    return async () => {
+      const t = await token.current();
+      return t && `Bearer ${t}`;
+    };
+  }
+  const user = tokenFromFile(auth.usernameFile, reloadMs);
+  const password = tokenFromFile(auth.passwordFile, reloadMs);
+  return async () => {
+    const [u, p] = await Promise.all([user.current(), password.current()]);
+    return u && p ? `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` : undefined;
+  };
+}

@@ -46,7 +46,7 @@ export const EnvSchema = Type.Object({
     0,
     3600000,
     5000,
-    'How often the token file is re-read, so a rotated Secret takes effect.',
+    'How often the token file (and the Prometheus credential files) are re-read, so a rotated Secret takes effect.',
   ),
   TLS_CERT_FILE: file(
     'PEM certificate; with TLS_KEY_FILE the server speaks HTTPS. Both or neither.',
@@ -57,17 +57,46 @@ export const EnvSchema = Type.Object({
       pattern: '^https?://[^\\s]+$',
       expect: 'an http:// or https:// URL',
       description:
-        'Prometheus base URL for drain evidence (spec.drain.metricQuery) and rollout analysis (spec.rollout.analysis). Unset: drains go by timer; analysis checks are inconclusive.',
+        'Prometheus base URL for drain evidence (spec.drain.metricQuery) and rollout analysis (spec.rollout.analysis). Unset: drains go by timer; analysis checks are inconclusive. Credentials in the URL are refused: use the *_FILE variables below.',
     }),
   ),
+  PROMETHEUS_BEARER_TOKEN_FILE: file(
+    'File holding a bearer token sent to Prometheus (a mounted Secret, re-read like AUTH_TOKEN_FILE).',
+  ),
+  PROMETHEUS_USERNAME_FILE: file(
+    'File holding the basic-auth user name for Prometheus; with PROMETHEUS_PASSWORD_FILE.',
+  ),
+  PROMETHEUS_PASSWORD_FILE: file('File holding the basic-auth password for Prometheus.'),
   PROMETHEUS_TIMEOUT_MS: int(
     1,
     60000,
     1500,
-    'Timeout of one Prometheus query, including the wait for a free slot.',
+    'Deadline of one Prometheus query: connect, headers and the whole answer. A query also waits at most this long for a free slot; one that gets none is not asked this call (never counted as a check).',
   ),
-  PROMETHEUS_CACHE_SECONDS: int(0, 3600, 15, 'How long one query result (or failure) is reused.'),
-  PROMETHEUS_CONCURRENCY: int(1, 256, 4, 'Most Prometheus queries in flight at once.'),
+  PROMETHEUS_CACHE_SECONDS: int(
+    0,
+    14,
+    5,
+    "How long one query's answer is reused, at most. Below the drain check interval (15 s) so every check can get a new sample; an analysis answer is reused for at most half the check's intervalSeconds.",
+  ),
+  PROMETHEUS_CONCURRENCY: int(
+    1,
+    256,
+    4,
+    'Most Prometheus queries in flight at once, shared round robin between handlers.',
+  ),
+  PROMETHEUS_MAX_QUERIES_PER_CALL: int(
+    1,
+    100,
+    8,
+    'Most queries one hook call sends (the analysis check first, then the drain checks asked longest ago); the rest wait for the next call.',
+  ),
+  PROMETHEUS_MAX_ANSWER_BYTES: int(
+    1024,
+    67108864,
+    1048576,
+    'Largest Prometheus answer read (decompressed); a larger one is inconclusive (AnswerTooLarge) and never held in memory whole.',
+  ),
   SHUTDOWN_GRACE_MS: int(
     0,
     600000,
@@ -99,7 +128,17 @@ export interface Config {
   bodyLimitBytes: number;
   auth?: { tokenFile: string; reloadMs: number };
   tls?: { certFile: string; keyFile: string };
-  prometheus: { url?: string; timeoutMs: number; cacheSeconds: number; concurrency: number };
+  prometheus: {
+    url?: string;
+    timeoutMs: number;
+    cacheSeconds: number;
+    concurrency: number;
+    maxQueriesPerCall: number;
+    maxAnswerBytes: number;
+    auth?: { bearerTokenFile: string } | { usernameFile: string; passwordFile: string };
+    /** How often the credential files are re-read (AUTH_TOKEN_RELOAD_MS). */
+    reloadMs: number;
+  };
   shutdownGraceMs: number;
   overload: { maxEventLoopDelayMs: number; maxHeapPercent: number; retryAfterSeconds: number };
 }
@@ -163,12 +202,7 @@ function toConfig(e: Env): Config {
     ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE
       ? { tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } }
       : {}),
-    prometheus: {
-      ...(e.PROMETHEUS_URL ? { url: e.PROMETHEUS_URL } : {}),
-      timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
-      cacheSeconds: e.PROMETHEUS_CACHE_SECONDS,
-      concurrency: e.PROMETHEUS_CONCURRENCY,
-    },
+    prometheus: prometheusConfig(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     overload: {
       maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
@@ -176,6 +210,57 @@ function toConfig(e: Env): Config {
       retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_SECONDS,
     },
   };
+}
+
+/** prometheusConfig: the Prometheus client's settings; credentials only from files. */
+function prometheusConfig(e: Env): Config['prometheus'] {
+  if (e.PROMETHEUS_URL && hasCredentials(e.PROMETHEUS_URL))
+    throw new ConfigError(
+      'PROMETHEUS_URL must not carry credentials (user:password@host); put them in files named by PROMETHEUS_BEARER_TOKEN_FILE, or PROMETHEUS_USERNAME_FILE and PROMETHEUS_PASSWORD_FILE',
+    );
+  if (Boolean(e.PROMETHEUS_USERNAME_FILE) !== Boolean(e.PROMETHEUS_PASSWORD_FILE))
+    throw new ConfigError(
+      'PROMETHEUS_USERNAME_FILE and PROMETHEUS_PASSWORD_FILE must be set together',
+    );
+  if (e.PROMETHEUS_BEARER_TOKEN_FILE && e.PROMETHEUS_USERNAME_FILE)
+    throw new ConfigError(
+      'PROMETHEUS_BEARER_TOKEN_FILE and PROMETHEUS_USERNAME_FILE/PROMETHEUS_PASSWORD_FILE exclude each other: Prometheus takes one Authorization header',
+    );
+  const auth = e.PROMETHEUS_BEARER_TOKEN_FILE
+    ? { bearerTokenFile: e.PROMETHEUS_BEARER_TOKEN_FILE }
+    : e.PROMETHEUS_USERNAME_FILE && e.PROMETHEUS_PASSWORD_FILE
+      ? { usernameFile: e.PROMETHEUS_USERNAME_FILE, passwordFile: e.PROMETHEUS_PASSWORD_FILE }
+      : undefined;
+  return {
+    ...(e.PROMETHEUS_URL ? { url: e.PROMETHEUS_URL } : {}),
+    timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
+    cacheSeconds: e.PROMETHEUS_CACHE_SECONDS,
+    concurrency: e.PROMETHEUS_CONCURRENCY,
+    maxQueriesPerCall: e.PROMETHEUS_MAX_QUERIES_PER_CALL,
+    maxAnswerBytes: e.PROMETHEUS_MAX_ANSWER_BYTES,
+    reloadMs: e.AUTH_TOKEN_RELOAD_MS,
+    ...(auth ? { auth } : {}),
+  };
+}
+
+/** hasCredentials: the URL has a user name or password before its host. */
+function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return /^https?:\/\/[^/]*@/.test(url);
+  }
+}
+
+/** prometheusHost is where Prometheus is, for logs: the host and port, never the whole URL. */
+export function prometheusHost(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** configTable renders every variable as a Markdown table (the generated part of docs/configuration.md). */

@@ -1,13 +1,8 @@
-import type { SyncRequest } from '../api/metacontroller.js';
-import {
-  versionKey,
-  type ControllerName,
-  type HookName,
-  type Observations,
-} from '../hooks/types.js';
-import { versionName } from '../resources/names.js';
-import { promqlString, substitute } from '../resources/template.js';
-import type { EmptyMeans, PrometheusClient, QueryAnswer } from './prometheus.js';
+import type { Observation } from '../api/signals.js';
+import type { Controller } from '../hooks/controllers.js';
+import type { HookName, Observations } from '../hooks/types.js';
+import type { Needed } from '../timescape/observations.js';
+import type { PrometheusClient, QueryAnswer } from './prometheus.js';
 
 /** The few logger methods the observer uses (pino and Fastify loggers both fit). */
 export interface WarnLogger {
@@ -15,133 +10,100 @@ export interface WarnLogger {
 }
 
 /**
- * Observe gathers external observations for one hook call. It never rejects: anything it
- * cannot learn is absent (drain evidence: the hook falls back to its timer) or an error
- * (rollout analysis: the hook counts it inconclusive). It answers synchronously when there is
- * nothing to ask (most calls), so those calls stay synchronous.
+ * Observe gathers external observations for one hook call: it runs the list the core says is
+ * due (`observations` of the controller table) and holds no rule of its own. It never rejects:
+ * a query that fails is an inconclusive observation with a fixed reason, one that was not asked
+ * (over the per-call cap, or no slot in time) is absent — "not yet" to the hook. It answers
+ * synchronously when there is nothing to ask (most calls), so those calls stay synchronous.
  */
 export type Observe = (
-  controller: ControllerName,
+  controller: Controller,
   hook: HookName,
   request: unknown,
   log: WarnLogger,
+  now: Date,
 ) => Observations | Promise<Observations>;
-
-/** One query to run: what it is for, the observation key it answers and the PromQL. */
-export interface Query {
-  purpose: 'drain' | 'analysis';
-  key: string;
-  promql: string;
-}
 
 /** noObservations is the Observe used when nothing external is configured. */
 export const noObservations: Observe = () => ({});
 
-type Rec = Record<string, unknown>;
-
-function vars(request: SyncRequest, versionId: string, service?: unknown) {
-  const namespace = request.parent.metadata.namespace ?? '';
-  const handler = request.parent.metadata.name;
-  return {
-    namespace,
-    handler,
-    version: versionId,
-    service: typeof service === 'string' ? service : versionName(handler, versionId),
-  };
+/** How the observer bounds its work. */
+export interface ObserverOptions {
+  /** Most queries one hook call sends; the rest wait for a later call (the list is ordered). */
+  maxQueriesPerCall: number;
+  /** Where Prometheus is, for logs (host only: never a URL that could carry credentials). */
+  host?: string;
 }
 
-/** drainQueries: one query per version whose drain is under way, when spec.drain.metricQuery is set. */
-export function drainQueries(request: SyncRequest): Query[] {
-  const template = (request.parent.spec as { drain?: { metricQuery?: unknown } } | undefined)?.drain
-    ?.metricQuery;
-  const versions = (request.parent.status as { versions?: unknown } | undefined)?.versions;
-  if (typeof template !== 'string' || !Array.isArray(versions)) return [];
-  return (versions as Rec[])
-    .filter(
-      (v) =>
-        typeof v?.versionId === 'string' &&
-        (v.phase === 'Draining' || (v.drainStartedAt !== undefined && v.drainedAt === undefined)),
-    )
-    .map((v) => {
-      const x = vars(request, v.versionId as string, v.service);
-      return {
-        purpose: 'drain',
-        key: versionKey(x.namespace, x.handler, x.version),
-        promql: substitute(template, x, promqlString),
-      };
-    });
-}
+const NOT_CONFIGURED: Observation = { inconclusive: 'NotConfigured' };
 
 /**
- * analysisQuery: the rollout target's analysis query, while a step of a rollout holds (status
- * says Progressing and the step started) and spec.rollout.analysis is set.
+ * createObserver asks Prometheus what the core says a call needs. Without a Prometheus URL
+ * every needed observation is NotConfigured: analysis pauses as inconclusive, drains go by
+ * timer, and the status says why.
  */
-export function analysisQuery(request: SyncRequest): Query | undefined {
-  const template = (
-    request.parent.spec as { rollout?: { analysis?: { metricQuery?: unknown } } } | undefined
-  )?.rollout?.analysis?.metricQuery;
-  const rollout = (request.parent.status as { rollout?: Rec } | undefined)?.rollout;
-  if (typeof template !== 'string' || rollout?.phase !== 'Progressing') return undefined;
-  if (!rollout.previousVersionId || !rollout.stepStartedAt || typeof rollout.versionId !== 'string')
-    return undefined;
-  const x = vars(request, rollout.versionId);
-  return {
-    purpose: 'analysis',
-    key: versionKey(x.namespace, x.handler, x.version),
-    promql: substitute(template, x, promqlString),
-  };
-}
-
-const EMPTY: Record<Query['purpose'], EmptyMeans> = { drain: 'zero', analysis: 'nothing' };
-
-/**
- * createObserver asks Prometheus what a handler's sync needs: the request rate of each draining
- * version and the rollout target's analysis metric. Without a Prometheus URL, analysis gets an
- * error saying so (the hook then pauses the rollout as inconclusive) and drains go by timer.
- */
-export function createObserver(client: PrometheusClient | undefined): Observe {
-  return (controller, hook, request, log) => {
-    if (controller !== 'gatihandler' || hook === 'customize') return {};
-    // Observers run before callHook checks the envelope: a malformed body asks for nothing.
-    const req = request as SyncRequest;
-    if (typeof req?.parent?.metadata?.name !== 'string') return {};
-    const analysis = analysisQuery(req);
-    const queries = [...(client ? drainQueries(req) : []), ...(analysis ? [analysis] : [])];
-    if (queries.length === 0) return {};
+export function createObserver(
+  client: PrometheusClient | undefined,
+  opts: ObserverOptions,
+): Observe {
+  return (controller, hook, request, log, now) => {
+    if (hook === 'customize' || !controller.observations) return {};
+    const needed = controller.observations(request, now);
+    if (needed.length === 0) return {};
     if (!client)
-      return {
-        analysis: { [analysis!.key]: { error: 'PROMETHEUS_URL is not set on the hook server' } },
-      };
-    const asked = queries.map((q) => client(q.promql, EMPTY[q.purpose]));
-    return Promise.all(asked.map((a) => a.answer)).then((answers) =>
-      collect(queries, answers, (i) => asked[i]!.fresh, log),
+      return collect(
+        needed,
+        needed.map(() => NOT_CONFIGURED),
+      );
+    const asked = needed.slice(0, opts.maxQueriesPerCall);
+    const owner = ownerOf(request);
+    const calls = asked.map((n) =>
+      client({ promql: n.promql, empty: n.empty, maxAgeSeconds: n.maxAgeSeconds, owner }),
     );
+    return Promise.all(calls.map((c) => c.answer)).then((answers) => {
+      answers.forEach((a, i) => {
+        if (a && 'inconclusive' in a && calls[i]!.fresh) warn(log, asked[i]!, a, opts.host);
+      });
+      return collect(asked, answers);
+    });
   };
 }
 
-/** collect files each answer under its key; a failure is logged when its query was sent now. */
-function collect(
-  queries: Query[],
-  answers: QueryAnswer[],
-  fresh: (i: number) => boolean,
-  log: WarnLogger,
-): Observations {
+/** collect files each answer under its key; a query not asked leaves its key absent. */
+function collect(needed: Needed[], answers: QueryAnswer[]): Observations {
   const out: Observations = {};
-  queries.forEach((q, i) => {
-    const a = answers[i]!;
-    if (q.purpose === 'analysis') (out.analysis ??= {})[q.key] = a;
-    else if ('value' in a) (out.requestRates ??= {})[q.key] = a.value;
-    if (!('error' in a) || !fresh(i)) return;
-    if (q.purpose === 'analysis')
-      log.warn(
-        { analysisKey: q.key, err: a.error },
-        'rollout analysis unavailable; the check counts as inconclusive',
-      );
-    else
-      log.warn(
-        { drainKey: q.key, err: a.error },
-        'drain evidence unavailable; the hook falls back to its timer',
-      );
+  needed.forEach((n, i) => {
+    const a = answers[i];
+    if (a === undefined) return;
+    if (n.purpose === 'analysis') (out.analysis ??= {})[n.key] = a;
+    else (out.requestRates ??= {})[n.key] = a;
   });
   return out;
+}
+
+/** warn logs a failed query once per cache window: the key, the host and the fixed reason. */
+function warn(
+  log: WarnLogger,
+  n: Needed,
+  a: Extract<Observation, { inconclusive: unknown }>,
+  host: string | undefined,
+): void {
+  const fields = { key: n.key, purpose: n.purpose, host, reason: a.inconclusive, detail: a.detail };
+  if (n.purpose === 'analysis')
+    log.warn(
+      fields,
+      `rollout analysis of ${n.key} unavailable (${a.inconclusive}); the check counts as inconclusive`,
+    );
+  else
+    log.warn(
+      fields,
+      `drain evidence of ${n.key} unavailable (${a.inconclusive}); the drain falls back to its timer`,
+    );
+}
+
+/** ownerOf names the parent whose queries these are, for fair slots. */
+function ownerOf(request: unknown): string {
+  const m = (request as { parent?: { metadata?: { namespace?: unknown; name?: unknown } } })?.parent
+    ?.metadata;
+  return `${String(m?.namespace ?? '')}/${String(m?.name ?? '')}`;
 }

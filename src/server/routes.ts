@@ -6,7 +6,8 @@ import type {
   onRequestHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
-import type { GatiHandlerStatus } from '../api/gatihandler-status.js';
+import { GatiHandlerStatus } from '../api/gatihandler-status.js';
+import { readStatus } from '../api/validate.js';
 import type { SyncRequest, SyncResponse } from '../api/metacontroller.js';
 import { checkOf, transitionsOf } from '../status/transitions.js';
 import { callHook } from '../hooks/call.js';
@@ -72,22 +73,20 @@ function answer(
       'hook call',
     );
   const log: WarnLogger = { warn: (obj, msg) => req.log.warn({ ...call, ...obj }, msg) };
+  // One clock reading for the call: the core decides which checks are due and then counts
+  // them at the same instant, so the two can never disagree.
+  const now = deps.clock();
+  const c = deps.controllers[controller];
   const send = (observations: Observations) => {
-    const response = callHook(
-      controller,
-      hook,
-      body,
-      { now: deps.clock(), observations },
-      deps.controllers,
-    );
-    if (controller === 'gatihandler' && hook !== 'customize')
+    const response = callHook(controller, hook, body, { now, observations }, deps.controllers);
+    if (c.reportsTransitions && hook !== 'customize')
       report(req, deps.metrics, body as SyncRequest, response as SyncResponse, firstTime);
     // callHook answers in canonical form: serialising it as it is gives canonical JSON.
     const text = JSON.stringify(response);
     if (debug) req.log.debug({ ...call, responseBytes: Buffer.byteLength(text) }, 'hook answered');
     reply.type('application/json; charset=utf-8').send(text);
   };
-  const observations = hook === 'customize' ? {} : deps.observe(controller, hook, body, log);
+  const observations = hook === 'customize' ? {} : deps.observe(c, hook, body, log, now);
   if (observations instanceof Promise) return observations.then(send);
   send(observations);
   return undefined;
@@ -105,7 +104,10 @@ function report(
   response: SyncResponse,
   firstTime: (key: string | undefined) => boolean,
 ): void {
-  const before = body.parent.status as GatiHandlerStatus | undefined;
+  // A status the hook refused (InvalidStatus) reports nothing: there is no transition to read.
+  const read = readStatus<GatiHandlerStatus>(GatiHandlerStatus, body.parent.status);
+  if (!read.ok) return;
+  const before = read.value;
   const after = response.status as GatiHandlerStatus;
   const transitions = transitionsOf(before, after);
   const check = checkOf(before, after);

@@ -1,3 +1,4 @@
+import { GATEWAY_LIMITS_TEXT, MAX_LIVE_VERSIONS } from '../api/limits.js';
 import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { apexServiceName, routeName } from '../resources/names.js';
@@ -113,12 +114,14 @@ function stalledCondition(input: HandlerStatusInput, own: VersionStatus): Verdic
       'LastServingVersion',
       `retirement of ${plan.lastServing.join(', ')} refused: no other version can serve weighted traffic`,
     );
+  if (plan.excessVersions.length)
+    return condition('Stalled', true, 'VersionLimit', versionLimitWords(plan.excessVersions));
   if (plan.overLimit.length)
     return condition(
       'Stalled',
       true,
       'TooManyVersions',
-      `Gateway API allows 16 rules and 16 backends per rule; left out of the route: ${plan.overLimit.join(', ')}`,
+      `${GATEWAY_LIMITS_TEXT}; left out of the route: ${plan.overLimit.join(', ')}`,
     );
   if (input.invalidVersions.length)
     return condition('Stalled', true, 'InvalidGatiVersion', input.invalidVersions.join('; '));
@@ -264,4 +267,11 @@ function actionCondition(input: HandlerStatusInput): Verdict | undefined {
       `${last.action} (${last.value}): ${last.message}`,
     );
   return condition('RolloutAction', true, 'Seen', `${value}: waiting for a rollout step to act on`);
+}
+
+/** versionLimitWords names the versions left unbuilt: the first ten and how many more. */
+export function versionLimitWords(excess: string[]): string {
+  const shown = excess.slice(0, 10).join(', ');
+  const more = excess.length > 10 ? ` and ${excess.length - 10} more` : '';
+  return `a handler builds at most ${MAX_LIVE_VERSIONS} live versions; not built: ${shown}${more}`;
 }

@@ -89,13 +89,16 @@ export function workloadVerdicts(f: DeploymentFacts): { phase: Phase; verdicts: 
   return { phase, verdicts };
 }
 
-/** invalidSpecVerdicts: Ready=False and Stalled=True with reason InvalidSpec; the phase is Failed. */
-export function invalidSpecVerdicts(message: string): { phase: Phase; verdicts: Verdict[] } {
+/** invalidSpecVerdicts: Ready=False and Stalled=True with reason InvalidSpec (or InvalidStatus); the phase is Failed. */
+export function invalidSpecVerdicts(
+  message: string,
+  reason: 'InvalidSpec' | 'InvalidStatus' = 'InvalidSpec',
+): { phase: Phase; verdicts: Verdict[] } {
   return {
     phase: 'Failed',
     verdicts: [
-      { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
-      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+      { type: 'Ready', status: 'False', reason, message },
+      { type: 'Stalled', status: 'True', reason, message },
     ],
   };
 }

@@ -34,16 +34,24 @@ export function statusWith(
 }
 
 /**
- * invalidSpecResponse: 200 with Ready=False/InvalidSpec naming every bad field, and every
- * observed child kept (sanitised) — an invalid edit must never delete running workloads.
+ * invalidSpecResponse: 200 with Ready=False/InvalidSpec (or InvalidStatus) naming every bad
+ * field, every observed child kept (sanitised) and the rest of the last status kept as it was
+ * — an invalid edit must never delete running workloads, nor the memory of a rollout or drain.
  */
 export function invalidSpecResponse(
   parent: ParentInfo,
   observed: ObjectGroups | undefined,
   message: string,
   now: Date,
+  reason: 'InvalidSpec' | 'InvalidStatus' = 'InvalidSpec',
 ): SyncResponse {
-  const { phase, verdicts } = invalidSpecVerdicts(message);
+  const { phase, verdicts } = invalidSpecVerdicts(message, reason);
   const counts = replicaCounts(observedGroup(observed, DEPLOYMENT));
-  return respond(statusWith(parent, now, phase, verdicts, counts), keepObserved(observed));
+  const kept = { ...parent.status };
+  delete kept.conditions;
+  delete kept.observedGeneration;
+  return respond(
+    statusWith(parent, now, phase, verdicts, { ...kept, ...counts }),
+    keepObserved(observed),
+  );
 }

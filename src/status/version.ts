@@ -14,6 +14,8 @@ export interface VersionReport {
   message: string;
   /** spec.handlerRef and a hand-set label name different handlers: none runs the version. */
   conflict?: { handlerRef: string; label: string };
+  /** The handler reports it builds no more versions (VersionLimit): its message. */
+  versionLimit?: string;
 }
 
 /** Where the GatiVersion's status comes from besides the report. */
@@ -74,6 +76,13 @@ function mirrorConditions(r: VersionReport): Verdict[] {
       condition('Stalled', true, 'HandlerNotFound', r.message),
     ];
   const e = r.entry;
+  if (!e && r.versionLimit) {
+    const msg = `GatiHandler ${r.handlerName}: ${r.versionLimit}`;
+    return [
+      condition('Ready', false, 'VersionLimit', msg),
+      condition('Stalled', true, 'VersionLimit', msg),
+    ];
+  }
   if (!e) {
     const msg = `${r.message}; waiting for the handler to pick this version up`;
     return [

@@ -1,8 +1,8 @@
+import { MAX_MATCHES } from '../api/limits.js';
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import { pinHeadersOf } from '../resources/httproute.js';
 
 /** Gateway API allows 64 matches in one HTTPRoute rule. */
-export const MAX_MATCHES = 64;
 
 /** Which aliases pin to which live version, and the ones left out (with why). */
 export interface AliasPlan {

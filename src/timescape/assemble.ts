@@ -4,7 +4,8 @@ import type { AliasPlan } from './aliases.js';
 import type { RolloutRecord } from './rollout.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
-import { MAX_BACKENDS, MAX_RULES, percentages } from './weights.js';
+import { MAX_BACKENDS, MAX_RULES } from '../api/limits.js';
+import { percentages } from './weights.js';
 
 /** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
 export function assemble(
@@ -13,7 +14,7 @@ export function assemble(
   rollout: RolloutRecord,
   lastServing: string[],
   dues: number[],
-  extra: { unknownAction?: string; aliases: AliasPlan },
+  extra: { unknownAction?: string; aliases: AliasPlan; excess: string[] },
 ): Plan {
   const kept = work.filter((w) => !(w.retired && !w.c.wanted && w.replicasRunning === 0));
   if (kept.length !== work.length) dues.push(1);
@@ -52,6 +53,7 @@ export function assemble(
     resyncAfterSeconds,
     lastServing,
     overLimit: [...new Set(overLimit)].sort(),
+    excessVersions: extra.excess,
     routeAccepted: accepted,
   };
 }

@@ -1,5 +1,6 @@
 import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
 import { FORCE_ANNOTATION } from '../api/keys.js';
+import { describeObservation, isNewer, type Observation } from '../api/signals.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 
 /** Drain policy (spec.drain, every default applied by the schema). */
@@ -15,6 +16,7 @@ export type DrainState = Pick<
   | 'trafficRemovedAt'
   | 'quietChecks'
   | 'lastCheckAt'
+  | 'lastSampleAt'
   | 'drainedAt'
   | 'drainReason'
 >;
@@ -29,8 +31,11 @@ export interface DrainInput {
   forced: boolean;
   /** It never took traffic (never Available): nothing to drain. */
   neverServed: boolean;
-  /** Request rate from the drain query; undefined when unknown. */
-  rate?: number;
+  /**
+   * The drain query's answer: a request rate with its sample time, or why there is none;
+   * undefined when the server did not ask this call (not yet: the drain waits for it).
+   */
+  rate?: Observation;
 }
 
 /** One step of the drain state machine. */
@@ -131,18 +136,27 @@ function evidenceStep(
       reason: 'DrainedByTimer',
       message: `no drain metric configured: drained ${policy.minSeconds}s after the route stopped weighting it`,
     };
-  if (input.rate === undefined)
+  const rate = input.rate;
+  if (rate !== undefined && 'inconclusive' in rate)
     return {
       state,
       drained: true,
       reason: 'DrainedByTimer',
-      message: 'request rate unavailable: drained by timer',
+      message: `request rate unavailable (${describeObservation(rate)}): drained by timer`,
     };
-  const quiet = input.rate <= policy.threshold;
   const due = !state.lastCheckAt || elapsed(state.lastCheckAt, now) >= CHECK_INTERVAL_SECONDS;
-  const next: DrainState = due
-    ? { ...state, lastCheckAt: rfc3339(now), quietChecks: quiet ? (state.quietChecks ?? 0) + 1 : 0 }
-    : state;
+  // A check counts only a sample newer than the last one counted, so no cache, replica or
+  // replayed request counts one quiet sample twice; without one this call it is not yet.
+  const fresh = rate !== undefined && isNewer(rate.sampleAt, state.lastSampleAt);
+  const next: DrainState =
+    due && fresh
+      ? {
+          ...state,
+          lastCheckAt: rfc3339(now),
+          lastSampleAt: rate.sampleAt,
+          quietChecks: rate.value <= policy.threshold ? (state.quietChecks ?? 0) + 1 : 0,
+        }
+      : state;
   const checks = next.quietChecks ?? 0;
   if (checks >= policy.consecutiveChecks) {
     return {
@@ -156,7 +170,7 @@ function evidenceStep(
     state: next,
     drained: false,
     reason: 'WaitingForQuiet',
-    message: `request rate ${input.rate} (threshold ${policy.threshold}); ${checks}/${policy.consecutiveChecks} quiet checks`,
-    dueInSeconds: CHECK_INTERVAL_SECONDS,
+    message: `${rate === undefined ? 'request rate not observed yet' : `request rate ${rate.value}`} (threshold ${policy.threshold}); ${checks}/${policy.consecutiveChecks} quiet checks`,
+    dueInSeconds: due && !fresh ? 2 : CHECK_INTERVAL_SECONDS,
   };
 }

@@ -99,6 +99,15 @@ function inDrain(prev: VersionStatus | undefined): boolean {
 }
 
 function pickDrain(v: VersionStatus): DrainState {
-  const { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason } = v;
-  return { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, drainedAt, drainReason };
+  const { drainStartedAt, trafficRemovedAt, quietChecks, lastCheckAt, lastSampleAt } = v;
+  const { drainedAt, drainReason } = v;
+  return {
+    drainStartedAt,
+    trafficRemovedAt,
+    quietChecks,
+    lastCheckAt,
+    lastSampleAt,
+    drainedAt,
+    drainReason,
+  };
 }

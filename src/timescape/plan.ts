@@ -9,7 +9,7 @@ import { drain, holdLastServing, observedRoute, setPhase, supersede } from './li
 import { advanceRollout, type Advanced } from './progress.js';
 import { incumbentOf, inFlight, resolveRollout } from './rollout.js';
 import type { Plan, PlanInput, Working } from './types.js';
-import { candidates, type Candidate } from './versions.js';
+import { candidates, withinLimit, type Candidate } from './versions.js';
 
 export type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 export { wasServing } from './lifecycle.js';
@@ -31,13 +31,18 @@ export function planVersions(input: PlanInput): Plan {
     image: spec.image,
     now,
   });
-  const work = candidates({
-    spec,
-    handlerAnnotations: input.annotations,
-    owned: input.owned,
+  const { kept, excess } = withinLimit(
+    candidates({
+      spec,
+      handlerAnnotations: input.annotations,
+      owned: input.owned,
+      previous,
+      deployments: input.deployments,
+    }),
     previous,
-    deployments: input.deployments,
-  }).map((c) => observe(c, prevOf.get(c.versionId), input));
+    input.deployments,
+  );
+  const work = kept.map((c) => observe(c, prevOf.get(c.versionId), input));
   const byId = new Map(work.map((w) => [w.c.versionId, w]));
   for (const id of resolved.abandoned) {
     const w = byId.get(id);
@@ -74,6 +79,7 @@ export function planVersions(input: PlanInput): Plan {
   return assemble(work, input, progress.record, lastServing, dues, {
     unknownAction: unknownOf(action),
     aliases,
+    excess,
   });
 }
 

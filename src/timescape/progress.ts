@@ -1,7 +1,8 @@
 import type { Analysis } from '../api/gatihandler.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import type { ActionRequest } from './actions.js';
-import { runCheck, type AnalysisObservation } from './analysis.js';
+import type { Observation } from '../api/signals.js';
+import { runCheck } from './analysis.js';
 import { oneShotFor } from './oneshot.js';
 import { aborted, paused, resumed, succeeded, type RolloutRecord, type Step } from './rollout.js';
 
@@ -13,7 +14,7 @@ export interface AdvanceInput {
   incumbentServing: boolean;
   steps: Step[];
   analysis?: Analysis;
-  observation?: AnalysisObservation;
+  observation?: Observation;
   action: ActionRequest;
   now: Date;
   /**

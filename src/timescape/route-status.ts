@@ -1,5 +1,6 @@
 import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
+import { isObject } from '../kube/observed.js';
 
 interface Rule {
   matches?: Array<{ headers?: unknown[] }>;
@@ -8,20 +9,22 @@ interface Rule {
 
 function rulesOf(route: KubeObject | undefined): Rule[] {
   const rules = (route?.spec as { rules?: unknown } | undefined)?.rules;
-  return Array.isArray(rules) ? (rules as Rule[]) : [];
+  return Array.isArray(rules) ? (rules.filter(isObject) as Rule[]) : [];
 }
 
 /** isWeightedRule: the rule without header matches (pin rules all match the pin header). */
 export function isWeightedRule(rule: Rule): boolean {
-  return !(rule.matches ?? []).some((m) => Array.isArray(m.headers) && m.headers.length > 0);
+  const matches = Array.isArray(rule.matches) ? rule.matches : [];
+  return !matches.some((m) => isObject(m) && Array.isArray(m.headers) && m.headers.length > 0);
 }
 
 /** routeWeights reads the observed weighted rule: backend Service name → weight (default 1, as Gateway API). */
 export function routeWeights(route: KubeObject | undefined): Map<string, number> {
   const out = new Map<string, number>();
   for (const rule of rulesOf(route).filter(isWeightedRule)) {
-    for (const b of rule.backendRefs ?? []) {
-      if (typeof b.name === 'string') out.set(b.name, typeof b.weight === 'number' ? b.weight : 1);
+    for (const b of Array.isArray(rule.backendRefs) ? rule.backendRefs : []) {
+      if (isObject(b) && typeof b.name === 'string')
+        out.set(b.name, typeof b.weight === 'number' ? b.weight : 1);
     }
   }
   return out;
@@ -38,13 +41,17 @@ export function routeAccepted(route: KubeObject | undefined, spec: GatiHandlerSp
   const generation = (route.metadata as { generation?: unknown }).generation;
   const parents = (route.status as { parents?: unknown } | undefined)?.parents;
   if (!Array.isArray(parents) || parents.length === 0) return false;
-  return parents.every(
-    (p: { conditions?: Array<{ type?: string; status?: string; observedGeneration?: number }> }) =>
-      (p.conditions ?? []).some(
-        (c) =>
-          c.type === 'Accepted' &&
-          c.status === 'True' &&
-          (typeof generation !== 'number' || (c.observedGeneration ?? 0) >= generation),
-      ),
+  // The gateway's status, read defensively: a malformed entry accepts nothing.
+  const conditionsOf = (p: unknown): unknown[] =>
+    isObject(p) && Array.isArray(p.conditions) ? p.conditions : [];
+  return parents.every((p) =>
+    conditionsOf(p).some(
+      (c) =>
+        isObject(c) &&
+        c.type === 'Accepted' &&
+        c.status === 'True' &&
+        (typeof generation !== 'number' ||
+          (typeof c.observedGeneration === 'number' ? c.observedGeneration : 0) >= generation),
+    ),
   );
 }

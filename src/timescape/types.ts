@@ -2,7 +2,7 @@ import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/g
 import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../resources/handler.js';
 import type { DrainState } from './drain.js';
-import type { AnalysisObservation } from './analysis.js';
+import type { Observation } from '../api/signals.js';
 import type { RolloutRecord } from './rollout.js';
 import type { Candidate, OwnedVersion } from './versions.js';
 
@@ -19,10 +19,10 @@ export interface PlanInput {
   /** The observed HTTPRoute, if any. */
   route?: KubeObject;
   now: Date;
-  /** Request rate per versionId from the drain query (absent: unknown). */
-  rates: Record<string, number>;
-  /** The analysis query's answer for the rollout target, when the server ran it. */
-  analysis?: AnalysisObservation;
+  /** The drain query's answer per versionId (absent: not asked this call). */
+  rates: Record<string, Observation>;
+  /** The analysis query's answer for the rollout target (absent: not asked this call). */
+  analysis?: Observation;
 }
 
 /** What the handler does with one version this sync. */
@@ -52,6 +52,8 @@ export interface Plan {
   lastServing: string[];
   /** Versions left out of the route to stay within Gateway API limits. */
   overLimit: string[];
+  /** Versions beyond MAX_LIVE_VERSIONS: reported, not built (most urgent first). */
+  excessVersions: string[];
   routeAccepted: boolean;
 }
 

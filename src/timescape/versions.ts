@@ -2,6 +2,7 @@ import type { GatiHandlerSpec, VersionStatus } from '../api/gatihandler.js';
 import type { GatiVersionSpec } from '../api/gativersion.js';
 import type { VersionOverrides } from '../api/pod.js';
 import { FORCE_ANNOTATION, ROUTE_BREAKING_ANNOTATION } from '../api/keys.js';
+import { MAX_LIVE_VERSIONS } from '../api/limits.js';
 import type { KubeObject } from '../api/metacontroller.js';
 
 /** A GatiVersion that belongs to the handler, its spec validated. */
@@ -138,4 +139,33 @@ export function candidates(input: CandidateInput): Candidate[] {
   return [...out.values()].sort((a, b) =>
     a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0,
   );
+}
+
+/**
+ * withinLimit keeps at most MAX_LIVE_VERSIONS candidates: spec.version, then the versions that
+ * already run (serving ones first), then new ones by versionId — so the limit stops a flood of
+ * new GatiVersions from being built and never takes down what runs. The rest are returned to
+ * be reported, not built.
+ */
+export function withinLimit(
+  all: Candidate[],
+  previous: VersionStatus[],
+  deployments: Map<string, KubeObject>,
+): { kept: Candidate[]; excess: string[] } {
+  if (all.length <= MAX_LIVE_VERSIONS) return { kept: all, excess: [] };
+  const phase = new Map(previous.map((p) => [p.versionId, p.phase]));
+  const rank = (c: Candidate) =>
+    c.source === 'spec'
+      ? 0
+      : phase.get(c.versionId) === 'Active'
+        ? 1
+        : phase.has(c.versionId) || deployments.has(c.versionId)
+          ? 2
+          : 3;
+  const ranked = [...all].sort((a, b) => rank(a) - rank(b) || (a.versionId < b.versionId ? -1 : 1));
+  const keep = new Set(ranked.slice(0, MAX_LIVE_VERSIONS).map((c) => c.versionId));
+  return {
+    kept: all.filter((c) => keep.has(c.versionId)),
+    excess: ranked.slice(MAX_LIVE_VERSIONS).map((c) => c.versionId),
+  };
 }

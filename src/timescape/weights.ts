@@ -18,7 +18,3 @@ export function percentages(weights: number[]): number[] {
   }
   return out;
 }
-
-/** Gateway API limits on one HTTPRoute (standard channel). */
-export const MAX_RULES = 16;
-export const MAX_BACKENDS = 16;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import type { AnalysisObservation } from '../../src/timescape/analysis.js';
+import type { Observation } from '../../src/api/signals.js';
 import { Driver, spec } from '../timescape/lib.js';
 
 // Rollout control under any sequence of spec changes, actions, availability and analysis
@@ -13,7 +13,7 @@ type Event =
   | { kind: 'version'; id: string }
   | { kind: 'action'; value: string | undefined }
   | { kind: 'availability'; id: string; up: boolean }
-  | { kind: 'metric'; obs: AnalysisObservation | undefined };
+  | { kind: 'metric'; obs: Observation | { value: number } | undefined };
 
 const ids = fc.constantFrom('v1', 'v2', 'v3');
 const event: fc.Arbitrary<Event> = fc.oneof(
@@ -51,10 +51,11 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom<AnalysisObservation | undefined>(
+      .constantFrom<Observation | { value: number } | undefined>(
         { value: 0 },
         { value: 1 },
-        { error: 'down' },
+        { inconclusive: 'Unreachable' },
+        { inconclusive: 'ManySeries', detail: '2 series' },
         undefined,
       )
       .map((obs) => ({ kind: 'metric', obs }) as const),
@@ -89,7 +90,7 @@ function run(events: Event[], withAnalysis: boolean): void {
     : {};
   let now = 0;
   let version = 'v1';
-  let obs: AnalysisObservation | undefined;
+  let obs: Observation | { value: number } | undefined;
   /** Versions an abort or revert moved away from, with the most traffic they may have now. */
   const capped = new Map<string, number>();
   const sync = () => {

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
 import { versionKey, type HookRegistry } from '../../src/hooks/types.js';
-import type { AnalysisObservation } from '../../src/timescape/analysis.js';
+import type { Observation } from '../../src/api/signals.js';
+import { sampled, unavailable } from '../helpers/observations.js';
 import { HOOKS } from '../helpers/hooks.js';
 import { Cluster, type Obj } from './harness.js';
 
@@ -49,8 +50,8 @@ function handler({ version, action, analysis }: Opts): Obj {
 }
 
 type Split = Record<string, number>;
-/** The analysis query's answer for v2 at one hook call. */
-type Metric = (s: Story) => AnalysisObservation;
+/** The analysis query's answer for v2 at one hook call: a bare `{ value }` is sampled then. */
+type Metric = (s: Story) => Observation | { value: number };
 
 /** A story: one Cluster with the product's hooks, and a recorder of every weighted split seen. */
 class Story {
@@ -87,10 +88,16 @@ class Story {
       resyncPeriodSeconds: RESYNC,
       rethrowHookErrors: false,
       observations: () =>
-        this.metric ? { analysis: { [versionKey(NS, NAME, 'v2')]: this.metric(this) } } : undefined,
+        this.metric ? { analysis: { [versionKey(NS, NAME, 'v2')]: this.sample() } } : undefined,
     });
     this.sim.apply(handler(spec));
     this.advance(30);
+  }
+
+  /** sample is the metric's answer now, as Prometheus would give it: a value sampled now. */
+  sample(): Observation {
+    const m = this.metric!(this);
+    return 'value' in m && !('sampleAt' in m) ? sampled(m.value, this.sim.now) : (m as Observation);
   }
 
   /** set applies the handler with these changes to its spec or annotation. */
@@ -295,9 +302,7 @@ t.test(
 );
 
 t.test('analysis inconclusive (Prometheus down): Paused, never passed', async (t) => {
-  const s = at25(t, { analysis: ANALYSIS }, () => ({
-    error: 'connect ECONNREFUSED 127.0.0.1:9090',
-  }));
+  const s = at25(t, { analysis: ANALYSIS }, () => unavailable('Unreachable', 'ECONNREFUSED'));
   s.until(t, 'paused', () => s.rollout()?.phase === 'Paused', 3 * 30 + RESYNC + 5);
   t.match(s.rollout(), { reason: 'AnalysisInconclusive', analysis: { inconclusiveInARow: 3 } });
   t.match(s.condition('Stalled'), { status: 'True', reason: 'AnalysisInconclusive' });

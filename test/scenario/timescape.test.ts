@@ -3,6 +3,7 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { HOOKS } from '../helpers/hooks.js';
 import { Cluster, type Obj } from './harness.js';
 import { loadYamlDir } from '../helpers/fixtures.js';
+import { sampled } from '../helpers/observations.js';
 
 // Whole Timescape stories, replayed through Metacontroller's loop (test/scenario/harness.ts)
 // over the pure hooks of all three controllers, with a fake clock, kubelet and gateway.
@@ -201,7 +202,11 @@ t.test('4. deleting a GatiVersion holds its finalizer until drained', async (t) 
   t.test('metric evidence: traffic holds the drain, quiet checks release it', async (t) => {
     let rate = 5;
     const sim = twoVersions(
-      { observations: () => ({ requestRates: { 'shop/users/v1': rate } }) },
+      {
+        observations: (sim: Cluster) => ({
+          requestRates: { 'shop/users/v1': sampled(rate, sim.now) },
+        }),
+      },
       { metricQuery: 'sum(rate(x[1m]))', consecutiveChecks: 2 },
     );
     sim.delete('GatiVersion', NS, 'users-v1');
@@ -219,7 +224,11 @@ t.test('4. deleting a GatiVersion holds its finalizer until drained', async (t) 
 
   t.test('onTimeout Proceed decommissions at the timeout', async (t) => {
     const sim = twoVersions(
-      { observations: () => ({ requestRates: { 'shop/users/v1': 9 } }) },
+      {
+        observations: (sim: Cluster) => ({
+          requestRates: { 'shop/users/v1': sampled(9, sim.now) },
+        }),
+      },
       { metricQuery: 'q', timeoutSeconds: 300, onTimeout: 'Proceed' },
     );
     sim.delete('GatiVersion', NS, 'users-v1');
@@ -231,7 +240,11 @@ t.test('4. deleting a GatiVersion holds its finalizer until drained', async (t) 
 
   t.test('onTimeout Hold keeps waiting and says so', async (t) => {
     const sim = twoVersions(
-      { observations: () => ({ requestRates: { 'shop/users/v1': 9 } }) },
+      {
+        observations: (sim: Cluster) => ({
+          requestRates: { 'shop/users/v1': sampled(9, sim.now) },
+        }),
+      },
       { metricQuery: 'q', timeoutSeconds: 300, onTimeout: 'Hold' },
     );
     sim.delete('GatiVersion', NS, 'users-v1');
@@ -242,7 +255,11 @@ t.test('4. deleting a GatiVersion holds its finalizer until drained', async (t) 
 
   t.test('gati.dev/force-decommission skips the wait', async (t) => {
     const sim = twoVersions(
-      { observations: () => ({ requestRates: { 'shop/users/v1': 9 } }) },
+      {
+        observations: (sim: Cluster) => ({
+          requestRates: { 'shop/users/v1': sampled(9, sim.now) },
+        }),
+      },
       { metricQuery: 'q', onTimeout: 'Hold' },
     );
     sim.apply(

@@ -88,10 +88,14 @@ t.test('the hook gets the injected clock and observations', async (t) => {
   const hooks = fakeHooks({
     gatimodule: { sync: (req, ctx) => ((seen = ctx), fakeSync(req, ctx)) },
   });
-  const { app } = makeApp(t, { hooks, observe: async () => ({ requestRates: { 'ns1/p/v1': 2 } }) });
+  const rate = { value: 2, sampleAt: '2030-01-01T00:00:00.000Z' };
+  const { app } = makeApp(t, {
+    hooks,
+    observe: async () => ({ requestRates: { 'ns1/p/v1': rate } }),
+  });
   await post(app, '/hooks/gatimodule/sync', syncRequest());
   t.equal(seen?.now.toISOString(), '2030-01-01T00:00:00.000Z');
-  t.same(seen?.observations, { requestRates: { 'ns1/p/v1': 2 } });
+  t.same(seen?.observations, { requestRates: { 'ns1/p/v1': rate } });
 });
 
 t.test('unknown routes and missing hooks are 404 with a body saying why', async (t) => {

@@ -76,7 +76,23 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
 
 t.test('transitions and checks are counted and logged once per parent state', async (t) => {
   const { app, sink } = makeApp(t);
-  const draining = { versionId: 'v1', phase: 'Draining', drainStartedAt: '2030-01-01T00:00:00Z' };
+  // Whole status entries, as the hook writes them: a status that does not match its schema
+  // reports nothing (the hook holds such a handler as InvalidStatus).
+  const draining = {
+    versionId: 'v1',
+    source: 'previous',
+    phase: 'Draining',
+    desiredWeight: 0,
+    effectiveWeight: 0,
+    trafficPercent: 0,
+    pinned: true,
+    breaking: false,
+    deployment: 'p-v1',
+    service: 'p-v1',
+    readyReplicas: 1,
+    availableReplicas: 1,
+    drainStartedAt: '2030-01-01T00:00:00Z',
+  };
   const drained = {
     ...draining,
     phase: 'Decommissioned',

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Analysis } from '../../src/api/gatihandler.js';
 import { runCheck, verdictOf } from '../../src/timescape/analysis.js';
 import { at, Driver, spec } from './lib.js';
+import { sampled, unavailable } from '../helpers/observations.js';
 
 // Metric analysis (spec.rollout.analysis): checks one interval apart, counted in status,
 // failureLimit failures in a row → onFailure, inconclusiveLimit inconclusive → Paused.
@@ -46,33 +47,60 @@ t.test('verdictOf', async (t) => {
     'the schema defaults these rows rely on',
   );
   const rows = [
-    { reason: 'at the threshold passes', obs: { value: 0.05 }, want: 'Passed' },
-    { reason: 'above fails', obs: { value: 0.06 }, want: 'Failed' },
-    { reason: 'an error is inconclusive', obs: { error: 'empty result' }, want: 'Inconclusive' },
-    { reason: 'no observation is inconclusive', obs: undefined, want: 'Inconclusive' },
+    { reason: 'at the threshold passes', obs: sampled(0.05, 0), want: 'Passed' },
+    { reason: 'above fails', obs: sampled(0.06, 0), want: 'Failed' },
+    { reason: 'no series is inconclusive', obs: unavailable('NoSeries'), want: 'Inconclusive' },
+    {
+      reason: 'several series are inconclusive',
+      obs: unavailable('ManySeries', '3 series'),
+      want: 'Inconclusive',
+    },
   ];
   for (const r of rows) t.equal(verdictOf(config, r.obs).result, r.want, r.reason);
   t.equal(
-    verdictOf({ ...config, comparison: '>=' }, { value: 0.06 }).result,
+    verdictOf({ ...config, comparison: '>=' }, sampled(0.06, 0)).result,
     'Passed',
     '>= flips it',
   );
-  t.match(verdictOf(config, { value: 0.06 }).message, 'value 0.06 not <= threshold 0.05');
+  t.match(verdictOf(config, sampled(0.06, 0)).message, 'value 0.06 not <= threshold 0.05');
+  t.match(
+    verdictOf(config, unavailable('ManySeries', '3 series')).message,
+    'metric unavailable: ManySeries: the query returned more than one series',
+  );
 });
 
 t.test(
   'runCheck counts one check per interval, the first one interval after the step starts',
   async (t) => {
     const config = CONFIG;
-    const base = { config, obs: good, step: 0, stepStartedAt: '2026-01-01T00:00:00Z' };
+    const base = { config, obs: sampled(0.01, 30), step: 0, stepStartedAt: '2026-01-01T00:00:00Z' };
     const early = runCheck({ ...base, now: at(29) });
     t.equal(early.checked, false);
     t.equal(early.dueInSeconds, 1);
     const first = runCheck({ ...base, now: at(30) });
     t.match(first, { checked: true, stepPassed: true, dueInSeconds: 30 });
+    t.equal(first.record.lastSampleAt, '2026-01-01T00:00:30.000Z', 'the sample time is recorded');
     const replay = runCheck({ ...base, record: first.record, now: at(30) });
     t.equal(replay.checked, false, 'a replayed request counts nothing twice');
     t.equal(replay.record.passes, 1);
+    const cached = runCheck({ ...base, record: first.record, now: at(60) });
+    t.match(
+      cached,
+      { checked: false, dueInSeconds: 2 },
+      'the same sample a check later (a cache, another replica): not counted, asked again soon',
+    );
+    const notAsked = runCheck({ ...base, obs: undefined, record: first.record, now: at(60) });
+    t.match(
+      notAsked,
+      { checked: false, dueInSeconds: 2 },
+      'no answer this call: not yet, not a vote',
+    );
+    t.equal(notAsked.record.inconclusive, 0);
+    const next = runCheck({ ...base, obs: sampled(0.2, 60), record: first.record, now: at(60) });
+    t.match(next, {
+      checked: true,
+      record: { failuresInARow: 1, lastSampleAt: '2026-01-01T00:01:00.000Z' },
+    });
   },
 );
 
@@ -106,18 +134,18 @@ t.test('onFailure Pause holds the step instead', async (t) => {
 
 t.test('a monitoring outage pauses the rollout: never passed, never aborted', async (t) => {
   const d = analysing();
-  for (const s of [41, 71])
-    d.sync(s, withAnalysis('v2'), { error: 'Prometheus answered HTTP 503' });
+  for (const s of [41, 71]) d.sync(s, withAnalysis('v2'), unavailable('HTTPError', 'HTTP 503'));
   t.match(
     d.plan!.rollout,
     { phase: 'Progressing', step: 0 },
     'two inconclusive: still waiting, not advanced',
   );
-  d.sync(101, withAnalysis('v2'), { error: 'Prometheus answered HTTP 503' });
+  d.sync(101, withAnalysis('v2'), unavailable('HTTPError', 'HTTP 503'));
   t.match(d.plan!.rollout, {
     phase: 'Paused',
     reason: 'AnalysisInconclusive',
-    message: /inconclusive 3 times in a row \(metric unavailable: Prometheus answered HTTP 503\)/,
+    message:
+      /inconclusive 3 times in a row \(metric unavailable: HTTPError: Prometheus answered with an HTTP error \(HTTP 503\)\)/,
   });
   for (const s of [200, 400]) d.sync(s, withAnalysis('v2'), good);
   t.same(d.weights(), { v1: 90, v2: 10 }, 'stays paused when the metric returns: a person resumes');

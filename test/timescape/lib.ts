@@ -2,7 +2,7 @@ import type { GatiHandlerStatus } from '../../src/api/gatihandler-status.js';
 import { validateHandlerSpec } from '../../src/api/index.js';
 import type { KubeObject } from '../../src/api/metacontroller.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
-import type { AnalysisObservation } from '../../src/timescape/analysis.js';
+import type { Observation } from '../../src/api/signals.js';
 import { planVersions, type Plan } from '../../src/timescape/plan.js';
 
 /**
@@ -41,8 +41,15 @@ export class Driver {
   unavailable = new Set<string>();
   private replicas = new Map<string, number>();
 
-  /** sync runs one handler sync at second `s`. */
-  sync(s: number, sp: ReturnType<typeof spec>, analysis?: AnalysisObservation): Plan {
+  /**
+   * sync runs one handler sync at second `s`. An analysis answer given as a bare `{ value }`
+   * is a sample taken at that second, as Prometheus would answer a query sent then.
+   */
+  sync(s: number, sp: ReturnType<typeof spec>, metric?: Observation | { value: number }): Plan {
+    const analysis: Observation | undefined =
+      metric && 'value' in metric && !('sampleAt' in metric)
+        ? { value: metric.value, sampleAt: at(s).toISOString() }
+        : (metric as Observation | undefined);
     const plan = planVersions({
       name: 'users',
       namespace: 'shop',

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { percentages } from '../../src/timescape/weights.js';
 import { stepDrain, CHECK_INTERVAL_SECONDS, type DrainInput } from '../../src/timescape/drain.js';
+import { sampled, unavailable } from '../helpers/observations.js';
 import { defaultsOf } from '../../src/api/defaults.js';
 import { Drain } from '../../src/api/gatihandler.js';
 
@@ -63,34 +64,50 @@ t.test('stepDrain', async (t) => {
 
   t.test('metric evidence needs consecutive quiet checks', async (t) => {
     const policy = { ...DEFAULT_DRAIN, metricQuery: 'q', consecutiveChecks: 2 };
-    let d = stepDrain(
-      { trafficRemovedAt: iso(0), drainStartedAt: iso(0) },
-      { ...base, policy, now: at(30), rate: 5 },
-    );
+    const rate = (value: number, s: number) => ({
+      ...base,
+      policy,
+      now: at(s),
+      rate: sampled(value, s),
+    });
+    let d = stepDrain({ trafficRemovedAt: iso(0), drainStartedAt: iso(0) }, rate(5, 30));
     t.equal(d.reason, 'WaitingForQuiet', 'traffic seen');
     t.equal(d.state.quietChecks, 0);
-    d = stepDrain(d.state, { ...base, policy, now: at(30 + CHECK_INTERVAL_SECONDS), rate: 0 });
+    t.equal(d.state.lastSampleAt, '2026-01-01T00:00:30.000Z', 'the sample time is recorded');
+    d = stepDrain(d.state, rate(0, 30 + CHECK_INTERVAL_SECONDS));
     t.equal(d.state.quietChecks, 1, 'one quiet check');
-    d = stepDrain(d.state, { ...base, policy, now: at(31 + CHECK_INTERVAL_SECONDS), rate: 0 });
+    d = stepDrain(d.state, rate(0, 31 + CHECK_INTERVAL_SECONDS));
     t.equal(d.state.quietChecks, 1, 'a check too soon does not count');
-    d = stepDrain(d.state, { ...base, policy, now: at(30 + 2 * CHECK_INTERVAL_SECONDS), rate: 0 });
+    const stale = stepDrain(d.state, {
+      ...rate(0, 30 + 2 * CHECK_INTERVAL_SECONDS),
+      rate: sampled(0, 30 + CHECK_INTERVAL_SECONDS),
+    });
+    t.equal(stale.state.quietChecks, 1, 'the same sample again (a cache, a replica) counts once');
+    t.equal(stale.dueInSeconds, 2, 'and a new one is asked for soon');
+    const notAsked = stepDrain(d.state, {
+      ...base,
+      policy,
+      now: at(30 + 2 * CHECK_INTERVAL_SECONDS),
+    });
+    t.match(notAsked, { drained: false, reason: 'WaitingForQuiet', message: /not observed yet/ });
+    d = stepDrain(d.state, rate(0, 30 + 2 * CHECK_INTERVAL_SECONDS));
     t.ok(d.drained, 'two quiet checks: drained');
     t.equal(d.state.drainReason, 'DrainedByMetric');
     const unknown = stepDrain(
       { trafficRemovedAt: iso(0), drainStartedAt: iso(0) },
-      { ...base, policy, now: at(30) },
+      { ...base, policy, now: at(30), rate: unavailable('Timeout') },
     );
     t.equal(
       unknown.state.drainReason,
       'DrainedByTimer',
       'metric unavailable falls back to the timer',
     );
-    t.match(unknown.message, /unavailable/);
+    t.match(unknown.message, /unavailable \(Timeout: Prometheus did not answer in time\)/);
   });
 
   t.test('timeout policy', async (t) => {
     const policy = { ...DEFAULT_DRAIN, metricQuery: 'q', timeoutSeconds: 100 };
-    const busy = { ...base, now: at(100), rate: 9, routeProgrammed: true };
+    const busy = { ...base, now: at(100), rate: sampled(9, 100), routeProgrammed: true };
     const proceed = stepDrain(
       { drainStartedAt: iso(0), trafficRemovedAt: iso(0) },
       { ...busy, policy },

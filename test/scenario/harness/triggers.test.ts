@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { SyncResponse } from '../../../src/api/metacontroller.js';
-import type { SyncHook } from '../../../src/hooks/types.js';
+import type { HookContext, SyncHook } from '../../../src/hooks/types.js';
+import { sampled } from '../../helpers/observations.js';
 import type { Controller } from '../../../src/hooks/controllers.js';
 import { metacontrollerObject } from '../../../src/render/loop/request.js';
 import { HookError, HotLoopError } from '../harness.js';
@@ -192,17 +193,21 @@ t.test(
 
 t.test('observations reach the hooks and can change between steps', async (t) => {
   const seen: Array<number | undefined> = [];
+  const rateOf = (ctx: HookContext) => {
+    const o = ctx.observations?.requestRates?.['ns/h/v1'];
+    return o && 'value' in o ? o.value : undefined;
+  };
   const sync: SyncHook = (_req, ctx) => {
-    seen.push(ctx.observations?.requestRates?.['ns/h/v1']);
+    seen.push(rateOf(ctx));
     return {
-      status: { rate: ctx.observations?.requestRates?.['ns/h/v1'] ?? -1 },
+      status: { rate: rateOf(ctx) ?? -1 },
       children: [],
     } satisfies SyncResponse;
   };
   let rate = 5;
   const sim = fakeCluster({
     hooks: moduleHooks(sync),
-    observations: () => ({ requestRates: { 'ns/h/v1': rate } }),
+    observations: (sim) => ({ requestRates: { 'ns/h/v1': sampled(rate, sim.now) } }),
   });
   sim.apply(module('m1'));
   sim.reconcile();
@@ -211,7 +216,7 @@ t.test('observations reach the hooks and can change between steps', async (t) =>
   sim.advance(60);
   t.equal(sim.mustGet('GatiModule', 'ns', 'm1').status!.rate, 0);
   t.strictSame(sim.lastCall('gatimodule', 'ns', 'm1')!.observations, {
-    requestRates: { 'ns/h/v1': 0 },
+    requestRates: { 'ns/h/v1': sampled(0, sim.now) },
   });
   sim.observations = undefined;
   sim.advance(60);

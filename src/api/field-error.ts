@@ -1,0 +1,6 @@
+/** A validation failure naming the field and the offending value. */
+export interface FieldError {
+  field: string;
+  message: string;
+  value?: unknown;
+}

@@ -1,0 +1,107 @@
+import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import { elapsed } from '../kube/time.js';
+import { versionName } from '../resources/names.js';
+import { promqlString, substitute } from '../resources/template.js';
+import { analysisDue } from './analysis.js';
+import { CHECK_INTERVAL_SECONDS } from './drain.js';
+
+/**
+ * What the server must observe for one handler sync, computed by the same rules that consume
+ * the answers (DESIGN §4b): the server only executes the list. Only checks that are due are
+ * asked for, so a handler costs Prometheus one query per interval, not one per sync.
+ */
+export interface Needed {
+  purpose: 'analysis' | 'drain';
+  versionId: string;
+  /** Where the answer goes in Observations: versionKey(namespace, handler, versionId). */
+  key: string;
+  promql: string;
+  /** An answer older than this cannot be counted as a new sample: it is not reused. */
+  maxAgeSeconds: number;
+  /** Analysis: an empty answer is no answer. Drain: no series means no requests. */
+  empty: 'nothing' | 'zero';
+}
+
+/** versionKey is the key of one handler version in Observations (requestRates and analysis). */
+export function versionKey(namespace: string, handler: string, versionId: string): string {
+  return `${namespace}/${handler}/${versionId}`;
+}
+
+/** What observationsNeeded reads: the validated spec and the last status. */
+export interface NeedsInput {
+  namespace: string;
+  name: string;
+  spec: GatiHandlerSpec;
+  status?: GatiHandlerStatus;
+  now: Date;
+}
+
+/**
+ * observationsNeeded lists the queries due now, most urgent first: the rollout target's
+ * analysis check, then drain checks, the one checked longest ago first (never-checked before
+ * all), so a cap on queries per call serves every draining version in turn.
+ */
+export function observationsNeeded(input: NeedsInput): Needed[] {
+  const analysis = analysisNeeded(input);
+  return [...(analysis ? [analysis] : []), ...drainsNeeded(input)];
+}
+
+function vars(input: NeedsInput, versionId: string, service?: string) {
+  return {
+    namespace: input.namespace,
+    handler: input.name,
+    version: versionId,
+    service: service ?? versionName(input.name, versionId),
+  };
+}
+
+/** analysisNeeded: a check of the step in flight is due. */
+function analysisNeeded(input: NeedsInput): Needed | undefined {
+  const config = input.spec.rollout.analysis;
+  const r = input.status?.rollout;
+  if (!config || r?.phase !== 'Progressing' || !r.previousVersionId || !r.stepStartedAt)
+    return undefined;
+  if (!analysisDue(config, r.analysis, r.step, r.stepStartedAt, input.now)) return undefined;
+  return {
+    purpose: 'analysis',
+    versionId: r.versionId,
+    key: versionKey(input.namespace, input.name, r.versionId),
+    promql: substitute(config.metricQuery, vars(input, r.versionId), promqlString),
+    maxAgeSeconds: Math.floor(config.intervalSeconds / 2),
+    empty: 'nothing',
+  };
+}
+
+/** drainsNeeded: draining versions past their minimum wait whose next quiet check is due. */
+function drainsNeeded(input: NeedsInput): Needed[] {
+  const { drain } = input.spec;
+  if (!drain.metricQuery) return [];
+  const template = drain.metricQuery;
+  return (input.status?.versions ?? [])
+    .filter((v) => checkDue(v, drain.minSeconds, input.now))
+    .sort(
+      (a, b) =>
+        cmp(a.lastCheckAt ?? '', b.lastCheckAt ?? '') ||
+        cmp(a.drainStartedAt ?? '', b.drainStartedAt ?? '') ||
+        cmp(a.versionId, b.versionId),
+    )
+    .map((v) => ({
+      purpose: 'drain' as const,
+      versionId: v.versionId,
+      key: versionKey(input.namespace, input.name, v.versionId),
+      promql: substitute(template, vars(input, v.versionId, v.service), promqlString),
+      maxAgeSeconds: Math.floor(CHECK_INTERVAL_SECONDS / 2),
+      empty: 'zero' as const,
+    }));
+}
+
+function checkDue(v: VersionStatus, minSeconds: number, now: Date): boolean {
+  if (!v.drainStartedAt || v.drainedAt || !v.trafficRemovedAt) return false;
+  if (v.phase === 'Active' || v.phase === 'Pending') return false;
+  if (elapsed(v.trafficRemovedAt, now) < minSeconds) return false;
+  return !v.lastCheckAt || elapsed(v.lastCheckAt, now) >= CHECK_INTERVAL_SECONDS;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
