@@ -1,12 +1,14 @@
 import t, { type Test } from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
 import { Conflict, kubeClient, kubeError } from '../../src/cli/kube.js';
 import { CliError, EXIT } from '../../src/cli/errors.js';
 import { main } from '../../src/cli/main.js';
+import { ROLLOUT_USAGE } from '../../src/cli/rollout.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 // How `rollout` talks to the API server: kubeError maps what @kubernetes/client-node throws to
 // one line and an exit code; kubeClient is run against a small fake API server (plain HTTP).
@@ -309,9 +311,17 @@ t.test('gati-operator rollout: exit code and one plain line per class', async (t
   for (const r of [shown, missing, down]) t.notMatch(r.err + r.out, /sekret|x-leak|HTTP-Code/);
 });
 
-t.test('--help lists every exit code', async (t) => {
-  const help = await run(['rollout', '--help']);
-  t.equal(help.code, 0);
-  for (const code of Object.values(EXIT))
-    t.match(help.out, new RegExp(`\\n  ${code}  \\S`), `exit ${code}`);
+t.test('rollout --help and docs/progressive-delivery.md list every exit code alike', async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs/progressive-delivery.md'), 'utf8');
+  const lines = ROLLOUT_USAGE.split('Exit codes:\n')[1]!.split('\n');
+  const rows = lines.map((line) => /^ {2}(\d) {2}(.+)$/.exec(line)!.slice(1));
+  t.same(
+    rows.map(([code]) => Number(code)),
+    Object.values(EXIT),
+    'every code, in order',
+  );
+  for (const [code, meaning] of rows) {
+    const escaped = meaning!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    t.match(doc, new RegExp(`\\n\\| ${code} +\\| ${escaped} +\\|\\n`), `exit ${code}`);
+  }
 });
