@@ -79,7 +79,12 @@ function answered(code: number, s: Status, t: CallTarget): CliError {
       `${id} not found: the API server at ${t.server} serves no ${GATI_HANDLER.resource}.${GROUP}/${VERSION} (are the Gati CRDs installed?)`,
       EXIT.notFound,
     );
-  if (code === 401) return new CliError(`unauthorized: ${said}`, EXIT.api);
+  // The client drops the body of a 401, so the line says what it means.
+  if (code === 401)
+    return new CliError(
+      `unauthorized: ${s.message ?? `the API server at ${t.server} did not accept the kubeconfig's credentials`}`,
+      EXIT.api,
+    );
   if (code === 403) return new CliError(`forbidden: ${said}`, EXIT.api);
   if (code === 409) return new Conflict(`conflict: ${said}`);
   return new CliError(`the API server answered ${code}: ${said}`, EXIT.api);
@@ -93,9 +98,9 @@ function answered(code: number, s: Status, t: CallTarget): CliError {
  */
 export function kubeError(err: unknown, t: CallTarget): CliError {
   if (err instanceof CliError) return err;
-  const e = (err ?? {}) as { code?: unknown; body?: unknown; type?: unknown; message?: unknown };
+  const e = (err ?? {}) as Partial<Record<'code' | 'body' | 'name' | 'type' | 'message', unknown>>;
   if (typeof e.code === 'number') return answered(e.code, statusOf(e.body), t);
-  const why = typeof e.code === 'string' ? e.code : (err as Error)?.name === 'FetchError' && e.type;
+  const why = typeof e.code === 'string' ? e.code : e.name === 'FetchError' ? e.type : undefined;
   if (typeof why === 'string')
     return new CliError(`cannot reach the API server at ${t.server}: ${why}`, EXIT.api);
   return new CliError(firstLine(typeof e.message === 'string' ? e.message : String(err)), EXIT.api);

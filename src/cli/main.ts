@@ -2,11 +2,10 @@
 import { writeCrds } from './crds.js';
 import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
-import { docsCommand, manifestsCommand } from './install.js';
+import { docsCommand, manifestsCommand, OUTPUT_OPTION } from './install.js';
 import { hookCommand } from './hook.js';
 import { rolloutCommand, ROLLOUT_USAGE } from './rollout.js';
 import { CliError, EXIT } from './errors.js';
-import { OUTPUT_OPTION } from './install.js';
 import { parseOptionsOnly, UsageError } from './usage.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../cli/lib.js';
 import { parseRolloutArgs, runRollout } from '../../src/cli/rollout.js';
 import { kubeClient, type HandlerClient } from '../../src/cli/kube.js';
 import { applyCRDs, freePort, isSkip, startCluster, type TestCluster } from './lib/cluster.js';
@@ -19,30 +19,6 @@ t.setTimeout(65 * 60_000);
 
 const NS = 'rollout-cli';
 const PATH = `/apis/gati.dev/v1alpha1/namespaces/${NS}/gatihandlers`;
-
-/** run calls the CLI in-process and captures its stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  process.stdout.write = ((s: string) => (
-    out.push(String(s)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (
-    err.push(String(s)),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
 
 const started = await startCluster();
 if (isSkip(started)) {
@@ -87,7 +63,7 @@ if (isSkip(started)) {
   });
 
   await t.test('rollout status shows the rollout as the API server stores it', async (t) => {
-    const r = await run(['rollout', 'status', 'users', ...kube]);
+    const r = await runCli(['rollout', 'status', 'users', ...kube]);
     t.equal(r.code, 0);
     t.match(r.out, /GatiHandler {2}rollout-cli\/users {2}spec\.version v2 {2}phase Progressing/);
     t.match(r.out, /v1 → v2 {2}Progressing {2}step 1 {2}10% of the pair/);
@@ -95,7 +71,7 @@ if (isSkip(started)) {
   });
 
   await t.test('an action sets the annotation with a token and reports the outcome', async (t) => {
-    const r = await run(['rollout', 'promote', 'users', ...kube, '--no-wait']);
+    const r = await runCli(['rollout', 'promote', 'users', ...kube, '--no-wait']);
     t.equal(r.code, 0);
     const value = /gati\.dev\/rollout-action=(promote@[0-9a-z]+)/.exec(r.out)?.[1];
     t.ok(value, r.out);
@@ -130,21 +106,21 @@ if (isSkip(started)) {
       }
       throw new Error('the CLI never set abort');
     })();
-    const aborted = await run(['rollout', 'abort', 'users', ...kube, '--timeout', '20']);
+    const aborted = await runCli(['rollout', 'abort', 'users', ...kube, '--timeout', '20']);
     t.equal((await answer).status, 200);
     t.equal(aborted.code, 0);
     t.match(aborted.out, /Applied: aborted; rollout Aborted/);
   });
 
   await t.test('a missing handler: exit 3 and one plain line naming it', async (t) => {
-    const r = await run(['rollout', 'status', 'nobody', ...kube]);
+    const r = await runCli(['rollout', 'status', 'nobody', ...kube]);
     t.equal(r.code, 3);
     t.equal(r.err, `gati-operator rollout: GatiHandler ${NS}/nobody not found\n`);
   });
 
   await t.test('no answer within --timeout: exit 4, not 0', async (t) => {
     // No operator runs here: the annotation is set and nothing ever answers it.
-    const r = await run(['rollout', 'abort', 'users', ...kube, '--timeout', '2']);
+    const r = await runCli(['rollout', 'abort', 'users', ...kube, '--timeout', '2']);
     t.equal(r.code, 4, r.err);
     t.match(
       r.err,
@@ -166,17 +142,20 @@ if (isSkip(started)) {
         writeFileSync(path, JSON.stringify(k));
         return ['rollout', 'status', 'users', '-n', NS, '--kubeconfig', path];
       };
-      const stranger = await run(variant('as', (k) => (k.users[0].user.as = 'stranger')));
+      const stranger = await runCli(variant('as', (k) => (k.users[0].user.as = 'stranger')));
       t.equal(stranger.code, 5);
       t.equal(
         stranger.err,
         `gati-operator rollout: forbidden: gatihandlers.gati.dev "users" is forbidden: User "stranger" cannot get resource "gatihandlers" in API group "gati.dev" in the namespace "${NS}"\n`,
       );
-      const badToken = await run(variant('token', (k) => (k.users[0].user.token = 'wrong')));
+      const badToken = await runCli(variant('token', (k) => (k.users[0].user.token = 'wrong')));
       t.equal(badToken.code, 5);
-      t.equal(badToken.err, 'gati-operator rollout: unauthorized: Unauthorized\n');
+      t.equal(
+        badToken.err,
+        `gati-operator rollout: unauthorized: the API server at ${c.url} did not accept the kubeconfig's credentials\n`,
+      );
       const port = await freePort();
-      const closed = await run(
+      const closed = await runCli(
         variant('closed', (k) => (k.clusters[0].cluster.server = `https://127.0.0.1:${port}`)),
       );
       t.equal(closed.code, 5);

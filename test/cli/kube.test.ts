@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
 import { Conflict, kubeClient, kubeError } from '../../src/cli/kube.js';
 import { CliError, EXIT } from '../../src/cli/errors.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from './lib.js';
 import { ROLLOUT_USAGE } from '../../src/cli/rollout.js';
 import { ROOT } from '../helpers/fixtures.js';
 
@@ -80,7 +80,13 @@ t.test('kubeError: one line and an exit code per class of failure', async (t) =>
       code: EXIT.api,
     },
     {
-      reason: 'unauthorized',
+      reason: 'unauthorized: the client drops the body',
+      err: new ApiException(401, 'Unauthorized', undefined, {}),
+      line: `unauthorized: the API server at ${SERVER} did not accept the kubeconfig's credentials`,
+      code: EXIT.api,
+    },
+    {
+      reason: 'unauthorized, with a Status',
       err: answer(401, {
         kind: 'Status',
         message: 'Unauthorized',
@@ -217,27 +223,6 @@ function kubeconfig(t: Test, server: string): string {
   return path;
 }
 
-/** run calls the CLI in-process and captures what it prints. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => (
-    out.push(String(s)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (
-    err.push(String(s)),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-  }
-}
-
 t.test(
   'kubeClient reads and writes a GatiHandler, the write conditional on its version',
   async (t) => {
@@ -282,18 +267,18 @@ t.test('a kubeconfig that cannot be used is exit 5', async (t) => {
 t.test('gati-operator rollout: exit code and one plain line per class', async (t) => {
   const api = await fakeApiServer(t);
   const file = kubeconfig(t, api.url);
-  const shown = await run(['rollout', 'status', 'users', '--kubeconfig', file]);
+  const shown = await runCli(['rollout', 'status', 'users', '--kubeconfig', file]);
   t.same([shown.code, shown.err], [0, '']);
   t.match(shown.out, /^GatiHandler {2}shop\/users/);
 
-  const missing = await run(['rollout', 'promote', 'nobody', '--kubeconfig', file]);
+  const missing = await runCli(['rollout', 'promote', 'nobody', '--kubeconfig', file]);
   t.same(
     [missing.code, missing.err],
     [EXIT.notFound, 'gati-operator rollout: GatiHandler shop/nobody not found\n'],
   );
 
   const closed = kubeconfig(t, 'http://127.0.0.1:1');
-  const down = await run(['rollout', 'status', 'users', '--kubeconfig', closed]);
+  const down = await runCli(['rollout', 'status', 'users', '--kubeconfig', closed]);
   t.same(
     [down.code, down.err],
     [
@@ -302,7 +287,7 @@ t.test('gati-operator rollout: exit code and one plain line per class', async (t
     ],
   );
 
-  const usage = await run(['rollout', 'status', 'users', '--bogus']);
+  const usage = await runCli(['rollout', 'status', 'users', '--bogus']);
   t.equal(usage.code, EXIT.usage);
   t.match(
     usage.err,
