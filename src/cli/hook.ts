@@ -1,7 +1,7 @@
 import { callHook } from '../hooks/call.js';
 import { CONTROLLERS, HOOK_NAMES, hookNames, isControllerName } from '../hooks/controllers.js';
 import type { ControllerName, HookName } from '../hooks/types.js';
-import { UsageError } from './usage.js';
+import { parseCommandLine, UsageError } from './usage.js';
 
 /** The parsed command line of `hook`. */
 export interface HookArgs {
@@ -12,17 +12,16 @@ export interface HookArgs {
 
 /** parseHookArgs reads `<controller> <hook> [--now <RFC3339>]`; mistakes are UsageErrors. */
 export function parseHookArgs(args: string[]): HookArgs {
-  const rest = [...args];
-  let now: Date | undefined;
-  const i = rest.indexOf('--now');
-  if (i !== -1) {
-    const value = rest[i + 1];
-    if (value === undefined || Number.isNaN(Date.parse(value)))
-      throw new UsageError(`--now needs an RFC3339 time (got ${value ?? 'nothing'})`);
-    now = new Date(value);
-    rest.splice(i, 2);
-  }
-  const [controller, hook, ...extra] = rest;
+  const needs = 'an RFC3339 time';
+  const { values, positionals } = parseCommandLine(
+    args,
+    { now: { type: 'string' } },
+    { now: needs },
+  );
+  if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
+    throw new UsageError(`--now needs ${needs} (got ${values.now})`);
+  const now = values.now === undefined ? undefined : new Date(values.now);
+  const [controller, hook, ...extra] = positionals;
   if (!controller || !isControllerName(controller))
     throw new UsageError(`unknown controller "${controller ?? ''}"`);
   if (!(HOOK_NAMES as readonly string[]).includes(hook ?? ''))

@@ -2,10 +2,11 @@
 import { writeCrds } from './crds.js';
 import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
-import { docsCommand, manifestsCommand } from './install.js';
+import { docsCommand, manifestsCommand, OUTPUT_OPTION } from './install.js';
 import { hookCommand } from './hook.js';
 import { rolloutCommand, ROLLOUT_USAGE } from './rollout.js';
-import { UsageError } from './usage.js';
+import { CliError, EXIT } from './errors.js';
+import { parseOptionsOnly, UsageError } from './usage.js';
 
 /** One subcommand: a one-line summary, its usage text, and what it does. */
 interface Command {
@@ -40,11 +41,9 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'write the CustomResourceDefinitions generated from src/api',
     usage: 'gati-operator crds [-o <dir>]   (default dir: crds)',
     async run(args) {
-      const i = args.findIndex((a) => a === '-o' || a === '--output');
-      const dir = i === -1 ? 'crds' : args[i + 1];
-      if (!dir) throw new UsageError('-o needs a directory');
+      const dir = parseOptionsOnly(args, OUTPUT_OPTION).output ?? 'crds';
       for (const path of writeCrds(dir)) process.stdout.write(`wrote ${path}\n`);
-      return 0;
+      return EXIT.ok;
     },
   },
 };
@@ -56,31 +55,28 @@ function help(): string {
   return lines.join('\n') + '\n';
 }
 
-/** main runs the command line and returns the exit code. */
+/** main runs the command line and returns the exit code (EXIT): every failure is one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
-    return name ? 0 : 2;
+    return name ? EXIT.ok : EXIT.usage;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
     process.stderr.write(`gati-operator: unknown command "${name}"\n\n${help()}`);
-    return 2;
+    return EXIT.usage;
   }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`Usage: ${cmd.usage}\n`);
-    return 0;
+    return EXIT.ok;
   }
   try {
     return await cmd.run(args);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`gati-operator ${name}: ${err.message}\nUsage: ${cmd.usage}\n`);
-      return 2;
-    }
-    process.stderr.write(`gati-operator ${name}: ${(err as Error).message}\n`);
-    return 1;
+    const usage = err instanceof UsageError ? `Usage: ${cmd.usage}\n` : '';
+    process.stderr.write(`gati-operator ${name}: ${(err as Error).message}\n${usage}`);
+    return err instanceof CliError ? err.exitCode : EXIT.failed;
   }
 }
 

@@ -10,7 +10,7 @@ import { readGatiObjects } from '../render/input.js';
 import { renderKubernetes, type Payload } from '../render/kubernetes.js';
 import { renderStatic } from '../render/static.js';
 import { writeFiles, type RenderedFiles } from '../render/write.js';
-import { UsageError } from './usage.js';
+import { parseOptionsOnly, UsageError } from './usage.js';
 
 /** The deployment targets `render` knows. */
 export const TARGETS = ['kubernetes', 'helm', 'gitops'] as const;
@@ -52,52 +52,32 @@ function target(value: string | undefined, from: string): Target {
   return value;
 }
 
-const VALUE_FLAGS: Record<string, string> = {
-  '--target': 'target',
-  '-f': 'filename',
-  '--filename': 'filename',
-  '-o': 'output',
-  '--output': 'output',
-  '--chart-name': 'chart-name',
-  '--chart-version': 'chart-version',
-  '--gitops-tool': 'gitops-tool',
-  '--repo-url': 'repo-url',
-  '--repo-path': 'repo-path',
-  '--revision': 'revision',
-  '--env': 'env',
-  '--name': 'name',
-};
-
-/** splitArgs reads `--flag value`, `--flag=value` and boolean flags into lists per flag. */
-function splitArgs(args: string[]): { values: Map<string, string[]>; flags: Set<string> } {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
-    if (flag === '--static' || flag === '--force') {
-      flags.add(flag);
-      continue;
-    }
-    const key = VALUE_FLAGS[flag];
-    if (!key) throw new UsageError(`unknown argument "${arg}"`);
-    const value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    values.set(key, [...(values.get(key) ?? []), value]);
-  }
-  return { values, flags };
-}
+const OPTIONS = {
+  target: { type: 'string', multiple: true },
+  static: { type: 'boolean' },
+  filename: { type: 'string', short: 'f', multiple: true },
+  output: { type: 'string', short: 'o', multiple: true },
+  force: { type: 'boolean' },
+  'chart-name': { type: 'string', multiple: true },
+  'chart-version': { type: 'string', multiple: true },
+  'gitops-tool': { type: 'string', multiple: true },
+  'repo-url': { type: 'string', multiple: true },
+  'repo-path': { type: 'string', multiple: true },
+  revision: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  name: { type: 'string', multiple: true },
+} as const;
 
 /** parseRenderArgs reads the `render` command line; `env` supplies DEPLOYMENT_TARGET. */
 export function parseRenderArgs(args: string[], env: NodeJS.ProcessEnv = process.env): RenderArgs {
-  const { values, flags } = splitArgs(args);
-  const one = (k: string): string | undefined => {
-    const v = values.get(k);
+  const values = parseOptionsOnly(args, OPTIONS);
+  // Every value option is collected as a list so that one given twice is refused, not last-wins.
+  const one = (k: Exclude<keyof typeof OPTIONS, 'static' | 'force'>): string | undefined => {
+    const v = values[k];
     if (v && v.length > 1) throw new UsageError(`--${k} given more than once`);
     return v?.[0];
   };
-  const inputs = values.get('filename') ?? [];
+  const inputs = values.filename ?? [];
   if (inputs.length === 0) throw new UsageError('-f <file|dir> is required');
   const output = one('output');
   if (!output) throw new UsageError('-o <dir> is required');
@@ -108,16 +88,16 @@ export function parseRenderArgs(args: string[], env: NodeJS.ProcessEnv = process
   const tool = one('gitops-tool');
   if (tool !== undefined && tool !== 'argocd' && tool !== 'flux')
     throw new UsageError(`--gitops-tool: unknown tool "${tool}" (want argocd, flux)`);
-  const envs = values.get('env');
+  const envs = values.env;
   for (const e of envs ?? [])
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(e))
       throw new UsageError(`--env: "${e}" must be a DNS label`);
   return {
     target: t,
-    static: flags.has('--static'),
+    static: values.static ?? false,
     inputs,
     output,
-    force: flags.has('--force'),
+    force: values.force ?? false,
     chartName: one('chart-name'),
     chartVersion: one('chart-version'),
     gitops: {

@@ -1,4 +1,5 @@
 import type { Condition } from '../api/common.js';
+import { ROLLOUT_ACTION_ANNOTATION } from '../api/keys.js';
 import type { GatiHandlerStatus } from '../api/gatihandler-status.js';
 
 /** The parts of a GatiHandler `rollout status` shows. */
@@ -68,7 +69,7 @@ function conditionRows(conditions: Condition[]): string[] {
 export function renderRollout(h: HandlerView): string {
   const s = h.status ?? {};
   const id = `${h.metadata.namespace ?? 'default'}/${h.metadata.name}`;
-  const action = h.metadata.annotations?.['gati.dev/rollout-action'];
+  const action = h.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION];
   const out = [
     `GatiHandler  ${id}  spec.version ${h.spec?.version ?? '?'}  phase ${s.phase ?? 'unknown'}${action ? `  rollout-action ${action}` : ''}`,
     ...rolloutLines(s),

@@ -1,7 +1,8 @@
 import { ROLLOUT_ACTION_ANNOTATION } from '../api/keys.js';
-import { GATI_HANDLER } from '../api/kinds.js';
-import { renderRollout, type HandlerView } from './rollout-view.js';
-import { UsageError } from './usage.js';
+import { CliError, EXIT, type ExitCode } from './errors.js';
+import { Conflict, kubeClient, type HandlerClient, type StoredHandler } from './kube.js';
+import { renderRollout } from './rollout-view.js';
+import { parseCommandLine, UsageError } from './usage.js';
 
 export const ROLLOUT_USAGE = [
   'gati-operator rollout <status|pause|resume|promote|promote-full|abort|retry> <handler> [-n <namespace>]',
@@ -14,14 +15,24 @@ export const ROLLOUT_USAGE = [
   "  -n, --namespace <ns>   default: the kubeconfig context's, else default",
   '  --kubeconfig <file>    default: $KUBECONFIG, else ~/.kube/config, else in-cluster',
   '  --context <name>       a kubeconfig context other than the current one',
-  '  --watch                status: print again on every change (Ctrl-C to stop)',
+  '  -w, --watch            status: print again on every change (Ctrl-C to stop)',
   '  --no-wait              actions: set the annotation and return without waiting for the operator',
   '  --timeout <seconds>    how long to wait for the operator (default 30) or to watch (default: forever)',
-  'Exit codes: 0 applied (or shown), 1 ignored by the operator or an API error, 2 usage error.',
+  'Exit codes:',
+  `  ${EXIT.ok}  shown, or the operator applied the action (or --no-wait: the annotation is set)`,
+  `  ${EXIT.failed}  the operator refused the action (Ignored; its reason is printed)`,
+  `  ${EXIT.usage}  usage error`,
+  `  ${EXIT.notFound}  no such GatiHandler (or the Gati CRDs are not installed)`,
+  `  ${EXIT.timedOut}  no answer from the operator within --timeout`,
+  `  ${EXIT.api}  the API server could not be used: unreachable, unauthorized, forbidden, an unreadable kubeconfig, another API error`,
+  `  ${EXIT.conflict}  another rollout action was set meanwhile (left as is), or the handler kept changing under every write`,
 ].join('\n');
 
+// The one-shot actions are also listed in src/api/gatihandler-status.ts (the schema's enum) and
+// src/timescape/actions.ts; they are to have one home in src/api (issue 23).
 const ACTIONS = ['pause', 'resume', 'promote', 'promote-full', 'abort', 'retry'] as const;
-type Verb = 'status' | (typeof ACTIONS)[number];
+type Action = (typeof ACTIONS)[number];
+type Verb = 'status' | Action;
 
 /** The parsed `rollout` command line. */
 export interface RolloutArgs {
@@ -35,140 +46,201 @@ export interface RolloutArgs {
   timeoutSeconds?: number;
 }
 
-/** parseRolloutArgs reads the command line; mistakes are UsageErrors. */
-export function parseRolloutArgs(args: string[]): RolloutArgs {
-  const rest: string[] = [];
-  const out: Partial<RolloutArgs> = { watch: false, wait: true };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('-')) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '-n' || a === '--namespace') out.namespace = value();
-    else if (a === '--kubeconfig') out.kubeconfig = value();
-    else if (a === '--context') out.context = value();
-    else if (a === '--watch' || a === '-w') out.watch = true;
-    else if (a === '--no-wait') out.wait = false;
-    else if (a === '--timeout') {
-      const n = Number(value());
-      if (!Number.isFinite(n) || n <= 0)
-        throw new UsageError('--timeout needs a number of seconds > 0');
-      out.timeoutSeconds = n;
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else rest.push(a);
-  }
-  const [verb, handler, ...extra] = rest;
-  if (verb !== 'status' && !(ACTIONS as readonly string[]).includes(verb ?? ''))
-    throw new UsageError(`unknown rollout command "${verb ?? ''}"`);
-  if (!handler) throw new UsageError('which GatiHandler? give its name');
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (out.watch && verb !== 'status') throw new UsageError('--watch goes with status');
-  return { ...out, verb: verb as Verb, handler } as RolloutArgs;
+const OPTIONS = {
+  namespace: { type: 'string', short: 'n' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  watch: { type: 'boolean', short: 'w' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+const isVerb = (v: string | undefined): v is Verb =>
+  v === 'status' || (ACTIONS as readonly string[]).includes(v ?? '');
+
+/** seconds reads --timeout: a number of seconds > 0. */
+function seconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--timeout needs a number of seconds > 0 (got ${value})`);
+  return n;
 }
 
-/** What the command needs from the cluster; the real one talks to the API server. */
-export interface HandlerClient {
-  namespace: string;
-  get(
-    namespace: string,
-    name: string,
-  ): Promise<HandlerView & { metadata: { resourceVersion?: string } }>;
-  annotate(namespace: string, name: string, key: string, value: string): Promise<void>;
+/** parseRolloutArgs reads the command line; mistakes are UsageErrors. */
+export function parseRolloutArgs(args: string[]): RolloutArgs {
+  const { values: v, positionals } = parseCommandLine(args, OPTIONS, {
+    timeout: 'a number of seconds > 0',
+  });
+  const [verb, handler, ...extra] = positionals;
+  if (!isVerb(verb)) throw new UsageError(`unknown rollout command "${verb ?? ''}"`);
+  if (!handler) throw new UsageError('which GatiHandler? give its name');
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (v.watch && verb !== 'status') throw new UsageError('--watch goes with status');
+  return {
+    verb,
+    handler,
+    namespace: v.namespace,
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    watch: v.watch ?? false,
+    wait: !v['no-wait'],
+    timeoutSeconds: seconds(v.timeout),
+  };
 }
 
 /** annotationValue: pause is a state; one-shot actions carry a token so each command acts once. */
-export function annotationValue(verb: (typeof ACTIONS)[number], token: string): string {
+export function annotationValue(verb: Action, token: string): string {
   return verb === 'pause' ? 'pause' : `${verb}@${token}`;
+}
+
+/** How many conditional writes setAction tries before it gives up on a handler that keeps changing. */
+export const WRITE_ATTEMPTS = 5;
+
+/**
+ * setAction sets the action annotation on the version of the handler it read. The merge patch
+ * carries that resourceVersion, so a write racing another edit (a person, a GitOps tool, the
+ * operator writing status) is answered 409 instead of being applied over it, and is retried on a
+ * fresh read. Another rollout action set meanwhile is someone's decision too: it is not
+ * overwritten, the command stops with exit 6.
+ */
+export async function setAction(
+  client: HandlerClient,
+  namespace: string,
+  name: string,
+  value: string,
+): Promise<void> {
+  const actionOf = (h: StoredHandler) => h.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION];
+  let h = await client.get(namespace, name);
+  const before = actionOf(h);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.annotate(
+        namespace,
+        name,
+        ROLLOUT_ACTION_ANNOTATION,
+        value,
+        h.metadata.resourceVersion,
+      );
+    } catch (err) {
+      if (!(err instanceof Conflict)) throw err;
+      if (attempt === WRITE_ATTEMPTS)
+        throw new Conflict(
+          `${namespace}/${name} changed under each of ${WRITE_ATTEMPTS} writes of ${ROLLOUT_ACTION_ANNOTATION}: try again`,
+        );
+    }
+    h = await client.get(namespace, name);
+    const now = actionOf(h);
+    if (now !== before)
+      throw new Conflict(
+        `${ROLLOUT_ACTION_ANNOTATION}=${now ?? '(removed)'} was set on ${namespace}/${name} meanwhile: left as is, not replaced by ${value}; run the command again to replace it`,
+      );
+  }
+}
+
+/** The operator's answer to an action: the line to print and the exit code. */
+interface Answer {
+  text: string;
+  code: ExitCode;
+}
+
+/**
+ * answerTo reads what the operator has said about `value`, undefined while it has said nothing.
+ * pause is a state, not recorded in lastAction: the rollout's phase or the RolloutAction
+ * condition says it holds. A one-shot action is answered by lastAction carrying its value.
+ */
+function answerTo(h: StoredHandler, verb: Action, value: string): Answer | undefined {
+  const r = h.status?.rollout;
+  if (verb === 'pause') {
+    if (r?.phase === 'Paused') return { text: `Paused: ${r.message ?? ''}`, code: EXIT.ok };
+    const c = h.status?.conditions?.find((c) => c.type === 'RolloutAction');
+    return c?.reason === 'Paused' ? { text: `Paused: ${c.message}`, code: EXIT.ok } : undefined;
+  }
+  const act = r?.lastAction;
+  if (!r || act?.value !== value || act.cleared) return undefined;
+  return {
+    text: `${act.outcome}: ${act.message}; rollout ${r.phase}, step ${r.step + 1}, ${r.trafficPercent ?? 0}% of traffic on ${r.versionId}`,
+    code: act.outcome === 'Applied' ? EXIT.ok : EXIT.failed,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** runRollout runs one parsed command against `client`, writing to `out`; returns the exit code. */
+/** How runRollout keeps time; tests pass a fake clock and no poll interval. */
+interface Clock {
+  now?: () => number;
+  pollMs?: number;
+}
+
+/** showStatus prints the handler once, or on every change until --timeout with --watch. */
+async function showStatus(
+  a: RolloutArgs,
+  ns: string,
+  client: HandlerClient,
+  out: (text: string) => void,
+  { now = Date.now, pollMs = 1000 }: Clock,
+): Promise<ExitCode> {
+  let last: string | undefined;
+  const until = a.timeoutSeconds === undefined ? Infinity : now() + a.timeoutSeconds * 1000;
+  do {
+    const h = await client.get(ns, a.handler);
+    if (h.metadata.resourceVersion !== last) {
+      out(renderRollout(h));
+      last = h.metadata.resourceVersion;
+      if (a.watch) out('\n');
+    }
+    if (!a.watch) return EXIT.ok;
+    await sleep(pollMs);
+  } while (now() < until);
+  return EXIT.ok;
+}
+
+/** awaitAnswer polls the handler until the operator answers `value`; silence past --timeout is exit 4. */
+async function awaitAnswer(
+  a: RolloutArgs & { verb: Action },
+  ns: string,
+  value: string,
+  client: HandlerClient,
+  out: (text: string) => void,
+  { now = Date.now, pollMs = 1000 }: Clock,
+): Promise<ExitCode> {
+  const timeout = a.timeoutSeconds ?? 30;
+  const until = now() + timeout * 1000;
+  do {
+    const answer = answerTo(await client.get(ns, a.handler), a.verb, value);
+    if (answer) {
+      out(`${answer.text}\n`);
+      return answer.code;
+    }
+    await sleep(pollMs);
+  } while (now() < until);
+  throw new CliError(
+    `no answer from the operator within ${timeout}s: is it running? (gati-operator rollout status ${a.handler} -n ${ns})`,
+    EXIT.timedOut,
+  );
+}
+
+/**
+ * runRollout runs one parsed command against `client`, writing results to `out`; returns the
+ * exit code of an answer (0 or 1) and throws a CliError for every other class (ROLLOUT_USAGE).
+ */
 export async function runRollout(
   a: RolloutArgs,
   client: HandlerClient,
   out: (text: string) => void,
-  opts: { now?: () => number; pollMs?: number } = {},
-): Promise<number> {
+  clock: Clock = {},
+): Promise<ExitCode> {
   const ns = a.namespace ?? client.namespace;
-  const now = opts.now ?? Date.now;
-  const poll = opts.pollMs ?? 1000;
-  if (a.verb === 'status') {
-    let last: string | undefined;
-    const until = a.timeoutSeconds === undefined ? Infinity : now() + a.timeoutSeconds * 1000;
-    do {
-      const h = await client.get(ns, a.handler);
-      if (h.metadata.resourceVersion !== last) {
-        out(renderRollout(h));
-        last = h.metadata.resourceVersion;
-        if (a.watch) out('\n');
-      }
-      if (!a.watch) return 0;
-      await sleep(poll);
-    } while (now() < until);
-    return 0;
-  }
-  const value = annotationValue(a.verb, now().toString(36));
-  await client.annotate(ns, a.handler, ROLLOUT_ACTION_ANNOTATION, value);
+  if (a.verb === 'status') return showStatus(a, ns, client, out, clock);
+  const value = annotationValue(a.verb, (clock.now ?? Date.now)().toString(36));
+  await setAction(client, ns, a.handler, value);
   out(`${ns}/${a.handler}: ${ROLLOUT_ACTION_ANNOTATION}=${value}\n`);
-  if (!a.wait) return 0;
-  const until = now() + (a.timeoutSeconds ?? 30) * 1000;
-  while (now() < until) {
-    const r = (await client.get(ns, a.handler)).status?.rollout;
-    if (a.verb === 'pause' && r && (r.phase === 'Paused' || r.lastAction?.value === value)) {
-      out(`${r.phase}: ${r.message ?? ''}\n`);
-      return 0;
-    }
-    if (r?.lastAction?.value === value && !r.lastAction.cleared) {
-      out(
-        `${r.lastAction.outcome}: ${r.lastAction.message}; rollout ${r.phase}, step ${r.step + 1}, ${r.trafficPercent ?? 0}% of traffic on ${r.versionId}\n`,
-      );
-      return r.lastAction.outcome === 'Applied' ? 0 : 1;
-    }
-    await sleep(poll);
-  }
-  out(
-    `no answer from the operator within ${a.timeoutSeconds ?? 30}s: is it running? (gati-operator rollout status ${a.handler} -n ${ns})\n`,
-  );
-  return 0;
-}
-
-/** kubeClient talks to the cluster with the user's kubeconfig (@kubernetes/client-node, loaded only here). */
-export async function kubeClient(
-  a: Pick<RolloutArgs, 'kubeconfig' | 'context'>,
-): Promise<HandlerClient> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  if (a.kubeconfig) kc.loadFromFile(a.kubeconfig);
-  else kc.loadFromDefault();
-  if (a.context) kc.setCurrentContext(a.context);
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const [group, version] = GATI_HANDLER.apiVersion.split('/') as [string, string];
-  const ref = (namespace: string, name: string) => ({
-    group,
-    version,
-    namespace,
-    plural: GATI_HANDLER.resource,
-    name,
-  });
-  return {
-    namespace: kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
-    get: async (namespace, name) =>
-      (await api.getNamespacedCustomObject(ref(namespace, name))) as HandlerView,
-    annotate: async (namespace, name, key, value) => {
-      await api.patchNamespacedCustomObject(
-        { ...ref(namespace, name), body: { metadata: { annotations: { [key]: value } } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
-    },
-  };
+  if (!a.wait) return EXIT.ok;
+  return awaitAnswer({ ...a, verb: a.verb }, ns, value, client, out, clock);
 }
 
 /** rolloutCommand is `gati-operator rollout`. */
 export async function rolloutCommand(args: string[]): Promise<number> {
   const a = parseRolloutArgs(args);
-  const client = await kubeClient(a);
-  return runRollout(a, client, (t) => process.stdout.write(t));
+  return runRollout(a, await kubeClient(a), (t) => process.stdout.write(t));
 }

@@ -1,6 +1,7 @@
 import { configHelp, loadConfig } from '../server/config.js';
 import { buildApp } from '../server/app.js';
 import { listenWithGrace, type ServeOptions } from '../server/lifecycle.js';
+import { UsageError } from './usage.js';
 
 /** `gati-operator serve`: the hook server Metacontroller calls, configured by environment variables. */
 export const serveCommand = {
@@ -15,7 +16,7 @@ ${configHelp()}
 See docs/configuration.md for their meaning.`,
   async run(args: string[]): Promise<number> {
     if (args.length > 0)
-      throw new Error(
+      throw new UsageError(
         `serve takes no arguments (got ${JSON.stringify(args[0])}); configure it with environment variables`,
       );
     await serve(process.env);
