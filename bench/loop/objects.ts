@@ -32,6 +32,8 @@ export function handlerObjects(namespace: string, n: number, prefix = 'h'): Obj[
           image: `registry.example/bench:${v}`,
           routingWeight: 50,
           handlerRef: { name },
+          // The bench measures convergence of a fresh install, not a stepped move (#23).
+          rollout: 'Immediate',
         },
       });
   }

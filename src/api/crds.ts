@@ -1,3 +1,4 @@
+import { APP_NAME_LABEL, APP_PART_OF_LABEL, OPERATOR_NAME, PART_OF } from './keys.js';
 import type { TSchema } from '@sinclair/typebox';
 import { GROUP, VERSION } from './common.js';
 import { GatiHandlerSpec, GatiHandlerStatus } from './gatihandler.js';
@@ -252,7 +253,7 @@ export function crdFor(def: CrdDefinition): Record<string, unknown> {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${def.plural}.${GROUP}`,
-      labels: { 'app.kubernetes.io/name': 'gati-operator', 'app.kubernetes.io/part-of': 'gati' },
+      labels: { [APP_NAME_LABEL]: OPERATOR_NAME, [APP_PART_OF_LABEL]: PART_OF },
     },
     spec: {
       group: GROUP,

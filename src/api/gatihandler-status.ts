@@ -1,6 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusCommon, StringEnum } from './common.js';
 import { INCONCLUSIVE_REASONS, type InconclusiveReason } from './signals.js';
+import {
+  ALL_ROLLOUT_REASONS,
+  MOVE_KINDS,
+  ONE_SHOT_ACTIONS,
+  ROLLOUT_PHASES,
+  VERSION_PHASES,
+} from './rollout.js';
+
+const list = <T extends string>(values: readonly T[]) => [...values] as T[];
 
 const Time = (description?: string) =>
   Type.Optional(
@@ -10,7 +19,7 @@ const Time = (description?: string) =>
 /** The record of one applied (or ignored) one-shot rollout action. */
 export const RolloutActionRecord = Type.Object({
   value: Type.String({ description: 'The gati.dev/rollout-action value as seen.' }),
-  action: StringEnum(['promote', 'promote-full', 'abort', 'retry', 'resume']),
+  action: StringEnum(list(ONE_SHOT_ACTIONS)),
   versionId: Type.Optional(Type.String({ description: 'The rollout target it acted on.' })),
   step: Type.Optional(Type.Integer({ minimum: 0, description: 'The step it acted at.' })),
   at: Type.String({ format: 'date-time' }),
@@ -47,7 +56,33 @@ export const AnalysisStatus = Type.Object({
 });
 export type AnalysisStatus = Static<typeof AnalysisStatus>;
 
-/** The rollout of spec.version, kept after it ends (Succeeded or Aborted). */
+/** What a move changes: the target's weight from and to, and the incumbent's weight it takes over. */
+export const MoveStatus = Type.Object({
+  kind: StringEnum(list(MOVE_KINDS)),
+  fromWeight: Type.Integer({ minimum: 0, description: "The target's weight before the move." }),
+  toWeight: Type.Integer({ minimum: 0, description: "The target's weight once the move is done." }),
+  incumbentWeight: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: "A Version move: the incumbent's weight before the move (0 once it is done).",
+    }),
+  ),
+});
+export type MoveStatus = Static<typeof MoveStatus>;
+
+/** A move waiting for the one in flight to end. */
+export const QueuedMove = Type.Object({
+  versionId: Type.String(),
+  kind: StringEnum(list(MOVE_KINDS)),
+  toWeight: Type.Integer({ minimum: 0 }),
+  since: Type.String({ format: 'date-time', description: 'When it started waiting.' }),
+});
+export type QueuedMove = Static<typeof QueuedMove>;
+
+/**
+ * The traffic move in flight (or the last one, kept after it ends): a new spec.version, a
+ * GatiVersion gaining weight, or a rollback. One at a time; later ones wait in `queue`.
+ */
 export const RolloutStatus = Type.Object({
   versionId: Type.String({ description: 'The version being rolled out (the target).' }),
   image: Type.Optional(Type.String()),
@@ -56,14 +91,16 @@ export const RolloutStatus = Type.Object({
       description: 'The version it started from (the incumbent); none on a first deploy.',
     }),
   ),
-  phase: StringEnum(['Progressing', 'Paused', 'Aborted', 'Succeeded']),
-  reason: Type.Optional(Type.String()),
+  phase: StringEnum(list(ROLLOUT_PHASES)),
+  reason: Type.Optional(StringEnum(list(ALL_ROLLOUT_REASONS))),
+  move: Type.Optional(MoveStatus),
   message: Type.Optional(Type.String()),
   step: Type.Integer({ minimum: 0, description: 'Index of the current step.' }),
   stepWeight: Type.Integer({
     minimum: 0,
     maximum: 100,
-    description: "Percent of the pair's weight the target carries now.",
+    description:
+      "How far the move has come, in percent of the way from its weights before to after (the current step's weight).",
   }),
   trafficPercent: Type.Optional(
     Type.Integer({
@@ -79,6 +116,12 @@ export const RolloutStatus = Type.Object({
   finishedAt: Time('When it Succeeded or was Aborted.'),
   analysis: Type.Optional(AnalysisStatus),
   lastAction: Type.Optional(RolloutActionRecord),
+  queue: Type.Optional(
+    Type.Array(QueuedMove, {
+      maxItems: 64,
+      description: 'Moves waiting for the one in flight to end, in the order they will run.',
+    }),
+  ),
 });
 export type RolloutStatus = Static<typeof RolloutStatus>;
 
@@ -88,9 +131,16 @@ export const VersionStatus = Type.Object({
   image: Type.Optional(Type.String()),
   source: StringEnum(['spec', 'gativersion', 'previous']),
   gatiVersion: Type.Optional(Type.String({ description: 'Name of the GatiVersion carrying it.' })),
-  phase: StringEnum(['Pending', 'Active', 'Draining', 'Decommissioned', 'Failed']),
+  phase: StringEnum(list(VERSION_PHASES)),
   desiredWeight: Type.Integer({ minimum: 0 }),
   effectiveWeight: Type.Integer({ minimum: 0 }),
+  grantedWeight: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'The weight moves have granted it so far; more than this is a move (stepped), less applies at once.',
+    }),
+  ),
   trafficPercent: Type.Integer({ minimum: 0, maximum: 100 }),
   pinned: Type.Boolean(),
   aliases: Type.Optional(

@@ -84,6 +84,13 @@ export const Rollout = Type.Object(
         'A version not Available this long after it appeared is Failed and never gets weight.',
     }),
     analysis: Type.Optional(Analysis),
+    rollbackWindowSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86400,
+      default: 300,
+      description:
+        'After a new spec.version succeeds, the version it displaced keeps its pods and its pin rule this long; setting spec.version back to it meanwhile is one step (Rollback), without analysis. 0: no window.',
+    }),
   },
   { description: 'How a new spec.version takes over from the previous one.', default: {} },
 );

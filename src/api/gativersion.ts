@@ -1,8 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Resource, StatusCommon } from './common.js';
+import { Resource, StatusCommon, StringEnum } from './common.js';
+import { VERSION_ROLLOUT_MODES } from './rollout.js';
 import { VersionId } from './common.js';
 import { VersionOverrideFields } from './pod.js';
 import { described } from './upstream.js';
+
+const list = <T extends string>(values: readonly T[]) => [...values] as T[];
 
 /** GatiVersion.spec: Timescape metadata of one version of a handler. */
 export const GatiVersionSpec = Type.Object(
@@ -18,6 +21,11 @@ export const GatiVersionSpec = Type.Object(
       maximum: 1000000,
       default: 100,
       description: 'Relative weight in the weighted rule (Gateway API semantics).',
+    }),
+    rollout: StringEnum(list(VERSION_ROLLOUT_MODES), {
+      default: 'Stepped',
+      description:
+        "How this version gains weight beside the others: `Stepped` walks the handler's spec.rollout.steps (checked by its analysis, steered by gati.dev/rollout-action); `Immediate` takes it at once.",
     }),
     transformers: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {

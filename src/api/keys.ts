@@ -23,6 +23,10 @@ export const APP_PART_OF_LABEL = 'app.kubernetes.io/part-of';
 export const APP_MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const APP_VERSION_LABEL = 'app.kubernetes.io/version';
+/** The operator's name: app.kubernetes.io/managed-by on every child, app.kubernetes.io/name of its own objects. */
+export const OPERATOR_NAME = 'gati-operator';
+/** app.kubernetes.io/part-of on every child and install object. */
+export const PART_OF = 'gati';
 
 /** On per-version Deployments: the raw versionId (labels hold a sanitised one). */
 export const VERSION_ID_ANNOTATION = 'gati.dev/version-id';

@@ -22,9 +22,14 @@ function table(rows: string[][]): string[] {
 function rolloutLines(s: GatiHandlerStatus): string[] {
   const r = s.rollout;
   if (!r) return ['Rollout      none recorded yet'];
-  const pair = r.previousVersionId ? `${r.previousVersionId} → ${r.versionId}` : r.versionId;
+  const what = r.previousVersionId
+    ? `${r.previousVersionId} → ${r.versionId}`
+    : r.move?.kind === 'Weight'
+      ? `${r.versionId} weight ${r.move.fromWeight} → ${r.move.toWeight}`
+      : r.versionId;
+  const kind = r.move ? ` ${r.move.kind}` : '';
   const lines = [
-    `Rollout      ${pair}  ${r.phase}${r.reason ? ` (${r.reason})` : ''}  step ${r.step + 1}  ${r.stepWeight}% of the pair  ${r.versionId} has ${r.trafficPercent ?? 0}% of traffic`,
+    `Rollout     ${kind} ${what}  ${r.phase}${r.reason ? ` (${r.reason})` : ''}  step ${r.step + 1}  ${r.stepWeight}% of the move  ${r.versionId} has ${r.trafficPercent ?? 0}% of traffic`,
   ];
   if (r.stepEndsAt && r.phase === 'Progressing') lines.push(`Step ends    ${r.stepEndsAt}`);
   if (r.message) lines.push(`Message      ${r.message}`);
@@ -32,6 +37,10 @@ function rolloutLines(s: GatiHandlerStatus): string[] {
   if (a)
     lines.push(
       `Analysis     ${a.lastResult ?? 'no check yet'}${a.lastCheckAt ? ` at ${a.lastCheckAt}` : ''}${a.message ? `: ${a.message}` : ''}; ${a.passes} passed, ${a.failures} failed, ${a.inconclusive} inconclusive (${a.failuresInARow} failed, ${a.inconclusiveInARow} inconclusive in a row)`,
+    );
+  if (r.queue?.length)
+    lines.push(
+      `Waiting      ${r.queue.map((q) => `${q.versionId} (${q.kind}, weight ${q.toWeight}, since ${q.since})`).join(', ')}`,
     );
   const act = r.lastAction;
   if (act)

@@ -1,3 +1,4 @@
+import { ROLLOUT_ACTIONS, type RolloutAction } from '../api/rollout.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../api/keys.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { Conflict, kubeClient, type HandlerClient, type StoredHandler } from './kube.js';
@@ -28,10 +29,8 @@ export const ROLLOUT_USAGE = [
   `  ${EXIT.conflict}  another rollout action was set meanwhile (left as is), or the handler kept changing under every write`,
 ].join('\n');
 
-// The one-shot actions are also listed in src/api/gatihandler-status.ts (the schema's enum) and
-// src/timescape/actions.ts; they are to have one home in src/api (issue 23).
-const ACTIONS = ['pause', 'resume', 'promote', 'promote-full', 'abort', 'retry'] as const;
-type Action = (typeof ACTIONS)[number];
+const ACTIONS = ROLLOUT_ACTIONS;
+type Action = RolloutAction;
 type Verb = 'status' | Action;
 
 /** The parsed `rollout` command line. */

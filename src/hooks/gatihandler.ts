@@ -8,7 +8,6 @@ import {
   GATI_VERSION,
   HTTP_ROUTE,
   SCALED_OBJECT,
-  SERVICE,
 } from '../api/kinds.js';
 import type {
   ChildObject,
@@ -28,8 +27,6 @@ import {
   observedNamed,
   readParent,
 } from '../kube/observed.js';
-import { controllerNameOf, keepDeclared } from '../kube/declared.js';
-import { nameHolder, parentIdentity } from '../kube/rivals.js';
 import { makeApexService, versionChildren, type HandlerParent } from '../resources/handler.js';
 import { makeHTTPRoute } from '../resources/httproute.js';
 import {
@@ -39,13 +36,12 @@ import {
   routeName,
   versionName,
 } from '../resources/names.js';
-import { nameConflictMessage } from '../status/conflict.js';
 import { handlerStatus } from '../status/handler.js';
-import { kindNotInstalledMessage } from '../status/missing.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { observationsNeeded, type Needed } from '../timescape/observations.js';
 import { planVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
+import { declaredOnly, serviceConflict, validParent } from './steps.js';
 import { versionKey, type CompositeHooks, type HookContext } from './types.js';
 
 /**
@@ -57,10 +53,10 @@ import { versionKey, type CompositeHooks, type HookContext } from './types.js';
  * (src/kube/rivals.ts): the handler leaves its apex Service out and reports NameConflict.
  */
 export function syncHandler(request: SyncRequest, ctx: HookContext): SyncResponse {
-  const parent = readParent(request);
-  const spec = validateHandlerSpec(parent.spec);
-  if (!spec.ok)
-    return invalidSpecResponse(parent, request.children, formatErrors(spec.errors), ctx.now);
+  const v = validParent(request, validateHandlerSpec, ctx.now);
+  if ('response' in v) return v.response;
+  const { parent } = v;
+  const spec = { value: v.spec };
   // Status is this hook's memory (rollout, drains, versions): one that does not match the
   // schema is never guessed at. Nothing moves until it is fixed; the children stay as they are.
   const status = readStatus<GatiHandlerStatus>(GatiHandlerStatus, request.parent.status);
@@ -93,23 +89,25 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     ),
     route: observedNamed(request.children, HTTP_ROUTE, routeName(parent.name)),
     now: ctx.now,
-    rates: ratesFor(ctx, parent.namespace ?? '', parent.name),
-    analysis:
-      ctx.observations?.analysis?.[
-        versionKey(parent.namespace ?? '', parent.name, spec.value.version)
-      ],
+    rates: forHandler(ctx.observations?.requestRates, parent.namespace ?? '', parent.name),
+    analysis: forHandler(ctx.observations?.analysis, parent.namespace ?? '', parent.name),
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
-  const apex = apexServiceName(parent.name);
-  const self = parentIdentity(GATI_HANDLER.kind, request.parent);
-  const holder = nameHolder(self, request.related, GATI_MODULE, apex, moduleName);
+  const conflict = serviceConflict(
+    request,
+    GATI_HANDLER,
+    GATI_MODULE,
+    apexServiceName(parent.name),
+    moduleName,
+    'the apex Service',
+  );
   const desired: ChildObject[] = [
-    ...plan.versions.flatMap((v) => (v.workload ? versionChildren(handler, v.workload) : [])),
-    ...(holder ? [] : [makeApexService(handler)]),
+    ...plan.versions.flatMap((w) => (w.workload ? versionChildren(handler, w.workload) : [])),
+    ...(conflict === undefined ? [makeApexService(handler)] : []),
   ];
   if (route) desired.push(route);
   // A kind the calling controller does not declare is left out and reported (KindNotInstalled).
-  const { children, missing } = keepDeclared(request.controller, desired, [
+  const { children, missing, notInstalled } = declaredOnly(request, desired, [
     ...(route || spec.value.routing.provider === 'gateway-api' ? [HTTP_ROUTE] : []),
     ...(spec.value.autoscaling.mode === 'keda' ? [SCALED_OBJECT] : []),
   ]);
@@ -121,16 +119,12 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     plan,
     version: spec.value.version,
     routed: route !== undefined && children.includes(route),
-    notInstalled: missing.length
-      ? {
-          message: kindNotInstalledMessage(missing, controllerNameOf(request.controller)),
-          route: missing.includes(HTTP_ROUTE),
-        }
-      : undefined,
+    notInstalled:
+      notInstalled === undefined
+        ? undefined
+        : { message: notInstalled, route: missing.includes(HTTP_ROUTE) },
     provider: spec.value.routing.provider,
-    nameConflict:
-      holder &&
-      nameConflictMessage({ kind: SERVICE.kind, name: apex }, self, holder, 'the apex Service'),
+    nameConflict: conflict,
     invalidVersions: invalid,
     action: annotationsOf(request.parent)[ROLLOUT_ACTION_ANNOTATION],
     aliases: spec.value.routing.aliases !== undefined,
@@ -209,6 +203,7 @@ function ownedVersions(
           routingWeight: prev.desiredWeight,
           breaking: prev.breaking,
           image: prev.image,
+          rollout: 'Stepped',
         },
       });
   }
@@ -230,10 +225,15 @@ function deploymentsByVersion(
   return out;
 }
 
-function ratesFor(ctx: HookContext, namespace: string, name: string): Record<string, Observation> {
+/** forHandler: this handler's observations, by versionId. */
+function forHandler(
+  all: Record<string, Observation> | undefined,
+  namespace: string,
+  name: string,
+): Record<string, Observation> {
   const prefix = versionKey(namespace, name, '');
   const out: Record<string, Observation> = {};
-  for (const [k, v] of Object.entries(ctx.observations?.requestRates ?? {}))
+  for (const [k, v] of Object.entries(all ?? {}))
     if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
   return out;
 }
@@ -289,6 +289,7 @@ export function handlerObservations(request: unknown, now: Date): Needed[] {
     name,
     spec: valid.value,
     status: status.value,
+    annotations: annotationsOf(parent as KubeObject),
     now,
   });
 }

@@ -6,18 +6,13 @@ import type {
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
-import { formatErrors } from '../api/validate.js';
-import { controllerNameOf, keepDeclared } from '../kube/declared.js';
 import { deploymentFacts } from '../kube/deployment.js';
 import { observedNamed, readParent } from '../kube/observed.js';
-import { nameHolder, parentIdentity } from '../kube/rivals.js';
 import { moduleChildren } from '../resources/module.js';
 import { apexServiceName, moduleName } from '../resources/names.js';
-import { withBlocker } from '../status/conditions.js';
-import { nameConflictMessage, nameConflictVerdicts } from '../status/conflict.js';
-import { kindNotInstalledMessage, kindNotInstalledVerdicts } from '../status/missing.js';
-import { workloadVerdicts } from '../status/module.js';
-import { invalidSpecResponse, respond, statusWith } from '../status/response.js';
+import { moduleStatus } from '../status/module.js';
+import { respond } from '../status/response.js';
+import { declaredOnly, serviceConflict, validParent } from './steps.js';
 import type { CompositeHooks, HookContext } from './types.js';
 
 /**
@@ -29,50 +24,32 @@ import type { CompositeHooks, HookContext } from './types.js';
  * leaves its Service out and reports NameConflict.
  */
 export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse {
-  const parent = readParent(request);
-  const spec = validateModuleSpec(parent.spec);
-  if (!spec.ok)
-    return invalidSpecResponse(parent, request.children, formatErrors(spec.errors), ctx.now);
+  const v = validParent(request, validateModuleSpec, ctx.now);
+  if ('response' in v) return v.response;
+  const { parent, spec } = v;
   const name = moduleName(parent.name);
-  const self = parentIdentity(GATI_MODULE.kind, request.parent);
-  const holder = nameHolder(self, request.related, GATI_HANDLER, name, apexServiceName);
+  const conflict = serviceConflict(
+    request,
+    GATI_MODULE,
+    GATI_HANDLER,
+    name,
+    apexServiceName,
+    "this GatiModule's Service",
+  );
   const wanted = moduleChildren({
     metadata: { name: parent.name, namespace: parent.namespace },
-    spec: spec.value,
-  }).filter((c) => !holder || c.kind !== SERVICE.kind);
-  const { children, missing } = keepDeclared(request.controller, wanted);
-  const facts = deploymentFacts(name, observedNamed(request.children, DEPLOYMENT, name));
-  const workload = workloadVerdicts(facts);
-  const notInstalled = missing.length
-    ? kindNotInstalledMessage(missing, controllerNameOf(request.controller))
-    : undefined;
-  const verdicts = withBlocker(
-    workload.verdicts,
-    notInstalled === undefined ? undefined : kindNotInstalledVerdicts(notInstalled),
-    holder &&
-      nameConflictVerdicts(
-        nameConflictMessage(
-          { kind: SERVICE.kind, name },
-          self,
-          holder,
-          "this GatiModule's Service",
-        ),
-      ),
-  );
-  const blocked = notInstalled !== undefined || holder !== undefined;
-  const phase = blocked && workload.phase === 'Running' ? 'Degraded' : workload.phase;
-  const counts = {
-    replicas: facts.replicas,
-    readyReplicas: facts.ready,
-    availableReplicas: facts.available,
-  };
-  return respond(
-    statusWith(parent, ctx.now, phase, verdicts, {
-      ...counts,
-      ...(holder ? {} : { service: name }),
-    }),
-    children,
-  );
+    spec,
+  }).filter((c) => conflict === undefined || c.kind !== SERVICE.kind);
+  const { children, notInstalled } = declaredOnly(request, wanted);
+  const status = moduleStatus({
+    parent,
+    now: ctx.now,
+    facts: deploymentFacts(name, observedNamed(request.children, DEPLOYMENT, name)),
+    notInstalled,
+    nameConflict: conflict,
+    service: conflict === undefined ? name : undefined,
+  });
+  return respond(status, children);
 }
 
 /**

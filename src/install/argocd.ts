@@ -1,3 +1,4 @@
+import { APP_PART_OF_LABEL } from '../api/keys.js';
 import { GROUP } from '../api/common.js';
 import { DEFINITIONS } from '../api/crds.js';
 
@@ -87,7 +88,7 @@ export function argocdConfigPatch(): Obj {
     metadata: {
       name: 'argocd-cm',
       namespace: 'argocd',
-      labels: { 'app.kubernetes.io/part-of': 'argocd' },
+      labels: { [APP_PART_OF_LABEL]: 'argocd' },
     },
     data,
   };

@@ -1,3 +1,10 @@
+import {
+  APP_NAME_LABEL,
+  APP_PART_OF_LABEL,
+  APP_VERSION_LABEL,
+  OPERATOR_NAME,
+  PART_OF,
+} from '../api/keys.js';
 /** Version of this operator; the image tag is `v<OPERATOR_VERSION>` (a test keeps it equal to package.json). */
 export const OPERATOR_VERSION = '0.1.0';
 
@@ -5,7 +12,7 @@ export const OPERATOR_VERSION = '0.1.0';
 export const NAMESPACE = 'gati-system';
 
 /** Name of the ServiceAccount, Deployment, Service, PDB and NetworkPolicy of the hook server. */
-export const NAME = 'gati-operator';
+export const NAME = OPERATOR_NAME;
 
 /** Image repository of the hook server (kustomize `images:` overrides it). */
 export const IMAGE_NAME = 'ghcr.io/gati-framework/gati-operator';
@@ -33,11 +40,11 @@ export const TERMINATION_GRACE_SECONDS = 40;
 export const RUN_AS_UID = 1001;
 
 /** Labels every install object carries; SELECTOR selects the hook server pods. */
-export const SELECTOR: Record<string, string> = { 'app.kubernetes.io/name': NAME };
+export const SELECTOR: Record<string, string> = { [APP_NAME_LABEL]: NAME };
 export const LABELS: Record<string, string> = {
   ...SELECTOR,
-  'app.kubernetes.io/part-of': 'gati',
-  'app.kubernetes.io/version': `v${OPERATOR_VERSION}`,
+  [APP_PART_OF_LABEL]: PART_OF,
+  [APP_VERSION_LABEL]: `v${OPERATOR_VERSION}`,
 };
 
 /** Pinned versions of the CRDs the declared children need (Metacontroller resolves every child by discovery). */

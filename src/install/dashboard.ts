@@ -38,10 +38,10 @@ export const PANELS: Panel[] = [
   {
     title: 'Rollout step and weight',
     type: 'timeseries',
-    description: "The current step (1 = first) and the target's share of the pair's weight.",
+    description: 'The current step (1 = first) and how far the move has come, in percent.',
     targets: [
       { expr: `gati_handler_rollout_step{${SEL}} + 1`, legend: 'step' },
-      { expr: `gati_handler_rollout_step_weight{${SEL}}`, legend: "% of the pair's weight" },
+      { expr: `gati_handler_rollout_step_weight{${SEL}}`, legend: '% of the move' },
     ],
   },
   {

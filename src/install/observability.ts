@@ -1,3 +1,4 @@
+import { APP_PART_OF_LABEL, PART_OF } from '../api/keys.js';
 import { GATI_HANDLER } from '../api/kinds.js';
 
 type Obj = Record<string, unknown>;
@@ -55,7 +56,7 @@ export function kubeStateMetricsConfig(): Obj {
             ]),
             gauge(
               'handler_rollout_step_weight',
-              "Percent of the pair's weight the rollout target carries.",
+              'How far the traffic move in flight has come, in percent (the current step weight).',
               ['status', 'rollout', 'stepWeight'],
             ),
             gauge(
@@ -120,7 +121,7 @@ export function kubeStateMetricsRole(): Obj {
     kind: 'ClusterRole',
     metadata: {
       name: 'kube-state-metrics-gati',
-      labels: { 'app.kubernetes.io/part-of': 'gati' },
+      labels: { [APP_PART_OF_LABEL]: PART_OF },
     },
     rules: [
       { apiGroups: [group()], resources: [GATI_HANDLER.resource], verbs: ['list', 'watch'] },

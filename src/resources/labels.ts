@@ -8,6 +8,8 @@ import {
   HANDLER_LABEL,
   MODULE_LABEL,
   VERSION_LABEL,
+  OPERATOR_NAME,
+  PART_OF,
 } from '../api/keys.js';
 import { labelValue, versionName } from './names.js';
 
@@ -20,9 +22,8 @@ import { labelValue, versionName } from './names.js';
 export type Labels = Record<string, string>;
 
 /** Value of app.kubernetes.io/managed-by on every child. */
-export const MANAGED_BY = 'gati-operator';
-/** Value of app.kubernetes.io/part-of on every child. */
-export const PART_OF = 'gati';
+export const MANAGED_BY = OPERATOR_NAME;
+export { PART_OF };
 
 /** handlerSelector selects every pod of a handler, whatever its version (the apex Service). */
 export function handlerSelector(handlerName: string): Labels {

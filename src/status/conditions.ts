@@ -1,4 +1,5 @@
 import type { Condition } from '../api/common.js';
+import type { ParentInfo } from '../kube/observed.js';
 import { rfc3339 } from '../kube/time.js';
 
 /** What a condition says, before its timestamps are settled. */
@@ -74,4 +75,19 @@ export function withBlocker(
     b.ready,
     b.stalled,
   ];
+}
+
+/** statusWith settles a phase and verdicts into a status object (conditions with stable timestamps). */
+export function statusWith(
+  parent: ParentInfo,
+  now: Date,
+  phase: string,
+  verdicts: Verdict[],
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...extra,
+    phase,
+    conditions: conditions(verdicts, parent.previousConditions, now, parent.generation),
+  };
 }

@@ -3,8 +3,8 @@ import type { GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import { apexServiceName, routeName } from '../resources/names.js';
 import type { Plan } from '../timescape/plan.js';
-import { inFlight } from '../timescape/rollout.js';
-import { ONE_SHOT_ACTIONS } from '../timescape/actions.js';
+import { ONE_SHOT_ACTIONS } from '../api/rollout.js';
+import { inFlight } from '../timescape/records.js';
 import { condition, conditions, firstBlocker, type Verdict } from './conditions.js';
 import { nameConflictVerdicts } from './conflict.js';
 import { KIND_NOT_INSTALLED, kindNotInstalledVerdicts } from './missing.js';
@@ -219,8 +219,12 @@ function handlerPhase(plan: Plan, j: Judgement): HandlerPhase {
  * share of traffic and — when analysis is on — the last measured value against its threshold.
  */
 export function rolloutWords(r: Plan['rollout']): string {
-  const pair = r.previousVersionId ? `${r.previousVersionId} → ${r.versionId}` : r.versionId;
-  const where = `${pair}: ${r.phase}, step ${r.step + 1}, ${r.stepWeight}% of the pair's weight, ${r.trafficPercent ?? 0}% of traffic`;
+  const what = r.previousVersionId
+    ? `${r.previousVersionId} → ${r.versionId}`
+    : r.move?.kind === 'Weight'
+      ? `${r.versionId} weight ${r.move.fromWeight} → ${r.move.toWeight}`
+      : r.versionId;
+  const where = `${what}: ${r.phase}, step ${r.step + 1}, ${r.stepWeight}% of the move, ${r.trafficPercent ?? 0}% of traffic`;
   const analysis = r.analysis?.message ? `; last check: ${r.analysis.message}` : '';
   return `${where}${r.message ? ` (${r.message})` : ''}${analysis}`;
 }

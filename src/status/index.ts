@@ -1,5 +1,5 @@
 // Status computed from observed children and the plan only.
-export { condition, conditions, type Verdict } from './conditions.js';
+export { condition, conditions, statusWith, type Verdict } from './conditions.js';
 export { replicaCounts, workloadVerdicts, invalidSpecVerdicts, type Phase } from './module.js';
 export { handlerStatus, type HandlerStatusInput, type HandlerPhase } from './handler.js';
 export {
@@ -8,4 +8,4 @@ export {
   type VersionReport,
   type VersionStatusInput,
 } from './version.js';
-export { respond, statusWith, invalidSpecResponse } from './response.js';
+export { respond, invalidSpecResponse } from './response.js';

@@ -1,6 +1,9 @@
 import type { KubeObject } from '../api/metacontroller.js';
 import { deploymentFacts, type DeploymentFacts } from '../kube/deployment.js';
-import type { Verdict } from './conditions.js';
+import type { ParentInfo } from '../kube/observed.js';
+import { statusWith, withBlocker, type Verdict } from './conditions.js';
+import { nameConflictVerdicts } from './conflict.js';
+import { kindNotInstalledVerdicts } from './missing.js';
 
 /**
  * Workload status from observed Deployments only. Phases (seed-compatible, plus Degraded):
@@ -101,4 +104,40 @@ export function invalidSpecVerdicts(
       { type: 'Stalled', status: 'True', reason, message },
     ],
   };
+}
+
+/** What a GatiModule's status is computed from. */
+export interface ModuleStatusInput {
+  parent: ParentInfo;
+  now: Date;
+  facts: DeploymentFacts;
+  /** Child kinds left out because the controller does not declare them, in words. */
+  notInstalled?: string;
+  /** A GatiHandler keeps the Service name (NameConflict), in words. */
+  nameConflict?: string;
+  /** The Service it owns, when it owns one. */
+  service?: string;
+}
+
+/**
+ * moduleStatus: replicas, phase and conditions of a GatiModule from its observed Deployment; a
+ * blocker (KindNotInstalled, NameConflict) names Ready and Stalled, and a Running module it
+ * blocks is Degraded.
+ */
+export function moduleStatus(input: ModuleStatusInput): Record<string, unknown> {
+  const { facts } = input;
+  const workload = workloadVerdicts(facts);
+  const verdicts = withBlocker(
+    workload.verdicts,
+    input.notInstalled === undefined ? undefined : kindNotInstalledVerdicts(input.notInstalled),
+    input.nameConflict === undefined ? undefined : nameConflictVerdicts(input.nameConflict),
+  );
+  const blocked = input.notInstalled !== undefined || input.nameConflict !== undefined;
+  const phase = blocked && workload.phase === 'Running' ? 'Degraded' : workload.phase;
+  return statusWith(input.parent, input.now, phase, verdicts, {
+    replicas: facts.replicas,
+    readyReplicas: facts.ready,
+    availableReplicas: facts.available,
+    ...(input.service ? { service: input.service } : {}),
+  });
 }

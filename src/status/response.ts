@@ -1,8 +1,8 @@
 import { DEPLOYMENT } from '../api/kinds.js';
 import type { ChildObject, ObjectGroups, SyncResponse } from '../api/metacontroller.js';
 import { keepObserved, observedGroup, type ParentInfo } from '../kube/observed.js';
-import { conditions, type Verdict } from './conditions.js';
-import { invalidSpecVerdicts, replicaCounts, type Phase } from './module.js';
+import { statusWith } from './conditions.js';
+import { invalidSpecVerdicts, replicaCounts } from './module.js';
 
 /**
  * respond is a sync answer: the desired children, the status and, when a timer is running,
@@ -16,21 +16,6 @@ export function respond(
   const res: SyncResponse = { children, status: status as Record<string, unknown> };
   if (resyncAfterSeconds) res.resyncAfterSeconds = resyncAfterSeconds;
   return res;
-}
-
-/** statusWith settles a phase and verdicts into a status object (conditions with stable timestamps). */
-export function statusWith(
-  parent: ParentInfo,
-  now: Date,
-  phase: Phase,
-  verdicts: Verdict[],
-  extra: Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    ...extra,
-    phase,
-    conditions: conditions(verdicts, parent.previousConditions, now, parent.generation),
-  };
 }
 
 /**

@@ -1,19 +1,9 @@
+import type { TransitionName } from '../api/rollout.js';
 import type { GatiHandlerStatus, RolloutStatus, VersionStatus } from '../api/gatihandler-status.js';
 
 /** One real change between the status a sync read and the one it wrote, for logs and counters. */
 export interface Transition {
-  transition:
-    | 'RolloutStarted'
-    | 'StepAdvanced'
-    | 'RolloutPaused'
-    | 'RolloutResumed'
-    | 'RolloutAborted'
-    | 'RolloutSucceeded'
-    | 'Promoted'
-    | 'PromotedFull'
-    | 'RolloutRetried'
-    | 'DrainStarted'
-    | 'Decommissioned';
+  transition: TransitionName;
   versionId: string;
   reason: string;
   message: string;
@@ -46,7 +36,9 @@ function rolloutTransitions(
   });
   const out: Transition[] = [];
   const same = sameRollout(a, b);
-  if (!same && b.previousVersionId)
+  const moving = b.previousVersionId !== undefined || b.move?.kind === 'Weight';
+  if (!same && b.move?.kind === 'Rollback') out.push(t('Rollback', 'Rollback'));
+  else if (!same && moving)
     out.push(t(b.lastAction?.action === 'retry' ? 'RolloutRetried' : 'RolloutStarted'));
   const action = b.lastAction;
   if (action?.outcome === 'Applied' && action.at !== a?.lastAction?.at) {
@@ -55,7 +47,7 @@ function rolloutTransitions(
   }
   if (same && b.step > a!.step && b.phase !== 'Succeeded') out.push(t('StepAdvanced'));
   const phaseChanged = !same || a!.phase !== b.phase;
-  if (phaseChanged && b.previousVersionId) {
+  if (phaseChanged && moving && b.move?.kind !== 'Rollback') {
     if (b.phase === 'Paused') out.push(t('RolloutPaused'));
     if (b.phase === 'Progressing' && same && a!.phase === 'Paused') out.push(t('RolloutResumed'));
     if (b.phase === 'Aborted') out.push(t('RolloutAborted'));

@@ -1,7 +1,7 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import type { VersionWorkload } from '../resources/handler.js';
 import type { AliasPlan } from './aliases.js';
-import type { RolloutRecord } from './rollout.js';
+import type { RolloutRecord } from './engine.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
 import { MAX_BACKENDS, MAX_RULES } from '../api/limits.js';
@@ -14,18 +14,27 @@ export function assemble(
   rollout: RolloutRecord,
   lastServing: string[],
   dues: number[],
-  extra: { unknownAction?: string; aliases: AliasPlan; excess: string[] },
+  extra: {
+    unknownAction?: string;
+    aliases: AliasPlan;
+    excess: string[];
+    /** The weight each version has been granted after this sync (status grantedWeight). */
+    granted: (w: Working) => number;
+  },
 ): Plan {
-  const kept = work.filter((w) => !(w.retired && !w.c.wanted && w.replicasRunning === 0));
+  const retired = (w: Working) => w.lifecycle === 'Retired';
+  const kept = work.filter((w) => !(retired(w) && !w.c.wanted && w.replicasRunning === 0));
   if (kept.length !== work.length) dues.push(1);
-  if (kept.some((w) => w.retired && !w.c.wanted)) dues.push(5); // waiting for pods to go
+  if (kept.some((w) => retired(w) && !w.c.wanted)) dues.push(5); // waiting for pods to go
+  // Draining and standby versions keep their pin rule and a weight-0 backendRef.
+  const leaving = (w: Working) => w.lifecycle === 'Draining' || w.lifecycle === 'Standby';
   const routed = input.spec.routing.provider !== 'none';
   // A draining version keeps its pin rule and its backendRef (at weight 0) until drained.
   const pins = routed
-    ? kept.filter((w) => w.available && (w.phase === 'Active' || w.draining))
+    ? kept.filter((w) => w.available && (w.phase === 'Active' || leaving(w)))
     : [];
   const backends = routed
-    ? kept.filter((w) => w.available && ((w.phase === 'Active' && w.effective > 0) || w.draining))
+    ? kept.filter((w) => w.available && ((w.phase === 'Active' && w.effective > 0) || leaving(w)))
     : [];
   const overLimit: string[] = [];
   const pinIds = limit(pins, MAX_RULES - 1, overLimit, (w) => (w.phase === 'Active' ? 0 : 1));
@@ -34,7 +43,7 @@ export function assemble(
   const anyWeight = weighted.some((w) => w.effective > 0);
   const percents = percentages(kept.map((w) => (backendIds.has(w.c.versionId) ? w.effective : 0)));
   const versions = kept.map((w, i): VersionPlan => ({
-    status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId)),
+    status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId), extra.granted(w)),
     workload: workloadOf(w),
     pin: pinIds.has(w.c.versionId),
     aliases: pinIds.has(w.c.versionId) ? w.aliases : [],
@@ -78,13 +87,18 @@ function workloadOf(w: Working): VersionWorkload | undefined {
     versionId: w.c.versionId,
     image: w.c.image,
     replicas: w.c.replicas,
-    state: w.retired ? 'retire' : 'serve',
+    state: w.lifecycle === 'Retired' ? 'retire' : 'serve',
     overrides: w.c.overrides,
   };
 }
 
-function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionStatus {
-  const inDrain = w.draining || w.retired;
+function statusOf(
+  w: Working,
+  trafficPercent: number,
+  pinned: boolean,
+  granted: number,
+): VersionStatus {
+  const inDrain = w.lifecycle === 'Draining' || w.lifecycle === 'Retired';
   return {
     versionId: w.c.versionId,
     image: w.c.image,
@@ -93,6 +107,7 @@ function statusOf(w: Working, trafficPercent: number, pinned: boolean): VersionS
     phase: w.phase,
     desiredWeight: w.c.desiredWeight,
     effectiveWeight: w.effective,
+    grantedWeight: granted,
     trafficPercent,
     pinned,
     aliases: pinned && w.aliases.length > 0 ? w.aliases : undefined,

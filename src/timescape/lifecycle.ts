@@ -1,5 +1,6 @@
 import type { VersionStatus } from '../api/gatihandler.js';
-import { rfc3339 } from '../kube/time.js';
+import { elapsed, rfc3339 } from '../kube/time.js';
+import { inWindow } from './records.js';
 import { stepDrain, type DrainState } from './drain.js';
 import { routeAccepted, routeWeights } from './route-status.js';
 import type { PlanInput, Working } from './types.js';
@@ -23,7 +24,7 @@ export function setPhase(
 
 /** supersede: a rollout moved away from this version; it drains from now on. */
 export function supersede(w: Working, now: Date): void {
-  w.serving = false;
+  w.lifecycle = 'Draining';
   w.effective = 0;
   w.c = { ...w.c, wanted: false };
   w.supersededAt = w.supersededAt ?? rfc3339(now);
@@ -34,9 +35,11 @@ export function supersede(w: Working, now: Date): void {
  * carries weight, versions that did and are still Available keep their weight (DESIGN §4).
  */
 export function holdLastServing(work: Working[]): string[] {
-  if (work.some((w) => w.serving && w.phase === 'Active' && w.effective > 0)) return [];
-  const held = work.filter((w) => !w.serving && w.available && wasServing(w.prev));
+  if (work.some((w) => w.lifecycle === 'Serving' && w.phase === 'Active' && w.effective > 0))
+    return [];
+  const held = work.filter((w) => w.lifecycle !== 'Serving' && w.available && wasServing(w.prev));
   for (const w of held) {
+    w.lifecycle = 'Serving';
     w.phase = 'Active';
     w.aborted = false;
     w.effective = w.prev!.effectiveWeight;
@@ -67,6 +70,7 @@ export function observedRoute(input: PlanInput): ObservedRoute {
  * aborted rollout drains the same way but is reported Failed with reason Aborted.
  */
 export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
+  if (standby(w, input, dues)) return;
   const prevState: DrainState = inDrain(w.prev) ? pickDrain(w.prev!) : {};
   const programmed =
     route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
@@ -80,8 +84,7 @@ export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: 
   });
   w.drain = step.state;
   w.effective = 0;
-  w.draining = !step.drained;
-  w.retired = step.drained;
+  w.lifecycle = step.drained ? 'Retired' : 'Draining';
   if (w.aborted)
     setPhase(
       w,
@@ -91,6 +94,30 @@ export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: 
     );
   else setPhase(w, step.drained ? 'Decommissioned' : 'Draining', step.reason, step.message);
   if (step.dueInSeconds) dues.push(step.dueInSeconds);
+}
+
+/**
+ * standby: a version a move displaced keeps its pods, its pin rule and a weight-0 backend for
+ * spec.rollout.rollbackWindowSeconds, so going back to it is one step (a Rollback move); its
+ * drain starts when the window closes. Only a version a completed move displaced has one — not
+ * an abandoned or aborted target, nor one forced out.
+ */
+function standby(w: Working, input: PlanInput, dues: number[]): boolean {
+  const window = input.spec.rollout.rollbackWindowSeconds;
+  if (!w.displaced || w.aborted || w.c.forced) return false;
+  if (!inWindow(w.supersededAt, w.available, window, input.now)) return false;
+  const left = window - elapsed(w.supersededAt!, input.now);
+  const until = rfc3339(new Date(Date.parse(w.supersededAt!) + window * 1000));
+  w.lifecycle = 'Standby';
+  w.effective = 0;
+  setPhase(
+    w,
+    'Draining',
+    'RollbackWindow',
+    `displaced by a rollout; kept running until ${until} so spec.version can go back to it in one step`,
+  );
+  dues.push(Math.max(1, Math.ceil(left)));
+  return true;
 }
 
 /** inDrain: the last status has this version's drain under way (its bookkeeping carries over). */

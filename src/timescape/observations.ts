@@ -2,8 +2,11 @@ import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/g
 import { elapsed } from '../kube/time.js';
 import { versionName } from '../resources/names.js';
 import { promqlString, substitute } from '../resources/template.js';
+import { readAction } from './actions.js';
 import { analysisDue } from './analysis.js';
 import { CHECK_INTERVAL_SECONDS } from './drain.js';
+import { advance, fromRecord, type RolloutEvent } from './engine.js';
+import { inFlight } from './records.js';
 
 /**
  * What the server must observe for one handler sync, computed by the same rules that consume
@@ -33,6 +36,8 @@ export interface NeedsInput {
   name: string;
   spec: GatiHandlerSpec;
   status?: GatiHandlerStatus;
+  /** The handler's annotations: the rollout action decides whether a step runs this sync. */
+  annotations: Record<string, string>;
   now: Date;
 }
 
@@ -55,13 +60,31 @@ function vars(input: NeedsInput, versionId: string, service?: string) {
   };
 }
 
-/** analysisNeeded: a check of the step in flight is due. */
+/**
+ * analysisNeeded: a check of the step in flight is due — after this sync's action, computed by
+ * the same engine the hook runs, so the sync that resumes a paused move asks for its check.
+ */
 function analysisNeeded(input: NeedsInput): Needed | undefined {
   const config = input.spec.rollout.analysis;
-  const r = input.status?.rollout;
-  if (!config || r?.phase !== 'Progressing' || !r.previousVersionId || !r.stepStartedAt)
-    return undefined;
-  if (!analysisDue(config, r.analysis, r.step, r.stepStartedAt, input.now)) return undefined;
+  const prev = input.status?.rollout;
+  if (!config || !prev) return undefined;
+  const action = readAction(input.annotations, prev.lastAction);
+  const events: RolloutEvent[] = [
+    ...(action.kind === 'one-shot' && action.fresh
+      ? [{ kind: 'Action' as const, action: action.action, value: action.value }]
+      : []),
+    action.kind === 'pause' ? { kind: 'Pause' } : { kind: 'PauseLifted' },
+  ];
+  const { state } = advance(fromRecord(prev), events, {
+    now: input.now,
+    steps: input.spec.rollout.steps,
+    analysis: config,
+    targetReady: true,
+    over: false,
+  });
+  if (state.kind !== 'Stepping' || !inFlight(state.record)) return undefined;
+  const r = state.record;
+  if (!analysisDue(config, r.analysis, r.step, r.stepStartedAt!, input.now)) return undefined;
   return {
     purpose: 'analysis',
     versionId: r.versionId,

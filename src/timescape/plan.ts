@@ -2,12 +2,14 @@ import type { VersionStatus } from '../api/gatihandler.js';
 import { deploymentFacts } from '../kube/deployment.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import { versionName } from '../resources/names.js';
-import { readAction } from './actions.js';
+import { readAction, type ActionRequest } from './actions.js';
 import { planAliases, type AliasPlan } from './aliases.js';
 import { assemble } from './assemble.js';
+import { advance, fromRecord, toRecord, type RolloutEvent, type RolloutRecord } from './engine.js';
 import { drain, holdLastServing, observedRoute, setPhase, supersede } from './lifecycle.js';
-import { advanceRollout, type Advanced } from './progress.js';
-import { incumbentOf, inFlight, resolveRollout } from './rollout.js';
+import { resolveMoves } from './moves.js';
+import { desireOf, grantedOf, justDone, weigh } from './weigh.js';
+import { incumbentOf } from './records.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, withinLimit, type Candidate } from './versions.js';
 
@@ -16,21 +18,16 @@ export { wasServing } from './lifecycle.js';
 
 /**
  * planVersions is Timescape for one handler (DESIGN §4): which versions live, in which
- * phase, with what weight, whether each is pinned and routed, how far rollouts and drains
- * have come — a pure function of the request, the clock and the observations.
+ * phase, with what weight, whether each is pinned and routed, how far the traffic move in
+ * flight and the drains have come — a pure function of the request, the clock and the
+ * observations. The move itself is the rollout engine's (engine.ts); this file weighs its
+ * outcome into each version.
  */
 export function planVersions(input: PlanInput): Plan {
   const { spec, now } = input;
   const previous = input.previous?.versions ?? [];
   const prevOf = new Map(previous.map((v) => [v.versionId, v]));
-  const resolved = resolveRollout({
-    prev: input.previous?.rollout,
-    lastVersion: input.previous?.version,
-    versions: previous,
-    version: spec.version,
-    image: spec.image,
-    now,
-  });
+  const prevRecord = input.previous?.rollout;
   const { kept, excess } = withinLimit(
     candidates({
       spec,
@@ -44,89 +41,110 @@ export function planVersions(input: PlanInput): Plan {
   );
   const work = kept.map((c) => observe(c, prevOf.get(c.versionId), input));
   const byId = new Map(work.map((w) => [w.c.versionId, w]));
+  const served = previous.some((v) => v.phase === 'Active' && v.effectiveWeight > 0);
+  for (const w of work) w.granted = grantedOf(w, prevRecord, served);
+  const resolved = resolveMoves({
+    prev: prevRecord,
+    lastVersion: input.previous?.version,
+    versions: previous,
+    version: spec.version,
+    image: spec.image,
+    now,
+    candidates: work.map((w) => ({
+      versionId: w.c.versionId,
+      desired: desireOf(w),
+      granted: w.granted,
+      available: w.available,
+      prev: w.prev,
+    })),
+    rollbackWindowSeconds: spec.rollout.rollbackWindowSeconds,
+  });
   for (const id of resolved.abandoned) {
     const w = byId.get(id);
     if (w && w.c.source !== 'spec') supersede(w, now);
   }
+  const ctx = {
+    now,
+    steps: spec.rollout.steps,
+    analysis: spec.rollout.analysis,
+    targetReady: false,
+    over: false,
+  };
+  const action = readAction(input.annotations, prevRecord?.lastAction);
+  // First the move this sync works on (which decides who the incumbent is), then what happens to it.
+  const cleared: RolloutEvent[] = action.kind === 'none' ? [{ kind: 'AnnotationCleared' }] : [];
+  const head = advance(fromRecord(prevRecord), [...cleared, ...resolved.events], ctx);
   const dues: number[] = [];
-  const incumbentId = incumbentOf(resolved.record);
   const aliases = planAliases(
     spec,
     work.map((w) => w.c.versionId),
   );
+  const incumbentId = incumbentOf(toRecord(head.state));
   for (const w of work) decideServing(w, incumbentId, aliases, input, dues);
 
-  const target = byId.get(spec.version)!;
-  const incumbent = incumbentId === undefined ? undefined : byId.get(incumbentId);
-  const action = readAction(input.annotations, resolved.record.lastAction);
-  const progress = advanceRollout(resolved.record, {
-    targetReady: target.phase === 'Active' && !target.c.pinnedOnly,
-    incumbentServing: incumbent?.phase === 'Active',
-    steps: spec.rollout.steps,
-    analysis: spec.rollout.analysis,
-    observation: input.analysis,
-    action,
-    now,
-    over: resolved.record.versionId !== spec.version,
+  const record = toRecord(head.state);
+  const target = record && byId.get(record.versionId);
+  const incumbent = record?.previousVersionId ? byId.get(record.previousVersionId) : undefined;
+  const targetReady = target?.phase === 'Active' && !target.c.pinnedOnly;
+  const tail = advance(head.state, eventsOf(action, record, incumbent, input), {
+    ...ctx,
+    targetReady,
+    over: record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version,
   });
-  if (progress.dueInSeconds) dues.push(progress.dueInSeconds);
-  sharePair(target, incumbent, progress, now);
+
+  if (tail.dueInSeconds) dues.push(tail.dueInSeconds);
+  const done = justDone(fromRecord(prevRecord), tail.state);
+  const over =
+    record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version;
+  const granted = weigh(byId, tail.state, targetReady, [...head.effects, ...tail.effects], {
+    now,
+    done,
+    over,
+  });
 
   const lastServing = holdLastServing(work);
   const route = observedRoute(input);
-  for (const w of work)
-    if (!w.serving && !lastServing.includes(w.c.versionId)) drain(w, input, route, dues);
-  return assemble(work, input, progress.record, lastServing, dues, {
-    unknownAction: unknownOf(action),
-    aliases,
-    excess,
-  });
+  for (const w of work) if (w.lifecycle !== 'Serving') drain(w, input, route, dues);
+  // A first deploy starts a move, so from the first sync on there is always a record.
+  const final = toRecord(tail.state)!;
+  return assemble(
+    work,
+    input,
+    { ...final, queue: resolved.queue.length > 0 ? resolved.queue : undefined },
+    lastServing,
+    dues,
+    {
+      unknownAction: action.kind === 'unknown' ? action.value : undefined,
+      aliases,
+      excess,
+      granted: (w: Working) =>
+        w.lifecycle !== 'Serving'
+          ? 0
+          : done && w.c.versionId === final.versionId
+            ? granted
+            : w.granted,
+    },
+  );
 }
 
-function unknownOf(action: ReturnType<typeof readAction>): string | undefined {
-  return action.kind === 'unknown' ? action.value : undefined;
+function kindOf(r: RolloutRecord) {
+  return r.move?.kind ?? 'Version';
 }
 
-/**
- * sharePair splits the pair's weight (the target's desired weight) between the target and the
- * incumbent while a rollout is in flight; an aborted target gets none and drains; a completed
- * rollout supersedes its incumbent.
- */
-function sharePair(target: Working, incumbent: Working | undefined, p: Advanced, now: Date): void {
-  if (p.targetAborted) {
-    target.serving = false;
-    target.aborted = true;
-  }
-  if (!incumbent || incumbent === target || incumbent.phase !== 'Active') return;
-  const pair = target.c.desiredWeight;
-  if (p.targetAborted) {
-    incumbent.effective = pair;
-    setPhase(
-      incumbent,
-      'Active',
-      'RolloutAborted',
-      `the rollout of ${target.c.versionId} was aborted: this version serves its full share`,
-    );
-  } else if (inFlight(p.record)) {
-    target.effective = Math.round((pair * p.share) / 100);
-    incumbent.effective = pair - target.effective;
-    const paused = p.record.phase === 'Paused' ? ' (paused)' : '';
-    setPhase(
-      incumbent,
-      'Active',
-      'RollingOut',
-      `rolling out ${target.c.versionId}${paused}: ${100 - p.share}% of the pair's weight stays here`,
-    );
-    if (target.phase === 'Active')
-      setPhase(
-        target,
-        'Active',
-        'RollingOut',
-        `rolling out${paused}: step ${p.record.step + 1}, ${p.share}% of the pair's weight`,
-      );
-  } else if (p.supersedeIncumbent) {
-    supersede(incumbent, now);
-  }
+/** eventsOf: what the annotation, the incumbent and the step's own business say this sync. */
+function eventsOf(
+  action: ActionRequest,
+  r: RolloutRecord | undefined,
+  incumbent: Working | undefined,
+  input: PlanInput,
+): RolloutEvent[] {
+  const out: RolloutEvent[] = [];
+  if (action.kind === 'one-shot' && action.fresh)
+    out.push({ kind: 'Action', action: action.action, value: action.value });
+  if (r?.previousVersionId && incumbent?.phase !== 'Active') out.push({ kind: 'IncumbentGone' });
+  out.push(action.kind === 'pause' ? { kind: 'Pause' } : { kind: 'PauseLifted' });
+  out.push({ kind: 'Step', observation: r ? input.analysis[r.versionId] : undefined });
+  return out;
 }
 
 /** observe reads the version's Deployment and carries over its remembered timestamps. */
@@ -148,11 +166,11 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
     reason: '',
     message: '',
     drain: {},
-    serving: false,
+    lifecycle: 'Draining',
     aliases: [],
-    draining: false,
-    retired: false,
     aborted: false,
+    displaced: c.source !== 'spec' && prev?.reason === 'RollbackWindow',
+    granted: 0,
     firstSeenAt: prev?.firstSeenAt ?? rfc3339(input.now),
     availableAt: prev?.availableAt ?? (available ? rfc3339(input.now) : undefined),
     supersededAt: c.source === 'spec' ? undefined : prev?.supersededAt,
@@ -172,8 +190,8 @@ function decideServing(
   const wanted = (c.wanted && (c.desiredWeight > 0 || c.pinnedOnly)) || c.versionId === incumbentId;
   // An aliased version is never decommissioned while aliased: it keeps its pin rule (and its
   // aliases') and its workloads, at no weighted traffic unless it is wanted for that too.
-  w.serving = wanted || w.aliases.length > 0;
-  if (!w.serving) return;
+  w.lifecycle = wanted || w.aliases.length > 0 ? 'Serving' : 'Draining';
+  if (w.lifecycle !== 'Serving') return;
   const firstSeen = w.firstSeenAt;
   const deadline = input.spec.rollout.progressDeadlineSeconds;
   if (!c.image) {
@@ -192,7 +210,7 @@ function decideServing(
       c.pinnedOnly ? 'PinnedOnly' : 'Weighted',
       c.pinnedOnly ? pinnedOnlyMessage(c) : `weight ${c.desiredWeight}`,
     );
-    w.effective = c.pinnedOnly ? 0 : c.desiredWeight;
+    w.effective = w.granted;
   } else if (elapsed(firstSeen, input.now) >= deadline) {
     setPhase(
       w,

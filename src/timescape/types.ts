@@ -2,8 +2,9 @@ import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/g
 import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../resources/handler.js';
 import type { DrainState } from './drain.js';
+import type { Lifecycle } from '../api/rollout.js';
 import type { Observation } from '../api/signals.js';
-import type { RolloutRecord } from './rollout.js';
+import type { RolloutRecord } from './engine.js';
 import type { Candidate, OwnedVersion } from './versions.js';
 
 /** Everything one GatiHandler sync knows, already read from the request. */
@@ -21,8 +22,8 @@ export interface PlanInput {
   now: Date;
   /** The drain query's answer per versionId (absent: not asked this call). */
   rates: Record<string, Observation>;
-  /** The analysis query's answer for the rollout target (absent: not asked this call). */
-  analysis?: Observation;
+  /** The analysis query's answer per versionId: the move's target's (absent: not asked this call). */
+  analysis: Record<string, Observation>;
 }
 
 /** What the handler does with one version this sync. */
@@ -71,15 +72,20 @@ export interface Working {
   reason: string;
   message: string;
   drain: DrainState;
-  serving: boolean;
+  /**
+   * What this sync decides for it (api/rollout.ts LIFECYCLES): Serving; Standby (displaced, its
+   * rollback window open: pods, pin rule and a weight-0 backend kept); Draining (its pin rule
+   * and weight-0 backend kept until drained); Retired (drained: Deployment at 0, no autoscaler).
+   */
+  lifecycle: Lifecycle;
   /** Alias names that pin to this version (spec.routing.aliases). */
   aliases: string[];
-  /** In a drain that has not finished: its backendRef and pin rule stay, at weight 0. */
-  draining: boolean;
-  /** Drained: its workloads retire (Deployment at 0, no autoscaler). */
-  retired: boolean;
-  /** The target of an aborted rollout: it drains and is reported Failed (reason Aborted). */
+  /** A completed move displaced it: its rollback window applies (status reason RollbackWindow). */
+  displaced: boolean;
+  /** The target of an aborted move: it leaves like any other and is reported Failed (Aborted). */
   aborted: boolean;
+  /** The weight moves have granted it before this sync's move (src/timescape/moves.ts). */
+  granted: number;
   firstSeenAt: string;
   availableAt?: string;
   supersededAt?: string;

@@ -30,6 +30,8 @@ export interface Candidate {
   /** Breaking, no transformers, not explicitly weighted: pin rule only. */
   pinnedOnly: boolean;
   forced: boolean;
+  /** Its GatiVersion says `rollout: Immediate`: it takes weight at once, not by a move. */
+  immediate: boolean;
   /** The pod settings its GatiVersion overrides for it (env, envFrom, podAnnotations). */
   overrides?: VersionOverrides;
 }
@@ -96,6 +98,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       bySpec?.annotations ?? input.handlerAnnotations,
     ),
     forced: false,
+    immediate: bySpec?.spec.rollout === 'Immediate',
     overrides: overridesOf(bySpec?.spec),
   });
   for (const g of live) {
@@ -114,6 +117,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       breaking: g.spec.breaking,
       pinnedOnly: pinnedOnly(g.spec.breaking, g.spec.transformers, g.annotations),
       forced: g.annotations[FORCE_ANNOTATION] === 'true',
+      immediate: g.spec.rollout === 'Immediate',
       overrides: overridesOf(g.spec),
     });
   }
@@ -134,6 +138,7 @@ export function candidates(input: CandidateInput): Candidate[] {
       breaking: prev?.breaking ?? false,
       pinnedOnly: false,
       forced: false,
+      immediate: false,
     });
   }
   return [...out.values()].sort((a, b) =>

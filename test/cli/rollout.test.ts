@@ -143,7 +143,7 @@ t.test('status prints versions, weights, the step, the analysis and the conditio
   t.match(text, /^GatiHandler {2}shop\/users {2}spec\.version v2/);
   t.match(
     text,
-    /Rollout {6}v1 → v2 {2}Progressing {2}step 1 {2}10% of the pair {2}v2 has 10% of traffic/,
+    /Rollout {6}Version v1 → v2 {2}Progressing \(Started\) {2}step 1 {2}10% of the move {2}v2 has 10% of traffic/,
   );
   t.match(text, /VERSION +PHASE +WEIGHT +EFFECTIVE +TRAFFIC/);
   t.match(text, /\nv1 +Active +100 +90 +90%/);

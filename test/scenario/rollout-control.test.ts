@@ -43,7 +43,8 @@ function handler({ version, action, analysis }: Opts): Obj {
       version,
       image: `users:${version}`,
       routing: { parentRefs: GATEWAY },
-      rollout: { steps: STEPS, ...(analysis ? { analysis } : {}) },
+      // No rollback window: these stories are about control, the drain follows at once.
+      rollout: { steps: STEPS, rollbackWindowSeconds: 0, ...(analysis ? { analysis } : {}) },
       drain: { minSeconds: 30 },
     },
   } as Obj;

@@ -70,7 +70,7 @@ function assertServing(t: Test, sim: Cluster, when: string): void {
 }
 
 t.test(
-  '1. rollout v1 → v2: no weight until Available, 10/90 → 50/50 → 100/0 on schedule, v1 drains and goes',
+  '1. rollout v1 → v2: no weight until Available, 10/90 → 50/50 → 100/0 on schedule, v1 kept for the rollback window, then drains and goes',
   async (t) => {
     const sim = new Cluster({ hooks: HOOKS, deploymentReadyAfterSeconds: 20 });
     sim.apply(handler('v1'));
@@ -93,8 +93,16 @@ t.test(
       { v1: 0, v2: 100 },
       '100/0 after 10 more minutes; v1 stays a weight-0 backend while it drains',
     );
+    t.match(entry(sim, 'v1'), { phase: 'Draining', reason: 'RollbackWindow' });
+    t.ok(sim.pins(NS, 'users', 'version').v1, 'v1 keeps its pin rule in its rollback window');
+    const v1 = () => sim.list('Deployment', NS).find((d) => d.metadata.name.includes('v1'));
+    t.equal(v1()?.spec?.replicas, 2, 'and its pods');
+    sim.advance(299);
+    t.match(entry(sim, 'v1'), { reason: 'RollbackWindow' }, 'for the whole default window (300 s)');
+    t.equal(v1()?.spec?.replicas, 2);
+    sim.advance(1);
     t.equal(entry(sim, 'v1')?.phase, 'Draining');
-    t.ok(sim.pins(NS, 'users', 'version').v1, 'v1 keeps its pin rule while draining');
+    t.not(entry(sim, 'v1')?.reason, 'RollbackWindow', 'then it drains');
     assertServing(t, sim, 'during drain');
     sim.advance(60);
     t.equal(entry(sim, 'v1'), undefined, 'v1 is decommissioned and removed from status');

@@ -371,10 +371,15 @@ t.test('a failed query is logged with the host and a fixed reason, never raw tex
 });
 
 /** A handler whose rollout v1 → v2 holds a step, with an analysis query. */
-function analysingRequest(phase = 'Progressing', analysis: Record<string, unknown> = {}) {
+function analysingRequest(
+  phase = 'Progressing',
+  analysis: Record<string, unknown> = {},
+  more: { reason?: string; annotations?: Record<string, string> } = {},
+) {
   return syncRequest(
     0,
     parent({
+      metadata: { name: 'p', namespace: 'ns1', uid: 'u-1', annotations: more.annotations ?? {} },
       spec: {
         handlerPath: '/p',
         version: 'v2',
@@ -389,6 +394,7 @@ function analysingRequest(phase = 'Progressing', analysis: Record<string, unknow
           step: 0,
           stepWeight: 10,
           stepStartedAt: '2026-01-01T00:09:00Z',
+          ...(more.reason ? { reason: more.reason } : {}),
           ...(Object.keys(analysis).length ? { analysis } : {}),
         },
       },
@@ -416,11 +422,32 @@ t.test('analysis: asked only when a check of the holding step is due', async (t)
   const before = prom.queries.length;
   for (const r of [
     analysingRequest('Progressing', justChecked),
-    analysingRequest('Paused'),
+    analysingRequest('Paused', {}, { reason: 'AnalysisInconclusive' }),
+    analysingRequest(
+      'Paused',
+      {},
+      {
+        reason: 'ManualPause',
+        annotations: { 'gati.dev/rollout-action': 'pause' },
+      },
+    ),
     analysingRequest('Succeeded'),
   ])
     t.same(await observe(HANDLER, 'sync', r, l, NOW), {}, 'no query when no check is due');
   t.equal(prom.queries.length, before);
+  const resuming = analysingRequest(
+    'Paused',
+    {},
+    {
+      reason: 'AnalysisInconclusive',
+      annotations: { 'gati.dev/rollout-action': 'resume' },
+    },
+  );
+  t.match(
+    await observe(HANDLER, 'sync', resuming, l, NOW),
+    { analysis: { 'ns1/p/v2': { value: 0.25 } } },
+    'the sync that resumes a paused move asks for its check (the same engine decides)',
+  );
 });
 
 t.test('credentials: refused in the URL, read from files, never printed', async (t) => {

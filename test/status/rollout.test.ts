@@ -32,7 +32,7 @@ t.test('a rollout in flight: Ready=False RollingOut, Reconciling, phase Progress
     status: 'False',
     reason: 'RollingOut',
     message:
-      "v1 → v2: Progressing, step 1, 10% of the pair's weight, 10% of traffic (step 1: 10% of the pair's weight)",
+      'v1 → v2: Progressing, step 1, 10% of the move, 10% of traffic (step 1: 10% of the move)',
   });
   t.match(cond(s, 'Reconciling'), { status: 'True', reason: 'RollingOut' });
   t.equal(s.phase, 'Progressing');

@@ -1,5 +1,7 @@
 import type { GatiHandlerStatus } from '../../src/api/gatihandler-status.js';
-import { validateHandlerSpec } from '../../src/api/index.js';
+import { validateHandlerSpec, validateVersionSpec } from '../../src/api/index.js';
+import type { GatiVersionSpec } from '../../src/api/gativersion.js';
+import type { OwnedVersion } from '../../src/timescape/versions.js';
 import type { KubeObject } from '../../src/api/metacontroller.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
 import type { Observation } from '../../src/api/signals.js';
@@ -25,12 +27,17 @@ export function spec(version: string, extra: Record<string, unknown> = {}) {
     version,
     image: `users:${version}`,
     replicas: 2,
-    rollout: { steps: STEPS },
+    rollout: { steps: STEPS, rollbackWindowSeconds: 0 },
     drain: { minSeconds: 30 },
     ...extra,
   });
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
   return v.value;
+}
+
+/** anyVersion: a record answering `value` for whichever versionId is asked. */
+function anyVersion<T>(value: T): Record<string, T> {
+  return new Proxy({} as Record<string, T>, { get: () => value });
 }
 
 export class Driver {
@@ -39,6 +46,10 @@ export class Driver {
   annotations: Record<string, string> = {};
   /** versionIds whose Deployment is never Available. */
   unavailable = new Set<string>();
+  /** GatiVersions of the handler, by name: their spec as written (defaults applied here). */
+  gatiVersions = new Map<string, Partial<GatiVersionSpec> & { versionId: string }>();
+  /** Names of GatiVersions being deleted. */
+  deleting = new Set<string>();
   private replicas = new Map<string, number>();
 
   /**
@@ -56,11 +67,12 @@ export class Driver {
       spec: sp,
       annotations: this.annotations,
       previous: this.status,
-      owned: [],
+      owned: this.owned(),
       deployments: this.deployments(),
       now: at(s),
       rates: {},
-      analysis,
+      // Whatever the target of the move: the driver's handler has one analysis answer per sync.
+      analysis: analysis ? anyVersion(analysis) : {},
     });
     this.plan = plan;
     this.status = {
@@ -111,6 +123,19 @@ export class Driver {
 
   version(id: string) {
     return this.status?.versions?.find((v) => v.versionId === id);
+  }
+
+  /** gv adds (or replaces) a GatiVersion of the handler. */
+  gv(name: string, spec: Partial<GatiVersionSpec> & { versionId: string }): void {
+    this.gatiVersions.set(name, spec);
+  }
+
+  private owned(): OwnedVersion[] {
+    return [...this.gatiVersions].map(([name, s]) => {
+      const v = validateVersionSpec({ image: `users:${s.versionId}`, ...s });
+      if (!v.ok) throw new Error(JSON.stringify(v.errors));
+      return { name, spec: v.value, deleting: this.deleting.has(name), annotations: {} };
+    });
   }
 
   private deployments(): Map<string, KubeObject> {

@@ -73,6 +73,7 @@ function candidate(
     breaking: false,
     pinnedOnly: false,
     forced: false,
+    immediate: false,
     ...extra,
   };
 }

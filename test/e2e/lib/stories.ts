@@ -93,7 +93,12 @@ function handler(s: StoryContext, name: string, version: string, spec: Obj = {})
       port: 3000,
       probes: { path: '/health', periodSeconds: 2, failureThreshold: 3, preStopSeconds: 1 },
       ...(parentRefs.length ? { routing: { parentRefs } } : {}),
-      rollout: { steps: [{ weight: 50, pauseSeconds: 15 }], progressDeadlineSeconds: 300 },
+      // No rollback window by default: the stories watch a displaced version drain and go.
+      rollout: {
+        steps: [{ weight: 50, pauseSeconds: 15 }],
+        progressDeadlineSeconds: 300,
+        rollbackWindowSeconds: 0,
+      },
       drain: { minSeconds: 10, timeoutSeconds: 600 },
       ...spec,
     },

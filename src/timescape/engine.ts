@@ -1,0 +1,189 @@
+import type { SuccessReason } from '../api/rollout.js';
+import type { Observation } from '../api/signals.js';
+import { elapsed } from '../kube/time.js';
+import { actOn } from './actions.js';
+import { runCheck } from './analysis.js';
+import { aborted, inFlight, paused, resumed, startStep, succeeded } from './records.js';
+import {
+  completed,
+  fromRecord,
+  keepAction,
+  same,
+  stopAt,
+  type Effect,
+  type EngineContext,
+  type RolloutEvent,
+  type RolloutRecord,
+  type RolloutState,
+  type Transition,
+} from './state.js';
+
+export * from './state.js';
+
+/**
+ * The rollout engine (docs/progressive-delivery.md): one traffic move at a time — a new
+ * spec.version, a GatiVersion gaining weight, a rollback — as explicit states, events derived
+ * once from the request, and one transition function, in the manner of stepDrain(prev, input).
+ * The state is persisted as status.rollout (fromRecord / toRecord); nothing lives in memory.
+ */
+
+/** transition is the whole rollout machine: every (state, event) pair has one answer here. */
+export function transition(state: RolloutState, e: RolloutEvent, ctx: EngineContext): Transition {
+  if (e.kind === 'NewMove') return same(fromRecord(keepAction(e.move.record, state)));
+  if (state.kind === 'Idle') return same(state);
+  const r = state.record;
+  switch (e.kind) {
+    case 'AnnotationCleared':
+      return r.lastAction && !r.lastAction.cleared
+        ? same(fromRecord({ ...r, lastAction: { ...r.lastAction, cleared: true } }))
+        : same(state);
+    case 'Retarget':
+      return same(fromRecord({ ...r, image: e.image }));
+    case 'Revert':
+      return inFlight(r) && r.previousVersionId
+        ? stopAt(
+            aborted(
+              r,
+              'Reverted',
+              `spec.version went back to ${r.previousVersionId}: the rollout of ${r.versionId} is aborted and it drains`,
+              ctx.now,
+            ),
+          )
+        : same(state);
+    case 'Action':
+      return actOn(state, e, ctx, nextStep);
+    case 'Pause':
+      return inFlight(r) && state.kind !== 'Paused'
+        ? same(
+            fromRecord(
+              paused(r, 'ManualPause', 'paused by gati.dev/rollout-action=pause', ctx.now),
+            ),
+          )
+        : same(state);
+    case 'PauseLifted':
+      return state.kind === 'Paused' && state.reason === 'ManualPause'
+        ? same(fromRecord(resumed(r, ctx.now)))
+        : same(state);
+    case 'IncumbentGone':
+      return inFlight(r) && r.previousVersionId
+        ? completed(
+            succeeded(r, 'IncumbentGone', `${r.previousVersionId} no longer serves`, ctx.now),
+          )
+        : same(state);
+    case 'Step':
+      return step(state, e.observation, ctx);
+  }
+}
+
+/** step: the target's readiness starts the first step; each step holds its wait and its check. */
+function step(state: RolloutState, obs: Observation | undefined, ctx: EngineContext): Transition {
+  if (state.kind !== 'WaitingForTarget' && state.kind !== 'Stepping') return same(state);
+  const r = state.record;
+  if (!ctx.targetReady) return same(state);
+  if (!inFlight(r))
+    return completed(succeeded(r, immediateReason(r), `${r.versionId} is Available`, ctx.now));
+  if (state.kind === 'WaitingForTarget') {
+    const first = ctx.steps[r.step];
+    if (!first || first.weight >= 100) return nextStep(r, ctx, 'Completed', r.step);
+    return same(fromRecord(startStep(r, first, ctx.now)));
+  }
+  let rec = r;
+  let passed = true;
+  if (ctx.analysis) {
+    const c = runCheck({
+      config: ctx.analysis,
+      record: r.analysis,
+      obs,
+      step: r.step,
+      stepStartedAt: r.stepStartedAt!,
+      now: ctx.now,
+    });
+    rec = { ...rec, analysis: c.record };
+    if (c.failed) return failedAnalysis(rec, ctx);
+    if (c.inconclusive) {
+      const why = `analysis inconclusive ${c.record.inconclusiveInARow} times in a row (${c.record.message}): paused, never passed`;
+      return stopAt(paused(rec, 'AnalysisInconclusive', why, ctx.now));
+    }
+    passed = c.stepPassed;
+  }
+  const wait = ctx.steps[rec.step]?.pauseSeconds ?? 0;
+  if (elapsed(rec.stepStartedAt!, ctx.now) >= wait && passed)
+    return nextStep(rec, ctx, 'StepCompleted');
+  return same(fromRecord(rec));
+}
+
+/** immediateReason: how a move without steps ends — a first deploy, or a rollback. */
+function immediateReason(r: RolloutRecord): SuccessReason {
+  return r.move?.kind === 'Rollback' ? 'Rollback' : 'Available';
+}
+
+/** nextStep moves to step `next` now, or completes the move when there is none. */
+export function nextStep(
+  r: RolloutRecord,
+  ctx: EngineContext,
+  reason: 'StepCompleted' | 'Promoted' | 'Completed',
+  next = r.step + 1,
+): Transition {
+  const s = ctx.steps[next];
+  if (!s || s.weight >= 100) {
+    const last = { ...r, step: Math.min(next, ctx.steps.length) };
+    return completed(succeeded(last, reason, `${r.versionId} carries 100%`, ctx.now));
+  }
+  const rec = startStep(
+    { ...r, phase: 'Progressing', reason, step: next, pausedAt: undefined },
+    s,
+    ctx.now,
+  );
+  return stopAt(rec);
+}
+
+/** failedAnalysis: failureLimit failures in a row → onFailure (Abort rolls back; Pause holds). */
+function failedAnalysis(r: RolloutRecord, ctx: EngineContext): Transition {
+  const why = `analysis failed ${r.analysis!.failuresInARow} checks in a row (${r.analysis!.message})`;
+  if (ctx.analysis!.onFailure === 'Pause')
+    return stopAt(paused(r, 'AnalysisFailed', `${why}: paused`, ctx.now));
+  const back = r.previousVersionId ?? `weight ${r.move?.fromWeight ?? 0}`;
+  return stopAt(aborted(r, 'AnalysisFailed', `${why}: rolled back to ${back}`, ctx.now));
+}
+
+/** advance folds one sync's events through the machine, stopping where a transition says so. */
+export function advance(
+  state: RolloutState,
+  events: RolloutEvent[],
+  ctx: EngineContext,
+): { state: RolloutState; effects: Effect[]; dueInSeconds?: number } {
+  const effects: Effect[] = [];
+  let s = state;
+  for (const e of events) {
+    const t = transition(s, e, ctx);
+    s = t.state;
+    effects.push(...t.effects);
+    if (t.stop) break;
+  }
+  return { state: s, effects, dueInSeconds: dueOf(s, ctx) };
+}
+
+/** dueOf: seconds until the step's wait ends or its next check, whichever comes first. */
+export function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
+  if (s.kind !== 'Stepping') return undefined;
+  const r = s.record;
+  const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);
+  const dues = toEnd > 0 ? [toEnd] : [];
+  if (ctx.analysis) {
+    const last = r.analysis?.lastCheckStep === r.step ? r.analysis.lastCheckAt : undefined;
+    dues.push(ctx.analysis.intervalSeconds - elapsed(last ?? r.stepStartedAt!, ctx.now));
+  }
+  return dues.length > 0 ? Math.max(1, Math.ceil(Math.min(...dues))) : undefined;
+}
+
+/**
+ * shareOf: how far the move has come, in percent (the step's weight): 0 while its target is
+ * not ready or after an abort, 100 once done, the step's weight in between. A move without
+ * steps (a first deploy, a rollback) is whole at once.
+ */
+export function shareOf(s: RolloutState, targetReady: boolean): number {
+  if (s.kind === 'Idle' || s.kind === 'Succeeded') return 100;
+  if (s.kind === 'Aborted') return 0;
+  if (!inFlight(s.record)) return 100;
+  return targetReady ? s.record.stepWeight : 0;
+}
