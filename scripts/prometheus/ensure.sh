@@ -27,5 +27,8 @@ if [ -n "${PROMETHEUS_BIN:-}" ]; then
   exit 0
 fi
 
+# The Go module v0.MMM.P is Prometheus M.MM.P (v0.316.0 is Prometheus 3.16.0).
+MINOR="${PROMETHEUS_VERSION#v0.}"; MINOR="${MINOR%%.*}"
+RELEASE="$((MINOR / 100)).$((MINOR % 100)).${PROMETHEUS_VERSION##*.}"
 ensure_module_binary prometheus github.com/prometheus/prometheus "$PROMETHEUS_VERSION" \
-  ./cmd/prometheus "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" --version
+  ./cmd/prometheus "-s -w -X github.com/prometheus/common/version.Version=$RELEASE" --version
