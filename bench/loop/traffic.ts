@@ -31,6 +31,8 @@ const RATE = 100;
 const WINDOW = 100;
 const WANT = 99;
 const image = (tag: string) => imageWith(`registry.example/gati-bench:${tag}`, {});
+/** The handler whose two version Services the gateway floor's hand-written route points at. */
+const GATEWAY_FLOOR = 'gwfloor';
 
 const log = (line: string) =>
   process.stderr.write(`[bench:loop traffic ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -129,7 +131,63 @@ interface Run {
   failed: number;
 }
 
-/** One operator scenario: handler v1 → v2 while the client sends, timed as in the file comment. */
+/** Waits until Traefik answers `path` from v1. */
+function routesV1(baseUrl: string, path: string): Promise<void> {
+  return until(
+    `Traefik to answer ${path} from v1`,
+    async () => {
+      const r = await fetch(`${baseUrl}${path}`).catch(() => undefined);
+      return r?.headers.get('x-gati-served-by') === 'v1';
+    },
+    120_000,
+  );
+}
+
+/**
+ * Times one switch v1 → v2 of `path` while the client sends: `change` makes it, `final` says
+ * when the route `routeName` carries its end state. After Traefik accepted that route, the
+ * client goes on for `settleMs` so the 99 % window can close.
+ */
+async function timeSwitch(
+  loop: Loop,
+  baseUrl: string,
+  sw: {
+    path: string;
+    routeName: string;
+    final: (route: Obj) => boolean;
+    change: () => Promise<unknown>;
+  },
+  settleMs: number,
+): Promise<Omit<Run, 'scenario'>> {
+  await routesV1(baseUrl, sw.path);
+  const times = routeTimes(loop, sw.routeName, sw.final);
+  const client = steady(baseUrl, { path: sw.path }, RATE, 180);
+  await sleep(2000);
+  const changed = Date.now();
+  await sw.change();
+  try {
+    await until(
+      `${sw.routeName}: the route at v2 alone, accepted`,
+      async () => !!times.seen.accepted,
+      150_000,
+    );
+    await sleep(settleMs);
+  } finally {
+    times.stop();
+  }
+  const answers = await client.stop();
+  const since = (at: number | undefined) =>
+    at === undefined ? undefined : round((at - changed) / 1000);
+  return {
+    routeWrittenSeconds: since(times.seen.written),
+    routeAcceptedSeconds: since(times.seen.accepted),
+    trafficSeconds: round(secondsTo(answers, 'v2', changed) ?? NaN),
+    requests: answers.length,
+    failed: answers.filter((a) => a.error || a.status >= 400).length,
+  };
+}
+
+/** One operator scenario: handler v1 → v2, timed as in the file comment. */
 async function operatorRun(
   loop: Loop,
   scenario: Exclude<Scenario, 'gateway'>,
@@ -138,7 +196,6 @@ async function operatorRun(
   baseUrl: string,
 ): Promise<Run> {
   const name = `${scenario.replace(/[^a-z0-9]/g, '')}-${i}`;
-  const rollout = { progressDeadlineSeconds: 300, ...ROLLOUTS[scenario] };
   await loop.api.apply({
     apiVersion: 'gati.dev/v1alpha1',
     kind: 'GatiHandler',
@@ -150,56 +207,36 @@ async function operatorRun(
       port: 3000,
       routing: { parentRefs },
       probes: { preStopSeconds: 3 },
-      rollout,
+      rollout: { progressDeadlineSeconds: 300, ...ROLLOUTS[scenario] },
       drain: { minSeconds: 5 },
     },
   });
   const v2 = versionName(name, 'v2');
-  await until(
-    `${name}: Traefik routes v1`,
-    async () => {
-      const r = await fetch(`${baseUrl}/api/${name}`).catch(() => undefined);
-      return r?.headers.get('x-gati-served-by') === 'v1';
+  const run = await timeSwitch(
+    loop,
+    baseUrl,
+    {
+      path: `/api/${name}`,
+      routeName: routeName(name),
+      final: (r) => {
+        const w = weighted(r);
+        return Object.keys(w).length === 1 && w[v2] !== undefined;
+      },
+      change: () =>
+        loop.api.patch('GatiHandler', NS, name, { spec: { version: 'v2', image: image('v2') } }),
     },
-    120_000,
+    8000,
   );
-  const times = routeTimes(loop, routeName(name), (r) => {
-    const w = weighted(r);
-    return Object.keys(w).length === 1 && w[v2] !== undefined;
-  });
-  const client = steady(baseUrl, { path: `/api/${name}` }, RATE, 180);
-  await sleep(2000);
-  const changed = Date.now();
-  await loop.api.patch('GatiHandler', NS, name, { spec: { version: 'v2', image: image('v2') } });
-  try {
-    await until(
-      `${name}: the route at v2 alone, accepted`,
-      async () => !!times.seen.accepted,
-      150_000,
-    );
-    await sleep(8000);
-  } finally {
-    times.stop();
-  }
-  const answers = await client.stop();
-  return {
-    scenario,
-    routeWrittenSeconds: times.seen.written && round((times.seen.written - changed) / 1000),
-    routeAcceptedSeconds: times.seen.accepted && round((times.seen.accepted - changed) / 1000),
-    trafficSeconds: round(secondsTo(answers, 'v2', changed) ?? NaN),
-    requests: answers.length,
-    failed: answers.filter((a) => a.error || a.status >= 400).length,
-  };
+  return { scenario, ...run };
 }
 
 /** The gateway's floor: a route the operator does not manage, patched v1 → v2 by hand. */
 async function gatewayRun(loop: Loop, i: number, parentRefs: Obj[], baseUrl: string): Promise<Run> {
   const name = `direct-${i}`;
-  const handler = 'gwfloor';
   const backend = (id: string, weight: number) => ({
     group: '',
     kind: 'Service',
-    name: versionName(handler, id),
+    name: versionName(GATEWAY_FLOOR, id),
     port: 3000,
     weight,
   });
@@ -218,38 +255,18 @@ async function gatewayRun(loop: Loop, i: number, parentRefs: Obj[], baseUrl: str
     },
   });
   await loop.api.apply(route(100, 0));
-  await until(
-    `${name}: Traefik routes v1`,
-    async () => {
-      const r = await fetch(`${baseUrl}/direct/${i}`).catch(() => undefined);
-      return r?.headers.get('x-gati-served-by') === 'v1';
-    },
-    60_000,
-  );
-  const times = routeTimes(
+  const run = await timeSwitch(
     loop,
-    name,
-    (r) => weighted(r)[versionName(handler, 'v1')] === undefined,
+    baseUrl,
+    {
+      path: `/direct/${i}`,
+      routeName: name,
+      final: (r) => weighted(r)[versionName(GATEWAY_FLOOR, 'v1')] === undefined,
+      change: () => loop.api.apply(route(0, 100)),
+    },
+    6000,
   );
-  const client = steady(baseUrl, { path: `/direct/${i}` }, RATE, 60);
-  await sleep(2000);
-  const changed = Date.now();
-  await loop.api.apply(route(0, 100));
-  try {
-    await until(`${name}: accepted at v2`, async () => !!times.seen.accepted, 60_000);
-    await sleep(6000);
-  } finally {
-    times.stop();
-  }
-  const answers = await client.stop();
-  return {
-    scenario: 'gateway',
-    routeWrittenSeconds: times.seen.written && round((times.seen.written - changed) / 1000),
-    routeAcceptedSeconds: times.seen.accepted && round((times.seen.accepted - changed) / 1000),
-    trafficSeconds: round(secondsTo(answers, 'v2', changed) ?? NaN),
-    requests: answers.length,
-    failed: answers.filter((a) => a.error || a.status >= 400).length,
-  };
+  return { scenario: 'gateway', ...run };
 }
 
 /** Runs every scenario `repeat` times on one loop and writes bench/results/<out>. */
@@ -276,9 +293,9 @@ export async function benchTraffic(opts: {
     await loop.api.apply({
       apiVersion: 'gati.dev/v1alpha1',
       kind: 'GatiHandler',
-      metadata: { name: 'gwfloor', namespace: NS },
+      metadata: { name: GATEWAY_FLOOR, namespace: NS },
       spec: {
-        handlerPath: '/api/gwfloor',
+        handlerPath: `/api/${GATEWAY_FLOOR}`,
         version: 'v2',
         image: image('v2'),
         port: 3000,
@@ -288,8 +305,8 @@ export async function benchTraffic(opts: {
     await loop.api.apply({
       apiVersion: 'gati.dev/v1alpha1',
       kind: 'GatiVersion',
-      metadata: { name: 'gwfloor-v1', namespace: NS },
-      spec: { versionId: 'v1', image: image('v1'), handlerRef: { name: 'gwfloor' } },
+      metadata: { name: `${GATEWAY_FLOOR}-v1`, namespace: NS },
+      spec: { versionId: 'v1', image: image('v1'), handlerRef: { name: GATEWAY_FLOOR } },
     });
     for (let i = 0; i < opts.repeat; i++) {
       for (const scenario of ['floor', 'steps-0s', 'analysis'] as const) {

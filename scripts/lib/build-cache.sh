@@ -34,7 +34,8 @@ module_dir() {
   printf '%s\n' "$dir"
 }
 
-# ensure_module_binary NAME MODULE VERSION PACKAGE LDFLAGS VERSION-ARGS...: the binary NAME built from
+# ensure_module_binary NAME MODULE VERSION PACKAGE LDFLAGS VERSION-ARGS...: the binary <NAME>_BIN
+# names (upper case; it must be executable) when set, else the binary NAME built from
 # PACKAGE of the Go module MODULE@VERSION, cached as
 #   ${GATI_KUBE_CACHE:-$HOME/.cache/gati-operator}/NAME-VERSION-<go version>/NAME
 # and built there when missing from a writable copy of the module's source, with
@@ -46,9 +47,17 @@ ensure_module_binary() {
   local name="$1" mod="$2" ver="$3" pkg="$4" ldflags="$5"
   shift 5
   local root="${GATI_KUBE_CACHE:-$HOME/.cache/gati-operator}"
+  local override
+  override="$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')_BIN"
+  if [ -n "${!override:-}" ]; then
+    [ -x "${!override}" ] || die "$override=${!override} is not an executable file"
+    log "using $override=${!override}"
+    printf '%s\n' "${!override}"
+    exit 0
+  fi
   if ! command -v go >/dev/null 2>&1; then
     printf 'SKIP: go toolchain not found on PATH (needed to build %s %s from %s; or set %s)\n' \
-      "$name" "$ver" "$mod" "$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')_BIN"
+      "$name" "$ver" "$mod" "$override"
     exit 3
   fi
   local go_ver
@@ -88,4 +97,5 @@ ensure_module_binary() {
   trap - EXIT
   log "built in $(( $(date +%s) - start ))s: $dest/$name"
   printf '%s\n' "$dest/$name"
+  exit 0
 }

@@ -20,13 +20,6 @@ die() { printf '[prometheus] ERROR: %s\n' "$*" >&2; exit 1; }
 
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 
-if [ -n "${PROMETHEUS_BIN:-}" ]; then
-  [ -x "$PROMETHEUS_BIN" ] || die "PROMETHEUS_BIN=$PROMETHEUS_BIN is not an executable file"
-  log "using PROMETHEUS_BIN=$PROMETHEUS_BIN"
-  printf '%s\n' "$PROMETHEUS_BIN"
-  exit 0
-fi
-
 # The Go module v0.MMM.P is Prometheus M.MM.P (v0.316.0 is Prometheus 3.16.0).
 MINOR="${PROMETHEUS_VERSION#v0.}"; MINOR="${MINOR%%.*}"
 RELEASE="$((MINOR / 100)).$((MINOR % 100)).${PROMETHEUS_VERSION##*.}"

@@ -21,12 +21,5 @@ die() { printf '[traefik] ERROR: %s\n' "$*" >&2; exit 1; }
 
 TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.6.12}"
 
-if [ -n "${TRAEFIK_BIN:-}" ]; then
-  [ -x "$TRAEFIK_BIN" ] || die "TRAEFIK_BIN=$TRAEFIK_BIN is not an executable file"
-  log "using TRAEFIK_BIN=$TRAEFIK_BIN"
-  printf '%s\n' "$TRAEFIK_BIN"
-  exit 0
-fi
-
 ensure_module_binary traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik \
   "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" version
