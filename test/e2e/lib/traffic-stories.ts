@@ -4,14 +4,15 @@
  * Who gets what share, which client stays pinned, when an old version is quiet enough to go,
  * whether a failing version is rolled back, and that nobody sees a failed request meanwhile.
  *
- * Every story sets spec.rollout.steps itself and waits until the route shows the weights it
- * measures — written by the operator, accepted by the gateway at that generation, and given
- * the gateway's apply delay — before it counts a single request. Every request loop is bounded
- * in count and time; every wait is bounded and named.
+ * Every story sets spec.rollout.steps itself and, before it counts a single request, waits
+ * until the handler reports the split it measures, the gateway accepted the route at its
+ * current generation, and the gateway's apply delay passed. Every request loop is bounded in
+ * count and time; every wait is bounded and named.
  */
 import type { Test } from 'tap';
 import { HANDLER_LABEL, VERSION_LABEL } from '../../../src/api/keys.js';
-import { routeName } from '../../../src/resources/names.js';
+import { routeName, versionName } from '../../../src/resources/names.js';
+import { promqlString, substitute } from '../../../src/resources/template.js';
 import { CHECK_INTERVAL_SECONDS } from '../../../src/timescape/drain.js';
 import type { Obj } from './api.js';
 import { brief, routePins, routeWeights, versionEntry, versionsOf } from './read.js';
@@ -51,9 +52,30 @@ export const QUERIES = {
   },
 };
 
-/** A query template filled in for one version, as the hook server does. */
-function filled(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? '');
+/**
+ * What a recommended query answers for one version now, filled in as the hook server fills it:
+ * the value of its one series (undefined unless there is exactly one), and the PromQL sent.
+ */
+async function askFor(
+  tp: TrafficPlane,
+  template: string,
+  ns: string,
+  handlerName: string,
+  version: string,
+): Promise<{ value: number | undefined; series: number; promql: string }> {
+  const vars = {
+    namespace: ns,
+    handler: handlerName,
+    version,
+    service: versionName(handlerName, version),
+  };
+  const promql = substitute(template, vars, promqlString);
+  const answer = await tp.query(promql);
+  return {
+    value: answer.length === 1 ? answer[0]!.value : undefined,
+    series: answer.length,
+    promql,
+  };
 }
 
 /* ------------------------------------------------------------------------------ helpers */
@@ -382,6 +404,12 @@ const analysisRollback: Story = {
           typeof value === 'number' && Math.abs(value - errorPercent / 100) <= 0.05,
           `the last check measured the real error ratio: ${value} (v2 fails ${errorPercent} %)`,
         );
+        // What Traefik counted for v2 agrees (its window still holds v2's requests).
+        const seen = await askFor(r.tp, QUERIES.traefikErrorRatio(PORT), s.ns, name, 'v2');
+        t.ok(
+          seen.value !== undefined && Math.abs(seen.value - errorPercent / 100) <= 0.05,
+          `Traefik's counters give one series of v2's error ratio: ${seen.value} (${seen.series} series: ${seen.promql})`,
+        );
       } else {
         t.ok(
           typeof value === 'number' && value <= ANALYSIS.threshold,
@@ -465,18 +493,18 @@ const drainByTraffic: Story = {
       },
       holdSeconds * SECOND,
     );
-    const svc = versionEntry(await r.handlerNow(), 'v1')?.service;
-    const rateQuery = filled(drain.metricQuery, {
-      namespace: s.ns,
-      handler: name,
-      version: 'v1',
-      service: svc,
-    });
-    const rate = (await r.tp.query(rateQuery))[0]?.value;
-    t.ok(
-      rate !== undefined && rate >= 3 && rate <= 7,
-      `Prometheus sees v1's real rate: ${rate} req/s (${rateQuery})`,
-    );
+    // The rate the hook server saw, and the same rate from v1's own counters: both real, both ~5.
+    const seen = await askFor(r.tp, drain.metricQuery, s.ns, name, 'v1');
+    const own = await askFor(r.tp, QUERIES.appRequestRate, s.ns, name, 'v1');
+    for (const [what, q] of [
+      ["Traefik's", seen],
+      ["v1's own", own],
+    ] as const)
+      t.ok(
+        q.value !== undefined && q.value >= 3 && q.value <= 7,
+        `${what} counters give one series of v1's real rate: ${q.value} req/s (${q.series} series: ${q.promql})`,
+      );
+    const rate = seen.value;
     const held = versionEntry(await r.handlerNow(), 'v1');
     t.pass(`held ${holdSeconds}s: ${held?.reason}: ${held?.message}`);
 

@@ -24,7 +24,7 @@ import type { Api, Obj } from '../../e2e/lib/api.js';
 import { behaviourOf, VersionApp } from './apps.js';
 
 /** The managed-by label of the EndpointSlices written here. */
-export const SLICE_MANAGER = 'loop-kubelet.gati.dev';
+const SLICE_MANAGER = 'loop-kubelet.gati.dev';
 
 /** The node's first non-loopback IPv4 address, or undefined when it has none. */
 export function nodeAddress(): string | undefined {
@@ -82,7 +82,7 @@ export interface PodRuntime {
   service(svc: Obj): Promise<void>;
   /** A Service was deleted (its slices go with it, by ownerReference). */
   serviceDeleted(svc: Obj): void;
-  /** EndpointSlice writes that failed (a gateway then misses an endpoint: the stories see it). */
+  /** Apps that failed to start and EndpointSlice writes that failed (the stories then see failed requests). */
   errors(): string[];
   /** The apps running now, by `namespace/deployment`, with their version and port. */
   apps(): Array<{ key: string; versionId: string; port: number }>;
@@ -97,16 +97,20 @@ function preStopOf(d: Obj): number {
 /** startPodRuntime: the runtime the kubelet stand-in drives (see the file comment). */
 export function startPodRuntime(api: Api, opts: PodRuntimeOptions): PodRuntime {
   const running = new Map<string, Running>();
+  const errors: string[] = [];
+  const noting = (what: string) => (e: unknown) => {
+    errors.push(`${what}: ${String(e)}`);
+  };
   const services = new Map<string, Obj>();
   /** One chain of work per Deployment, so its starts and stops never interleave. */
   const chains = new Map<string, Promise<void>>();
   const serial = (key: string, work: () => Promise<void>): Promise<void> => {
-    const next = (chains.get(key) ?? Promise.resolve()).then(work, work);
+    // Never rejects: a failure is kept for the diagnostics, and the next work still runs.
+    const next = (chains.get(key) ?? Promise.resolve()).then(work).catch(noting(`app ${key}`));
     chains.set(key, next);
     return next;
   };
 
-  const errors: string[] = [];
   const slice = (svc: Obj, r: Running): Obj => ({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -137,9 +141,6 @@ export function startPodRuntime(api: Api, opts: PodRuntimeOptions): PodRuntime {
   });
 
   const servicesOf = (d: Obj): Obj[] => [...services.values()].filter((s) => selects(s, d));
-  const noting = (what: string) => (e: unknown) => {
-    errors.push(`${what}: ${String(e)}`);
-  };
   const publish = async (r: Running, svcs = servicesOf(r.deployment)): Promise<void> => {
     for (const svc of svcs)
       await api.apply(slice(svc, r)).catch(noting(`apply slice of ${keyOf(svc)}`));
