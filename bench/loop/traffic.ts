@@ -17,11 +17,13 @@
  * answered by v2.
  */
 import type { Obj } from '../../test/e2e/lib/api.js';
+import { gatewayAccepted, routeWeights } from '../../test/e2e/lib/read.js';
 import { steady, type Answer } from '../../test/e2e/lib/traffic.js';
 import { QUERIES } from '../../test/e2e/lib/traffic-stories.js';
 import { hookServerCommand } from '../../test/loop/lib/hook-server.js';
 import { startLoop, type Loop } from '../../test/loop/lib/loop.js';
 import { imageWith } from '../../test/loop/lib/apps.js';
+import { TRAEFIK_CONTROLLER } from '../../test/loop/lib/traefik.js';
 import { watch } from '../../test/loop/lib/watch.js';
 import { routeName, versionName } from '../../src/resources/names.js';
 import { machine, median, today, writeResult } from '../lib.js';
@@ -89,30 +91,16 @@ function routeTimes(loop: Loop, name: string, final: (route: Obj) => boolean) {
         seen.written = Date.now();
         seen.generation = o.metadata.generation;
       }
-      const accepted = ((o.status?.parents ?? []) as Obj[]).some((p) =>
-        ((p.conditions ?? []) as Obj[]).some(
-          (c) =>
-            c.type === 'Accepted' &&
-            c.status === 'True' &&
-            seen.generation !== undefined &&
-            c.observedGeneration >= seen.generation,
-        ),
-      );
+      const accepted = seen.generation !== undefined && gatewayAccepted(o, TRAEFIK_CONTROLLER);
       if (seen.accepted === undefined && accepted) seen.accepted = Date.now();
     },
   );
   return { seen, stop: () => w.stop() };
 }
 
-/** The weighted backends of a route as Service name → weight, zero weights left out. */
-function weighted(route: Obj): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const rule of (route.spec?.rules ?? []) as Obj[]) {
-    if (((rule.matches ?? []) as Obj[]).some((m) => (m.headers ?? []).length)) continue;
-    for (const b of (rule.backendRefs ?? []) as Obj[]) if (b.weight > 0) out[b.name] = b.weight;
-  }
-  return out;
-}
+/** v2 is the route's only backend with weight. */
+const alone = (w: Record<string, number>): boolean =>
+  (w.v2 ?? 0) > 0 && Object.entries(w).every(([id, n]) => id === 'v2' || n === 0);
 
 async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -211,17 +199,13 @@ async function operatorRun(
       drain: { minSeconds: 5 },
     },
   });
-  const v2 = versionName(name, 'v2');
   const run = await timeSwitch(
     loop,
     baseUrl,
     {
       path: `/api/${name}`,
       routeName: routeName(name),
-      final: (r) => {
-        const w = weighted(r);
-        return Object.keys(w).length === 1 && w[v2] !== undefined;
-      },
+      final: (r) => alone(routeWeights(r, name, ['v1', 'v2'])),
       change: () =>
         loop.api.patch('GatiHandler', NS, name, { spec: { version: 'v2', image: image('v2') } }),
     },
@@ -261,7 +245,7 @@ async function gatewayRun(loop: Loop, i: number, parentRefs: Obj[], baseUrl: str
     {
       path: `/direct/${i}`,
       routeName: name,
-      final: (r) => weighted(r)[versionName(GATEWAY_FLOOR, 'v1')] === undefined,
+      final: (r) => alone(routeWeights(r, GATEWAY_FLOOR, ['v1', 'v2'])),
       change: () => loop.api.apply(route(0, 100)),
     },
     6000,

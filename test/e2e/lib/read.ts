@@ -47,6 +47,24 @@ export function routePins(
   return out;
 }
 
+/** Every parent `controller` (a gateway's controllerName) reports for the route says Accepted=True at the route's current generation. */
+export function gatewayAccepted(route: Obj | undefined, controller: string): boolean {
+  const parents = ((route?.status?.parents ?? []) as Obj[]).filter(
+    (p) => p.controllerName === controller,
+  );
+  return (
+    parents.length > 0 &&
+    parents.every((p) =>
+      ((p.conditions ?? []) as Obj[]).some(
+        (c) =>
+          c.type === 'Accepted' &&
+          c.status === 'True' &&
+          c.observedGeneration === route?.metadata?.generation,
+      ),
+    )
+  );
+}
+
 export const versionsOf = (handler: Obj | undefined): Obj[] =>
   (handler?.status?.versions ?? []) as Obj[];
 

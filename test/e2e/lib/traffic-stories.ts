@@ -15,7 +15,14 @@ import { routeName, versionName } from '../../../src/resources/names.js';
 import { promqlString, substitute } from '../../../src/resources/template.js';
 import { CHECK_INTERVAL_SECONDS } from '../../../src/timescape/drain.js';
 import type { Obj } from './api.js';
-import { brief, routePins, routeWeights, versionEntry, versionsOf } from './read.js';
+import {
+  brief,
+  gatewayAccepted,
+  routePins,
+  routeWeights,
+  versionEntry,
+  versionsOf,
+} from './read.js';
 import { gatiVersion, handler, rolloutOf, type Story, type StoryContext } from './stories.js';
 import {
   failures,
@@ -87,24 +94,6 @@ function planeOf(s: StoryContext): TrafficPlane {
   const tp = s.driver.traffic;
   if ('unsupported' in tp) throw new Error(`no data plane: ${tp.unsupported}`);
   return tp;
-}
-
-/** The route's parents as the real gateway reports them: Accepted at this generation. */
-function gatewayAccepted(route: Obj | undefined, controller: string): boolean {
-  const parents = ((route?.status?.parents ?? []) as Obj[]).filter(
-    (p) => p.controllerName === controller,
-  );
-  return (
-    parents.length > 0 &&
-    parents.every((p) =>
-      ((p.conditions ?? []) as Obj[]).some(
-        (c) =>
-          c.type === 'Accepted' &&
-          c.status === 'True' &&
-          c.observedGeneration === route?.metadata?.generation,
-      ),
-    )
-  );
 }
 
 /** One handler's routing world, as requests and status see it. */

@@ -65,8 +65,6 @@ export interface PodRuntimeOptions {
   address: string;
   /** A Prometheus file_sd file rewritten with one target per running app. */
   targetsFile?: string;
-  /** Wall time a stopping app waits before it stops (default: its pod's preStop sleep). */
-  preStopMs?: (d: Obj) => number;
 }
 
 /** The runtime the kubelet stand-in drives; see the file comment. */
@@ -185,7 +183,7 @@ export function startPodRuntime(api: Api, opts: PodRuntimeOptions): PodRuntime {
     if (!r) return;
     r.ready = false;
     await publish(r);
-    await pause((opts.preStopMs ?? preStopOf)(r.deployment));
+    await pause(preStopOf(r.deployment));
     await r.app.stop();
     running.delete(key);
     writeTargets();
