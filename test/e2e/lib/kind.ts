@@ -560,6 +560,10 @@ export class KindCluster {
       image: APP_IMAGE,
       // Never built nor loaded: the kubelet's pull fails and its pods never become ready.
       unavailableImage: (tag) => APP_IMAGE(`${tag}-never-built`),
+      traffic: {
+        unsupported:
+          'the kind suite installs no Gateway API implementation and no Prometheus; the loop suite runs the traffic stories',
+      },
       knobs: {
         gatewayRejects: {
           unsupported: 'kind has no Gateway controller, so story routes attach to no Gateway',

@@ -23,7 +23,7 @@ import {
   type Kind,
   type Obj,
 } from './api.js';
-import { unsupported, use, type ClusterDriver, type Knobs } from './driver.js';
+import { unsupported, use, type ClusterDriver, type Need } from './driver.js';
 import {
   brief,
   conditionOf,
@@ -69,8 +69,8 @@ export interface Story {
   name: string;
   /** Namespace suffix; the namespace is `story-<slug>`. */
   slug: string;
-  /** Knobs the story cannot do without; it is skipped with the driver's reason otherwise. */
-  needs?: Array<keyof Knobs>;
+  /** Knobs (or the data plane) the story cannot do without; it is skipped with the driver's reason otherwise. */
+  needs?: Need[];
   /** Bound of the whole story. */
   timeoutMs: number;
   run(t: Test, s: StoryContext): Promise<void>;
@@ -79,7 +79,7 @@ export interface Story {
 /* ------------------------------------------------------------------------------- fixtures */
 
 /** A handler whose image really runs, with short probes, rollout steps and drain. */
-function handler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
+export function handler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
   const parentRefs = s.driver.parentRefs;
   return {
     apiVersion: 'gati.dev/v1alpha1',
@@ -106,7 +106,12 @@ function handler(s: StoryContext, name: string, version: string, spec: Obj = {})
 }
 
 /** A GatiVersion `<handler>-<versionId>` of `handlerName` carrying `versionId`. */
-function gatiVersion(s: StoryContext, handlerName: string, versionId: string, spec: Obj = {}): Obj {
+export function gatiVersion(
+  s: StoryContext,
+  handlerName: string,
+  versionId: string,
+  spec: Obj = {},
+): Obj {
   return {
     apiVersion: 'gati.dev/v1alpha1',
     kind: 'GatiVersion',
@@ -932,7 +937,7 @@ const namespaceDeletion: Story = {
 /* ------------------------------------------------------------------- rollout control (#13) */
 
 /** The rollout record of a handler's status, or undefined. */
-const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
+export const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
 
 type Split = Record<string, number>;
 
@@ -1245,7 +1250,7 @@ export async function runStories(
 ): Promise<void> {
   for (const story of stories) {
     const missing = (story.needs ?? [])
-      .map((k) => unsupported(driver.knobs[k]))
+      .map((k) => unsupported(k === 'traffic' ? driver.traffic : driver.knobs[k]))
       .filter((r): r is string => r !== undefined);
     if (missing.length) {
       await t.test(story.name, { skip: `${driver.name}: ${missing.join('; ')}` }, async () => {});
