@@ -28,6 +28,11 @@ export interface Knobs {
   startHookServer: Knob;
   /** Every hook call is answered 500 (true), or answered normally again (false). */
   failHooks: Knob<[on: boolean]>;
+  /**
+   * The hook server's Prometheus answers queries for metrics named `hostile_*` with a 100 MB
+   * answer of many series (true), or normally again (false).
+   */
+  hostilePrometheus: Knob<[on: boolean]>;
 }
 
 /** Hook calls counted so far: `<controller>/<hook>` totals, and per parent when the driver sees them. */
@@ -60,6 +65,8 @@ export interface ClusterDriver {
   readonly traffic: TrafficPlane | { unsupported: string };
   /** Hook calls so far, or undefined when this cluster cannot count them. */
   hookCalls(): Promise<HookCalls | undefined>;
+  /** The hook server's process id and readiness, when this cluster can see its process. */
+  hookServer?(): Promise<{ pid?: number; ready: boolean }>;
   /** A dump of the given namespaces' Gati objects and children, plus controller logs, for a failure message. */
   diagnose(what: string, namespaces: string[]): Promise<string>;
 }

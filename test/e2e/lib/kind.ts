@@ -572,6 +572,10 @@ export class KindCluster {
           unsupported:
             'the in-cluster hook server has no fault-injecting front; the loop suite answers 500 on demand',
         },
+        hostilePrometheus: {
+          unsupported:
+            'the kind suite installs no Prometheus; the loop suite puts a hostile one in front of the hook server',
+        },
         stopHookServer: async () => {
           const d = await kube.get('deployment', 'gati-operator', OPERATOR_NS);
           replicas = d?.spec?.replicas ?? 1;

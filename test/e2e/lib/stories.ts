@@ -145,7 +145,7 @@ function gatiModule(s: StoryContext, name: string, capabilities: string[]): Obj 
 /* ---------------------------------------------------------------------------------- reads */
 
 /** Reads of one handler's world in the story namespace. */
-function world(s: StoryContext, name: string, ids: string[]) {
+export function world(s: StoryContext, name: string, ids: string[]) {
   const route = () => s.api.get('HTTPRoute', s.ns, routeName(name));
   const handlerNow = () => s.api.get('GatiHandler', s.ns, name);
   return {

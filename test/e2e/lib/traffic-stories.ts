@@ -181,7 +181,7 @@ function trafficHandler(s: StoryContext, name: string, version: string, spec: Ob
       failureThreshold: 3,
       preStopSeconds: tp.applySeconds,
     },
-    rollout: { steps: AT_ONCE, progressDeadlineSeconds: 300 },
+    rollout: { steps: AT_ONCE, progressDeadlineSeconds: 300, rollbackWindowSeconds: 0 },
     ...spec,
   });
   h.spec.image = tp.image(version);
@@ -556,7 +556,11 @@ const zeroDowntime: Story = {
     const r = routing(s, name, ['v1', 'v2']);
     await s.api.apply(
       trafficHandler(s, name, 'v1', {
-        rollout: { steps: [{ weight: 50, pauseSeconds: 5 }], progressDeadlineSeconds: 300 },
+        rollout: {
+          steps: [{ weight: 50, pauseSeconds: 5 }],
+          progressDeadlineSeconds: 300,
+          rollbackWindowSeconds: 0,
+        },
         drain: { minSeconds: 5, timeoutSeconds: 300 },
       }),
     );

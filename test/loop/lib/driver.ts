@@ -53,6 +53,15 @@ export function loopDriver(
         if (!front) throw new Error('failHooks needs the front');
         front.failing = on;
       },
+      hostilePrometheus: async (on) => {
+        loop.prometheusFront.hostile = on;
+      },
+    },
+    async hookServer() {
+      const ready = await fetch(`${loop.hook.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      return { pid: loop.hook.pid(), ready };
     },
     async hookCalls(): Promise<HookCalls | undefined> {
       if (!front) return undefined;

@@ -22,6 +22,7 @@ import {
 } from '../../e2e/lib/controllers.js';
 import { ensureDataPlane, startDataPlane, type DataPlane } from './dataplane.js';
 import { HookFront, HookServer, type HookServerOptions } from './hook-server.js';
+import { PrometheusFront } from './prometheus-front.js';
 import {
   ensureMetacontroller,
   startMetacontroller,
@@ -50,6 +51,8 @@ export interface LoopOptions {
 
 export interface Loop {
   cluster: TestCluster;
+  /** What the hook server's PROMETHEUS_URL names: the data plane's Prometheus behind a front. */
+  prometheusFront: PrometheusFront;
   api: Api;
   hook: HookServer;
   front: HookFront | undefined;
@@ -123,9 +126,18 @@ export async function startLoop(opts: LoopOptions = {}): Promise<Loop | { skip: 
         `data plane: Traefik at ${dataPlane.traefik.url}, Prometheus at ${dataPlane.prometheus.url}`,
       );
     }
+    // The hook server asks Prometheus through a front that can answer hostile on demand.
+    const prometheusFront = new PrometheusFront();
+    prometheusFront.upstream = dataPlane?.prometheus.url;
+    await prometheusFront.start();
+    cleanups.push(() => prometheusFront.stop());
     const hook = new HookServer({
       ...opts.hookServer,
-      env: { ...opts.hookServer?.env, ...dataPlane?.hookEnv },
+      env: {
+        ...opts.hookServer?.env,
+        ...dataPlane?.hookEnv,
+        PROMETHEUS_URL: prometheusFront.url,
+      },
       logDir: cluster.workDir,
     });
     // Gracefully (SIGTERM), so a --cpu-prof hook server writes its profile; SIGKILL if it hangs.
@@ -162,6 +174,7 @@ export async function startLoop(opts: LoopOptions = {}): Promise<Loop | { skip: 
     const gv = controllerFor(controllers, 'gativersions');
     return {
       cluster,
+      prometheusFront,
       api,
       hook,
       front,
