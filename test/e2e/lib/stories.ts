@@ -432,7 +432,9 @@ const rollout: Story = {
     const w = world(s, name, ['v1', 'v2']);
     const pause = 20;
     await s.api.apply(
-      handler(s, name, 'v1', { rollout: { steps: [{ weight: 50, pauseSeconds: pause }] } }),
+      handler(s, name, 'v1', {
+        rollout: { steps: [{ weight: 50, pauseSeconds: pause }], rollbackWindowSeconds: 0 },
+      }),
     );
     await w.settle({ v1: 100 }, ['v1']);
     t.pass('v1 Active with all weighted traffic');
@@ -649,7 +651,9 @@ const neverAvailable: Story = {
     const w = world(s, name, ['v1', 'v9']);
     const deadline = 20;
     await s.api.apply(
-      handler(s, name, 'v1', { rollout: { steps: [], progressDeadlineSeconds: deadline } }),
+      handler(s, name, 'v1', {
+        rollout: { steps: [], progressDeadlineSeconds: deadline, rollbackWindowSeconds: 0 },
+      }),
     );
     await w.settle({ v1: 100 }, ['v1']);
     const start = Date.now();
@@ -953,7 +957,11 @@ async function rolloutAt25(s: StoryContext, name: string) {
     { weight: 25, pauseSeconds: 600 },
     { weight: 50, pauseSeconds: 600 },
   ];
-  await s.api.apply(handler(s, name, 'v1', { rollout: { steps, progressDeadlineSeconds: 300 } }));
+  await s.api.apply(
+    handler(s, name, 'v1', {
+      rollout: { steps, progressDeadlineSeconds: 300, rollbackWindowSeconds: 0 },
+    }),
+  );
   await w.settle({ v1: 100 }, ['v1']);
   await s.api.patch('GatiHandler', s.ns, name, {
     spec: { version: 'v2', image: s.driver.image('v2') },
