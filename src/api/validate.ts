@@ -2,6 +2,7 @@ import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
+import { withDefaults } from './defaults.js';
 import { forbiddenKeys, unknownFields } from './strict.js';
 
 export type { FieldError } from './field-error.js';
@@ -182,9 +183,10 @@ function uniqueness(s: Record<string, unknown>): CelCheck | null {
 }
 
 /**
- * validate applies the schema's defaults to a copy of `value`, then checks it against the
- * schema and its cross-field rules. Errors name fields under `prefix` (e.g. `spec`). A
- * forbidden key anywhere is refused first, before anything copies or defaults the value.
+ * validate applies the schema's defaults to `value` without touching it (the result shares
+ * what was already there), then checks the result against the schema and its cross-field
+ * rules. Errors name fields under `prefix` (e.g. `spec`). A forbidden key anywhere is refused
+ * first, before anything defaults the value.
  */
 export function validate<T>(schema: TSchema, value: unknown, prefix: string): Validated<T> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -195,7 +197,7 @@ export function validate<T>(schema: TSchema, value: unknown, prefix: string): Va
   }
   const hostile = forbiddenKeys(value, prefix);
   if (hostile.length > 0) return { ok: false, errors: hostile };
-  const copy = Value.Default(schema, structuredClone(value));
+  const copy = withDefaults(schema, value);
   const errors = schemaErrors(schema, copy, prefix);
   if (errors.length === 0) celErrors(schema, copy, prefix, errors);
   if (errors.length === 0) unknownFields(schema, copy, prefix, errors);
