@@ -171,8 +171,8 @@ function uniqueness(s: Record<string, unknown>): CelCheck | null {
   // A string key (env and volume names, most sets) is its own identity; anything else is
   // compared as JSON. The prefixes keep the two apart.
   const keyOf = (v: unknown): string => {
-    const k = type === 'set' ? v : one !== undefined ? (v as Record<string, unknown>)?.[one] : v;
-    if (typeof k === 'string') return `s${k}`;
+    const id = type === 'set' ? v : one !== undefined ? (v as Record<string, unknown>)?.[one] : v;
+    if (typeof id === 'string') return `s${id}`;
     return `j${JSON.stringify(type === 'set' ? v : keys.map((k) => (v as Record<string, unknown>)?.[k]))}`;
   };
   return (value, field, out) => {
