@@ -1,11 +1,12 @@
 /**
- * `npx tsx bench/compare.ts <ref> [runs]`: the hook bench (bench/run.ts) before and after, in
+ * `npx tsx bench/compare.ts <ref> [runs] [name]`: the hook bench (bench/run.ts) before and after, in
  * one invocation on one machine. The tree at git `<ref>` is exported to a temporary directory
  * with this tree's bench/ laid over it (so both are measured by the same harness) and this
  * tree's node_modules linked in; then the two run alternately, `runs` times each (default 3),
  * so a change in the machine's load weighs on both alike. Writes
- * bench/results/hooks-<date>-before.json and …-after.json (every run, plus per set the median
- * and the range over the runs) and prints the comparison. Environment as for bench/run.ts.
+ * bench/results/hooks-<date>[-<name>]-before.json and …-after.json (every run, plus per set the
+ * median and the range over the runs) and prints the comparison. Environment as for
+ * bench/run.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, ROOT, today, writeResult } from './lib.js';
 
-const [ref, runsArg = '3'] = process.argv.slice(2);
-if (!ref) throw new Error('usage: npx tsx bench/compare.ts <git ref of the "before" tree> [runs]');
+const [ref, runsArg = '3', name] = process.argv.slice(2);
+if (!ref)
+  throw new Error('usage: npx tsx bench/compare.ts <git ref of the "before" tree> [runs] [name]');
 const RUNS = Math.max(1, Number(runsArg));
 
 interface Pure {
@@ -97,6 +99,13 @@ function summary(runs: Run[]) {
 const fmt = (s: { median: number; min: number; max: number }, d: number) =>
   `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
 
+/** The BENCH_* settings of this invocation, as given. */
+function benchEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('BENCH_')),
+  );
+}
+
 function main() {
   const before = exportTree(ref!);
   const scratch = mkdtempSync(join(tmpdir(), 'gati-bench-runs-'));
@@ -114,10 +123,11 @@ function main() {
     rmSync(before, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   }
-  const command = `npx tsx bench/compare.ts ${ref} ${RUNS}`;
+  const command = `npx tsx bench/compare.ts ${ref} ${RUNS}${name ? ` ${name}` : ''}`;
   const summaries = { before: summary(runs.before), after: summary(runs.after) };
   for (const label of ['before', 'after'] as const)
-    writeResult(`hooks-${today()}-${label}.json`, {
+    writeResult(`hooks-${today()}${name ? `-${name}` : ''}-${label}.json`, {
+      environment: benchEnvironment(),
       command,
       ref: label === 'before' ? ref : 'working tree',
       runs: runs[label],
