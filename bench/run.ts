@@ -12,7 +12,8 @@
  * Environment: BENCH_SECONDS (per route, over all rounds, default 10), BENCH_ROUNDS (default 5),
  * BENCH_WARMUP_SECONDS (default 3),
  * BENCH_SETS (comma list, default small,medium,large), BENCH_OUT (file name under
- * bench/results, default <date>.json), BENCH_NODE_ARGS (extra flags for the server process),
+ * bench/results or an absolute path, default <date>.json), BENCH_NODE_ARGS (extra flags for the
+ * server process),
  * BENCH_HTTP (0: the pure hooks only), BENCH_PURE_ROUNDS (default 15) and BENCH_PURE_ROUND_MS
  * (default 200) for the pure hooks' alternating rounds.
  */

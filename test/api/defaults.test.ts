@@ -14,8 +14,9 @@ import {
 import { invalidObjects, validObjects } from '../helpers/fixtures.js';
 
 // Defaults come from the schemas alone (src/api), applied in validate() by withDefaults, which
-// gives what TypeBox's Value.Default gives; code never repeats one as a constant. These tests pin what the schemas say, so a
-// changed default shows up here and in the generated CRDs together.
+// gives what TypeBox's Value.Default gives; code never repeats one as a constant. These tests
+// pin what the schemas say, so a changed default shows up here and in the generated CRDs
+// together.
 
 const seed = {
   handlerPath: '/api/users',
