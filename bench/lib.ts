@@ -2,7 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_OPTIONS } from '../src/install/manifests.js';
@@ -100,9 +100,9 @@ export function today(): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** writeResult writes pretty JSON under bench/results and returns the path. */
+/** writeResult writes pretty JSON under bench/results (or at an absolute path) and returns the path. */
 export function writeResult(file: string, data: unknown): string {
-  const path = join(ROOT, 'bench', 'results', file);
+  const path = isAbsolute(file) ? file : join(ROOT, 'bench', 'results', file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(data, null, 2) + '\n');
   return path;

@@ -15,8 +15,32 @@ import type { FieldError } from './field-error.js';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REPORTED = 10;
 
-/** forbiddenKeys lists where `value` carries a forbidden key (iteratively: any depth is fine). */
+/**
+ * forbiddenKeys lists where `value` carries a forbidden key (iteratively: any depth is fine).
+ * Fields are named only when there is one to report: the common case walks without them.
+ */
 export function forbiddenKeys(value: unknown, prefix: string): FieldError[] {
+  return hasForbiddenKey(value) ? namedForbiddenKeys(value, prefix) : [];
+}
+
+function hasForbiddenKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(k)) return true;
+      stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
+}
+
+function namedForbiddenKeys(value: unknown, prefix: string): FieldError[] {
   const out: FieldError[] = [];
   const stack: Array<[unknown, string]> = [[value, prefix]];
   while (stack.length > 0 && out.length < MAX_REPORTED) {
@@ -39,8 +63,8 @@ export function forbiddenKeys(value: unknown, prefix: string): FieldError[] {
   return out;
 }
 
-/** Checks one value for fields its schema does not have. */
-type UnknownCheck = (value: unknown, field: string, out: FieldError[]) => void;
+/** Checks one value for fields its schema does not have; with `field` undefined, only whether any. */
+type UnknownCheck = (value: unknown, field: string | undefined, out: FieldError[]) => void;
 const unknownPlans = new WeakMap<TSchema, UnknownCheck | null>();
 
 /**
@@ -55,7 +79,18 @@ export function unknownFields(
   field: string,
   out: FieldError[],
 ): void {
-  unknownPlan(schema)?.(value, field, out);
+  const plan = unknownPlan(schema);
+  if (!plan) return;
+  // Fields are named only when there is one to report: the common case walks without them.
+  const found: FieldError[] = [];
+  plan(value, undefined, found);
+  if (found.length > 0) plan(value, field, out);
+}
+
+/** fieldAt names a field below `field`, or nothing while only looking. */
+export function fieldAt(field: string | undefined, key: string | number): string | undefined {
+  if (field === undefined) return undefined;
+  return typeof key === 'number' ? `${field}[${key}]` : `${field}.${key}`;
 }
 
 function unknownPlan(schema: TSchema): UnknownCheck | null {
@@ -81,7 +116,8 @@ function unknownPlan(schema: TSchema): UnknownCheck | null {
       : (value, field, out) => {
           if (typeof value !== 'object' || value === null) return;
           if (Array.isArray(value)) {
-            if (items) value.forEach((v, i) => items(v, `${field}[${i}]`, out));
+            if (items)
+              for (let i = 0; i < value.length; i++) items(value[i], fieldAt(field, i), out);
             return;
           }
           const o = value as Record<string, unknown>;
@@ -89,10 +125,10 @@ function unknownPlan(schema: TSchema): UnknownCheck | null {
             for (const k of Object.keys(o))
               if (!Object.hasOwn(props, k))
                 out.push({
-                  field: `${field}.${k}`,
+                  field: fieldAt(field, k) ?? '',
                   message: 'is not a field of this object (unknown fields are refused)',
                 });
-          for (const [k, p] of subs) if (o[k] !== undefined) p(o[k], `${field}.${k}`, out);
+          for (const [k, p] of subs) if (o[k] !== undefined) p(o[k], fieldAt(field, k), out);
         };
   unknownPlans.set(schema, plan);
   return plan;

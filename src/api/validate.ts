@@ -2,7 +2,8 @@ import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { celPredicate, type CelRule } from './cel.js';
-import { forbiddenKeys, unknownFields } from './strict.js';
+import { withDefaults } from './defaults.js';
+import { fieldAt, forbiddenKeys, unknownFields } from './strict.js';
 
 export type { FieldError } from './field-error.js';
 import type { FieldError } from './field-error.js';
@@ -101,18 +102,26 @@ export function schemaErrors(schema: TSchema, value: unknown, prefix: string): F
   return out;
 }
 
-/** Checks one value against the cross-field rules at and below one schema node. */
-type CelCheck = (value: unknown, field: string, out: FieldError[]) => void;
+/**
+ * Checks one value against the cross-field rules at and below one schema node; with `field`
+ * undefined, only whether any fails.
+ */
+type CelCheck = (value: unknown, field: string | undefined, out: FieldError[]) => void;
 
 const celPlans = new WeakMap<TSchema, CelCheck | null>();
 
 /**
  * celErrors evaluates every registered cross-field rule, and the uniqueness of list maps and
  * sets, on present values. The walk is planned once per schema and visits only the nodes with
- * a rule at or below them: resources and most fields have none.
+ * a rule at or below them: resources and most fields have none. Fields are named only when a
+ * rule fails: the common case walks without them.
  */
 function celErrors(schema: TSchema, value: unknown, field: string, out: FieldError[]): void {
-  celPlan(schema)?.(value, field, out);
+  const plan = celPlan(schema);
+  if (!plan) return;
+  const found: FieldError[] = [];
+  plan(value, undefined, found);
+  if (found.length > 0) plan(value, field, out);
 }
 
 function celPlan(schema: TSchema): CelCheck | null {
@@ -139,12 +148,12 @@ function celPlan(schema: TSchema): CelCheck | null {
           if (unique && Array.isArray(value)) unique(value, field, out);
           for (const r of rules)
             if (!r.check(value as Record<string, unknown>))
-              out.push({ field: field + r.field, message: r.message });
+              out.push({ field: (field ?? '') + r.field, message: r.message });
           if (typeof value !== 'object') return;
           for (const [k, p] of props)
-            p((value as Record<string, unknown>)[k], `${field}.${k}`, out);
+            p((value as Record<string, unknown>)[k], fieldAt(field, k), out);
           if (items && Array.isArray(value))
-            value.forEach((v, i) => items(v, `${field}[${i}]`, out));
+            for (let i = 0; i < value.length; i++) items(value[i], fieldAt(field, i), out);
         };
   celPlans.set(schema, plan);
   return plan;
@@ -158,15 +167,21 @@ function uniqueness(s: Record<string, unknown>): CelCheck | null {
   const type = s['x-kubernetes-list-type'];
   if (type !== 'map' && type !== 'set') return null;
   const keys = (s['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [];
-  const keyOf = (v: unknown): string =>
-    JSON.stringify(type === 'set' ? v : keys.map((k) => (v as Record<string, unknown>)?.[k]));
+  const one = keys.length === 1 ? keys[0]! : undefined;
+  // A string key (env and volume names, most sets) is its own identity; anything else is
+  // compared as JSON. The prefixes keep the two apart.
+  const keyOf = (v: unknown): string => {
+    const id = type === 'set' ? v : one !== undefined ? (v as Record<string, unknown>)?.[one] : v;
+    if (typeof id === 'string') return `s${id}`;
+    return `j${JSON.stringify(type === 'set' ? v : keys.map((k) => (v as Record<string, unknown>)?.[k]))}`;
+  };
   return (value, field, out) => {
     const seen = new Set<string>();
     (value as unknown[]).forEach((v, i) => {
       const key = keyOf(v);
       if (seen.has(key))
         out.push({
-          field: `${field}[${i}]`,
+          field: fieldAt(field, i) ?? '',
           message:
             type === 'set'
               ? 'duplicates an earlier entry'
@@ -182,9 +197,10 @@ function uniqueness(s: Record<string, unknown>): CelCheck | null {
 }
 
 /**
- * validate applies the schema's defaults to a copy of `value`, then checks it against the
- * schema and its cross-field rules. Errors name fields under `prefix` (e.g. `spec`). A
- * forbidden key anywhere is refused first, before anything copies or defaults the value.
+ * validate applies the schema's defaults to `value` without touching it (the result shares
+ * what was already there), then checks the result against the schema and its cross-field
+ * rules. Errors name fields under `prefix` (e.g. `spec`). A forbidden key anywhere is refused
+ * first, before anything defaults the value.
  */
 export function validate<T>(schema: TSchema, value: unknown, prefix: string): Validated<T> {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -195,7 +211,7 @@ export function validate<T>(schema: TSchema, value: unknown, prefix: string): Va
   }
   const hostile = forbiddenKeys(value, prefix);
   if (hostile.length > 0) return { ok: false, errors: hostile };
-  const copy = Value.Default(schema, structuredClone(value));
+  const copy = withDefaults(schema, value);
   const errors = schemaErrors(schema, copy, prefix);
   if (errors.length === 0) celErrors(schema, copy, prefix, errors);
   if (errors.length === 0) unknownFields(schema, copy, prefix, errors);

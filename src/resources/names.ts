@@ -19,6 +19,23 @@ export function hash8(raw: string): string {
   return createHash('sha256').update(raw).digest('hex').slice(0, HASH_LEN);
 }
 
+/**
+ * A sync asks for each version's names several times (its children, its route backend, the
+ * plan, the status), and each is a sanitising pass and a sha256. One bounded table per naming
+ * function answers the repeats: the functions are pure, so a table can never change a name;
+ * each is emptied whole when full.
+ */
+const MEMO_ENTRIES = 4096;
+const dnsNames = new Map<string, string>();
+const labelValues = new Map<string, string>();
+const versionNames = new Map<string, string>();
+
+function remember(table: Map<string, string>, raw: string, name: string): string {
+  if (table.size >= MEMO_ENTRIES) table.clear();
+  table.set(raw, name);
+  return name;
+}
+
 /** withHash truncates a sanitised name (it starts with a letter) so `<base>-<hash>` fits in 63. */
 function withHash(base: string, raw: string): string {
   return `${base.slice(0, MAX_NAME - HASH_LEN - 1).replace(/-+$/, '')}-${hash8(raw)}`;
@@ -29,6 +46,10 @@ function withHash(base: string, raw: string): string {
  * sanitised and suffixed with the hash of the raw input.
  */
 export function dnsName(raw: string): string {
+  return dnsNames.get(raw) ?? remember(dnsNames, raw, dnsNameOf(raw));
+}
+
+function dnsNameOf(raw: string): string {
   const s = sanitiseDns(raw);
   return s === raw && s.length <= MAX_NAME ? s : withHash(s, raw);
 }
@@ -47,6 +68,10 @@ function sanitiseDns(raw: string): string {
  * ends, ≤ 63), hashing as dnsName does when it had to change anything.
  */
 export function labelValue(raw: string): string {
+  return labelValues.get(raw) ?? remember(labelValues, raw, labelValueOf(raw));
+}
+
+function labelValueOf(raw: string): string {
   const s = raw.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   if (s === raw && s.length <= MAX_NAME) return s;
   const head = s.slice(0, MAX_NAME - HASH_LEN - 1).replace(/[^A-Za-z0-9]+$/, '');
@@ -60,7 +85,11 @@ export function labelValue(raw: string): string {
  * another handler's apex Service name.
  */
 export function versionName(handlerName: string, versionId: string): string {
-  return withHash(sanitiseDns(`${handlerName}-${versionId}`), `${handlerName}\u0000${versionId}`);
+  const raw = `${handlerName}\u0000${versionId}`;
+  return (
+    versionNames.get(raw) ??
+    remember(versionNames, raw, withHash(sanitiseDns(`${handlerName}-${versionId}`), raw))
+  );
 }
 
 /** apexServiceName names the handler's Service that selects every version's pods. */

@@ -44,8 +44,12 @@ export function containerEnv(port: number, env: EnvVar[] = []): EnvVarModel[] {
  * valueFrom is the empty string anyway).
  */
 function normaliseEnv(e: EnvVar): EnvVarModel {
-  const { value, ...rest } = e;
-  const out: EnvVarModel = value === '' ? rest : e;
+  let out: EnvVarModel = e;
+  if (e.value === '') {
+    // Copied only then: this runs for every variable of every version on every sync.
+    const { value: _empty, ...rest } = e;
+    out = rest;
+  }
   const fieldRef = e.valueFrom?.fieldRef;
   if (!fieldRef) return out;
   return { ...out, valueFrom: { ...e.valueFrom, fieldRef: { apiVersion: 'v1', ...fieldRef } } };

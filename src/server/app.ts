@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import {
   fastify,
   LogController,
@@ -6,7 +7,6 @@ import {
   type FastifyReply,
   type FastifyRequest,
   type onRequestAsyncHookHandler,
-  type onRequestHookHandler,
 } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -19,7 +19,7 @@ import { parseJsonBody } from './body.js';
 import { errorBody, handleError } from './errors.js';
 import { createLogger, requestId } from './logging.js';
 import { createMetrics, type HookMetrics } from './metrics.js';
-import { createPressureProbe, type PressureProbe } from './pressure.js';
+import { pressureOptions } from './pressure.js';
 import { createObserver, type Observe } from './observe.js';
 import { createPrometheusClient } from './prometheus.js';
 import { registerHookRoutes } from './routes.js';
@@ -42,8 +42,8 @@ export interface AppOptions {
   clock?: () => Date;
   /** Gathers drain evidence; default: the Prometheus client from config.prometheus. */
   observe?: Observe;
-  /** Overload check; default samples event-loop delay and heap against config.overload. Closed with the app. */
-  pressure?: PressureProbe;
+  /** Options of the overload plugin over those from config.overload (tests: a health check switched by hand). */
+  pressure?: FastifyUnderPressureOptions;
   readiness?: Readiness;
 }
 
@@ -94,13 +94,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   const metrics = createMetrics(options.registry ?? new Registry());
-  const pressure = options.pressure ?? createPressureProbe(config.overload);
-  app.addHook('onClose', async () => pressure.close());
+  // Registered first, so its check runs before any route's own (auth): an overloaded server
+  // answers 429 without reading the token file.
+  void app.register(underPressure, { ...pressureOptions(config.overload), ...options.pressure });
 
-  const guards = [
-    ...(config.auth ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))] : []),
-    overloadGuard(pressure, config.overload.retryAfterSeconds),
-  ];
+  const guards = config.auth
+    ? [authGuard(tokenFromFile(config.auth.tokenFile, config.auth.reloadMs))]
+    : [];
   const controllers: ControllerTable = options.hooks ? withHooks(options.hooks) : CONTROLLERS;
   const hookPaths = registerHookRoutes(app, {
     controllers,
@@ -138,7 +138,7 @@ function prometheusObserver(config: Config['prometheus'], metrics: HookMetrics):
   });
 }
 
-/** Health and metrics stay open (no auth, no overload check): kubelet and Prometheus must always get in. */
+/** Health and metrics stay open (no auth; the overload check lets them through): kubelet and Prometheus must always get in. */
 function registerOpenRoutes(app: FastifyInstance, readiness: Readiness, registry: Registry): void {
   const json = (reply: FastifyReply, code: number, body: unknown) =>
     reply.code(code).type('application/json; charset=utf-8').send(toJson(body));
@@ -166,26 +166,6 @@ export function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
       .header('www-authenticate', 'Bearer')
       .type('application/json; charset=utf-8')
       .send(errorBody('GATI_ERR_UNAUTHORIZED', 'missing or wrong bearer token'));
-  };
-}
-
-/**
- * overloadGuard answers 429 with Retry-After while the probe reports pressure. Callback style:
- * it runs before every hook call and never waits, so it costs no promise.
- */
-export function overloadGuard(
-  pressure: PressureProbe,
-  retryAfterSeconds: number,
-): onRequestHookHandler {
-  return (req, reply, done) => {
-    const reason = pressure.overloaded();
-    if (!reason) return done();
-    req.log.warn({ reason }, 'overloaded; asking the caller to retry');
-    reply
-      .code(429)
-      .header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))))
-      .type('application/json; charset=utf-8')
-      .send(errorBody('GATI_ERR_OVERLOADED', `overloaded (${reason}); retry later`));
   };
 }
 

@@ -30,24 +30,25 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /**
- * tooDeep: the path (shortened) where `value` first nests deeper than `max`, if it does. The
- * walk is iterative and allocates nothing per node but its stack slots: it runs on every body.
+ * tooDeep: the path (shortened) where `value` first nests deeper than `max`, if it does. It
+ * runs on every body, so it only counts: the recursion stops at `max` levels, so it never
+ * goes deeper than that itself, and it allocates nothing per node.
  */
 export function tooDeep(value: unknown, max: number): string | undefined {
-  const values: unknown[] = [value];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return pathTo(value, max) ?? '.';
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const child of children) {
-      values.push(child);
-      depths.push(depth + 1);
-    }
+  return nestsBeyond(value, max) ? (pathTo(value, max) ?? '.') : undefined;
+}
+
+function nestsBeyond(v: unknown, levelsLeft: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (levelsLeft === 0) return true;
+  if (Array.isArray(v)) {
+    for (const child of v) if (nestsBeyond(child, levelsLeft - 1)) return true;
+    return false;
   }
-  return undefined;
+  // A parsed body's objects are plain: for…in sees exactly their own keys, without a key list.
+  for (const k in v)
+    if (nestsBeyond((v as Record<string, unknown>)[k], levelsLeft - 1)) return true;
+  return false;
 }
 
 /** pathTo names the first object found at depth `max` (only called once one exists). */

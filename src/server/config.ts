@@ -107,7 +107,7 @@ export const EnvSchema = Type.Object({
     0,
     60000,
     1000,
-    'Event-loop delay above which hook calls get 429 (0 disables).',
+    'Mean event-loop delay over a 1 s sample, in ms, above which hook calls get 429 (0 disables).',
   ),
   OVERLOAD_MAX_HEAP_PERCENT: int(
     0,

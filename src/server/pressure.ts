@@ -1,76 +1,60 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import type { FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './errors.js';
+import { hookCallOf } from './routes.js';
 
-/** PressureProbe tells whether the process is too loaded to take a hook call, and why. */
-export interface PressureProbe {
-  /** undefined when fine; otherwise a short reason for the log. */
-  overloaded(): string | undefined;
-  close(): void;
-}
-
-/** Thresholds of the default probe; 0 disables a check. */
+/** Thresholds from config (`OVERLOAD_*`); 0 disables a check. */
 export interface PressureLimits {
+  /** Mean event-loop delay over a sample, in ms. */
   maxEventLoopDelayMs: number;
+  /** Heap use as a percent of the V8 heap limit. */
   maxHeapPercent: number;
-  /** How often the samples are refreshed. */
-  sampleIntervalMs?: number;
-}
-
-/** What the default probe samples; injectable so the thresholds are testable. */
-export interface PressureSamples {
-  eventLoopDelayMs(): number;
-  heapPercent(): number;
-  close?(): void;
+  retryAfterSeconds: number;
 }
 
 /**
- * createPressureProbe samples event-loop delay and heap use on a timer and compares the latest
- * sample against the limits, so the per-request check costs nothing.
+ * pressureOptions configures @fastify/under-pressure: once a second it samples the mean
+ * event-loop delay and the heap; while one is over its limit, hook calls are answered 429 with
+ * Retry-After (Metacontroller retries at once without one) and everything else — /healthz,
+ * /readyz, /metrics, unknown paths — is let through: kubelet and Prometheus must always get in.
+ * `heapLimitBytes` is what the percent is of (V8's heap limit).
  */
-export function createPressureProbe(
+export function pressureOptions(
   limits: PressureLimits,
-  samples: PressureSamples = processSamples(),
-): PressureProbe {
-  let reason: string | undefined;
-  const sample = () => {
-    reason = judge(limits, samples.eventLoopDelayMs(), samples.heapPercent());
-  };
-  const timer = setInterval(sample, limits.sampleIntervalMs ?? 1000);
-  timer.unref();
+  heapLimitBytes: number = getHeapStatistics().heap_size_limit,
+): FastifyUnderPressureOptions {
   return {
-    overloaded: () => reason,
-    close() {
-      clearInterval(timer);
-      samples.close?.();
-    },
+    maxEventLoopDelay: limits.maxEventLoopDelayMs,
+    maxHeapUsedBytes: Math.floor((limits.maxHeapPercent / 100) * heapLimitBytes),
+    pressureHandler: refuseHookCalls(limits.retryAfterSeconds, heapLimitBytes),
   };
 }
 
-/** judge names the first exceeded limit, or undefined. */
-export function judge(
-  limits: PressureLimits,
-  delayMs: number,
-  heapPercent: number,
-): string | undefined {
-  if (limits.maxEventLoopDelayMs > 0 && delayMs > limits.maxEventLoopDelayMs)
-    return `event-loop delay ${Math.round(delayMs)}ms`;
-  if (limits.maxHeapPercent > 0 && heapPercent > limits.maxHeapPercent)
-    return `heap ${Math.round(heapPercent)}% of limit`;
-  return undefined;
+type PressureHandler = NonNullable<FastifyUnderPressureOptions['pressureHandler']>;
+
+/**
+ * refuseHookCalls answers a hook call 429 itself (returning nothing, so under-pressure sends
+ * nothing more) and lets any other request through.
+ */
+function refuseHookCalls(retryAfterSeconds: number, heapLimitBytes: number): PressureHandler {
+  const retryAfter = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  return (req: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+    if (!hookCallOf(req)) return;
+    const reason = pressureReason(type, value, heapLimitBytes);
+    req.log.warn({ reason }, 'overloaded; asking the caller to retry');
+    reply
+      .code(429)
+      .header('retry-after', retryAfter)
+      .type('application/json; charset=utf-8')
+      .send(errorBody('GATI_ERR_OVERLOADED', `overloaded (${reason}); retry later`));
+  };
 }
 
-/** processSamples measures this process: the worst event-loop delay since the last sample, and heap use. */
-export function processSamples(): PressureSamples {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  const limit = getHeapStatistics().heap_size_limit;
-  return {
-    eventLoopDelayMs() {
-      const ms = histogram.max / 1e6;
-      histogram.reset();
-      return ms;
-    },
-    heapPercent: () => (process.memoryUsage().heapUsed / limit) * 100,
-    close: () => histogram.disable(),
-  };
+/** pressureReason says which limit under-pressure found exceeded, for the log and the 429 body. */
+export function pressureReason(type: string, value: number | undefined, heapLimitBytes: number) {
+  if (type === 'eventLoopDelay') return `event-loop delay ${Math.round(value ?? 0)}ms`;
+  if (type === 'heapUsedBytes')
+    return `heap ${Math.round(((value ?? 0) / heapLimitBytes) * 100)}% of limit`;
+  return type;
 }

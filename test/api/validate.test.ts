@@ -101,3 +101,30 @@ t.test('long values are shortened in messages', async (t) => {
   t.notOk(r.ok);
   if (!r.ok) t.match(formatErrors(r.errors), /\.\.\.\)$/);
 });
+
+t.test('a duplicate in a list map or set is named with its key', async (t) => {
+  const base = { handlerPath: '/a', version: 'v1', image: 'i' };
+  const spread = { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' };
+  const rows = [
+    {
+      reason: 'a list map keyed by a string',
+      extra: { env: [{ name: 'A', value: '1' }, { name: 'B' }, { name: 'A', value: '2' }] },
+      want: 'spec.env[2]: duplicates an earlier entry with the same name (got {"name":"A"})',
+    },
+    {
+      reason: 'a list map with two keys',
+      extra: { topologySpreadConstraints: [spread, { ...spread, maxSkew: 2 }] },
+      want: 'spec.topologySpreadConstraints[1]: duplicates an earlier entry with the same topologyKey and whenUnsatisfiable (got {"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"})',
+    },
+    {
+      reason: 'a set',
+      extra: { routing: { pinHeaders: ['x-v', 'x-w', 'x-v'] } },
+      want: 'spec.routing.pinHeaders[2]: duplicates an earlier entry (got "x-v")',
+    },
+  ];
+  for (const r of rows) {
+    const v = validateHandlerSpec({ ...base, ...r.extra });
+    t.equal(v.ok ? 'valid' : formatErrors(v.errors), r.want, r.reason);
+  }
+  t.ok(validateHandlerSpec({ ...base, env: [{ name: 'A' }, { name: 'a' }] }).ok, 'keys are exact');
+});

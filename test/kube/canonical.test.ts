@@ -74,3 +74,11 @@ t.test(
     );
   },
 );
+
+t.test('a long map is put in the same order as a short one', async (t) => {
+  const keys = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`);
+  const o = Object.fromEntries(keys.map((k) => [k, k]));
+  t.equal(JSON.stringify(canonical(o)), JSON.stringify(reference(o)));
+  const k8s = { ...o, spec: 1, apiVersion: 'v1', kind: 'K', metadata: {} };
+  t.equal(JSON.stringify(canonical(k8s)), JSON.stringify(reference(k8s)), 'Kubernetes keys first');
+});

@@ -169,3 +169,13 @@ t.test('labelValue', async (t) => {
     'sanitised values never collide with the value they resemble',
   );
 });
+
+t.test('names stay the same when their memo tables fill up and are emptied', async (t) => {
+  const before = [dnsName('Orders'), labelValue('tsv:1-a'), versionName('users', 'tsv:1')];
+  for (let i = 0; i < 5000; i++) {
+    dnsName(`n${i}.x`);
+    labelValue(`v:${i}`);
+    versionName('users', `v:${i}`);
+  }
+  t.same([dnsName('Orders'), labelValue('tsv:1-a'), versionName('users', 'tsv:1')], before);
+});

@@ -1,5 +1,8 @@
 // Shared by the server tests (tap reports this file as "no tests found").
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import type {
   DecoratorRequest,
@@ -9,7 +12,6 @@ import type {
 } from '../../src/api/metacontroller.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
-import type { PressureProbe } from '../../src/server/pressure.js';
 import type { DecoratorHook, HookRegistry, SyncHook } from '../../src/hooks/types.js';
 import { canonical } from '../../src/kube/canonical.js';
 
@@ -39,15 +41,29 @@ export function logSink(): {
   };
 }
 
-/** A pressure probe the test switches by hand. */
-export function manualPressure(): PressureProbe & { reason: string | undefined } {
-  return {
-    reason: undefined,
-    overloaded() {
-      return this.reason;
+/**
+ * Overload switched by hand, through under-pressure's own external health check (polled every
+ * 2 ms): `await pressure.set(app, reason)` turns it on, `set(app, undefined)` off, and returns
+ * once the plugin has seen it.
+ */
+export function manualPressure(): FastifyUnderPressureOptions & {
+  reason: string | undefined;
+  set(app: FastifyInstance, reason: string | undefined): Promise<void>;
+} {
+  const p = {
+    reason: undefined as string | undefined,
+    healthCheckInterval: 2,
+    healthCheck: async () => p.reason === undefined,
+    async set(app: FastifyInstance, reason: string | undefined) {
+      p.reason = reason;
+      await app.ready();
+      for (let i = 0; app.isUnderPressure() !== (reason !== undefined); i++) {
+        if (i > 1000) throw new Error('under-pressure never saw the switch');
+        await sleep(2);
+      }
     },
-    close() {},
   };
+  return p;
 }
 
 /**
@@ -102,7 +118,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'info', ...env });
 }
 
-/** makeApp builds an app with fake hooks, a captured log and a manual pressure probe; closed at teardown. */
+/** makeApp builds an app with fake hooks, a captured log and overload switched by hand; closed at teardown. */
 export function makeApp(
   t: Test,
   over: Partial<AppOptions> & { env?: Record<string, string> } = {},

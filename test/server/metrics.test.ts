@@ -26,7 +26,7 @@ t.test('metrics text carries the named series after hook calls', async (t) => {
   await post(app, '/hooks/gatihandler/sync', syncRequest(3));
   await post(app, '/hooks/gatihandler/sync', syncRequest(1));
   await post(app, '/hooks/gatimodule/sync', { nope: 1 });
-  pressure.reason = 'busy';
+  await pressure.set(app, 'busy');
   await post(app, '/hooks/gatimodule/sync', syncRequest());
   const res = await app.inject('/metrics');
   t.equal(res.statusCode, 200);
