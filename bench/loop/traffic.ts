@@ -68,7 +68,7 @@ const ROLLOUTS: Record<Exclude<Scenario, 'gateway'>, Obj> = {
 };
 
 /** Seconds after `from` when the first WINDOW consecutive answers had ≥ WANT from `version`. */
-export function secondsTo(answers: Answer[], version: string, from: number): number | undefined {
+function secondsTo(answers: Answer[], version: string, from: number): number | undefined {
   const after = answers.filter((a) => a.at >= from);
   let inWindow = 0;
   for (let i = 0; i < after.length; i++) {

@@ -3,7 +3,7 @@
  * a message naming the field and value. Hooks throw these; the server turns them into a
  * non-2xx answer, so Metacontroller changes nothing and retries (fail closed).
  */
-export const ERRORS = {
+const ERRORS = {
   GATI_ERR_BAD_REQUEST: 400,
   GATI_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   GATI_ERR_NOT_FOUND: 404,

@@ -32,9 +32,9 @@ import {
  */
 
 /** Prefix of the operator's selector labels (gati.dev/handler, gati.dev/version, gati.dev/module). */
-export const OPERATOR_LABEL_PREFIX = 'gati.dev/';
+const OPERATOR_LABEL_PREFIX = 'gati.dev/';
 /** The app.kubernetes.io/* labels the operator sets on every pod. */
-export const OPERATOR_APP_LABELS = [
+const OPERATOR_APP_LABELS = [
   APP_NAME_LABEL,
   APP_INSTANCE_LABEL,
   APP_VERSION_LABEL,

@@ -21,13 +21,12 @@ export type OneShotAction = (typeof ONE_SHOT_ACTIONS)[number];
 
 /** What status.rollout.phase says. */
 export const ROLLOUT_PHASES = ['Progressing', 'Paused', 'Aborted', 'Succeeded'] as const;
-export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
 /**
  * Why a move is where it is, per phase. Progressing: why the current step began. Paused: what
  * holds it. Aborted: what took the target back. Succeeded: how it ended.
  */
-export const ROLLOUT_REASONS = {
+const ROLLOUT_REASONS = {
   Progressing: ['Started', 'StepCompleted', 'Promoted', 'Resumed', 'Retried'],
   Paused: ['ManualPause', 'AnalysisInconclusive', 'AnalysisFailed'],
   Aborted: ['Aborted', 'Reverted', 'AnalysisFailed'],
@@ -45,7 +44,7 @@ export const ROLLOUT_REASONS = {
 export type PauseReason = (typeof ROLLOUT_REASONS)['Paused'][number];
 export type AbortReason = (typeof ROLLOUT_REASONS)['Aborted'][number];
 export type SuccessReason = (typeof ROLLOUT_REASONS)['Succeeded'][number];
-export type ProgressReason = (typeof ROLLOUT_REASONS)['Progressing'][number];
+type ProgressReason = (typeof ROLLOUT_REASONS)['Progressing'][number];
 export type RolloutReason = PauseReason | AbortReason | SuccessReason | ProgressReason;
 
 /** Every reason, once, in a stable order (the CRD enum). */
@@ -64,7 +63,6 @@ export type MoveKind = (typeof MOVE_KINDS)[number];
 
 /** How a GatiVersion takes weight: walking the handler's steps (default) or at once. */
 export const VERSION_ROLLOUT_MODES = ['Stepped', 'Immediate'] as const;
-export type VersionRolloutMode = (typeof VERSION_ROLLOUT_MODES)[number];
 
 /** The phases of one live version. */
 export const VERSION_PHASES = [
@@ -74,7 +72,6 @@ export const VERSION_PHASES = [
   'Decommissioned',
   'Failed',
 ] as const;
-export type VersionPhase = (typeof VERSION_PHASES)[number];
 
 /**
  * What a sync decides for one version, as one value (src/timescape/lifecycle.ts):
@@ -83,8 +80,7 @@ export type VersionPhase = (typeof VERSION_PHASES)[number];
  * its way out, its pin rule and weight-0 backend kept until drained; Retired — drained, its
  * workloads go. An aborted target drains or retires like any other and is reported Failed.
  */
-export const LIFECYCLES = ['Serving', 'Standby', 'Draining', 'Retired'] as const;
-export type Lifecycle = (typeof LIFECYCLES)[number];
+export type Lifecycle = 'Serving' | 'Standby' | 'Draining' | 'Retired';
 
 /** Rollout and drain transitions, as logged and counted (gati_operator_rollout_transitions_total). */
 export const TRANSITIONS = [

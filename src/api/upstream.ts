@@ -90,7 +90,7 @@ function toTypeBox(n: UpstreamNode, path: string): TSchema {
 }
 
 /** Keywords added to an upstream node; `properties` patches its properties the same way. */
-export type Patch = { properties?: Record<string, Patch> } & Record<string, unknown>;
+type Patch = { properties?: Record<string, Patch> } & Record<string, unknown>;
 
 /** What we add on top of an upstream field: our description, bounds, and a patch of its items. */
 type FieldOptions = { description: string; items?: Patch } & Record<string, unknown>;

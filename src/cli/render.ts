@@ -13,8 +13,8 @@ import { writeFiles, type RenderedFiles } from '../render/write.js';
 import { parseOptionsOnly, UsageError } from './usage.js';
 
 /** The deployment targets `render` knows. */
-export const TARGETS = ['kubernetes', 'helm', 'gitops'] as const;
-export type Target = (typeof TARGETS)[number];
+const TARGETS = ['kubernetes', 'helm', 'gitops'] as const;
+type Target = (typeof TARGETS)[number];
 
 /** Parsed `render` command line. */
 export interface RenderArgs {

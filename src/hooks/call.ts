@@ -69,7 +69,7 @@ function invalid(why: string): GatiError {
  * checkSync refuses output Metacontroller would choke on or act wrongly upon (contract P7, P12,
  * and `finalized` only from finalize).
  */
-export function checkSync(r: SyncResponse, hook: HookName): void {
+function checkSync(r: SyncResponse, hook: HookName): void {
   if (r === null || typeof r !== 'object') throw invalid('response is not an object');
   if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
     throw invalid('status is not an object');
@@ -79,7 +79,7 @@ export function checkSync(r: SyncResponse, hook: HookName): void {
 }
 
 /** checkDecorator: a status object, an attachments list, string labels and annotations. */
-export function checkDecorator(r: DecoratorResponse, hook: HookName): void {
+function checkDecorator(r: DecoratorResponse, hook: HookName): void {
   if (r === null || typeof r !== 'object') throw invalid('response is not an object');
   if (r.status === null || typeof r.status !== 'object' || Array.isArray(r.status))
     throw invalid('status is not an object');
@@ -95,7 +95,7 @@ export function checkDecorator(r: DecoratorResponse, hook: HookName): void {
 }
 
 /** checkCustomize refuses a customize answer without a relatedResources list. */
-export function checkCustomize(r: CustomizeResponse): CustomizeResponse {
+function checkCustomize(r: CustomizeResponse): CustomizeResponse {
   if (!Array.isArray(r?.relatedResources)) throw invalid('relatedResources is not a list');
   return r;
 }

@@ -57,7 +57,7 @@ export function syncModule(request: SyncRequest, ctx: HookContext): SyncResponse
  * one with the module's own name (a handler's apex Service is named after it). The answer
  * depends only on the parent's identity.
  */
-export function customizeModule(request: CustomizeRequest): CustomizeResponse {
+function customizeModule(request: CustomizeRequest): CustomizeResponse {
   const parent = readParent(request, false);
   const rule = {
     apiVersion: GATI_HANDLER.apiVersion,

@@ -6,10 +6,10 @@ import { DEFAULT_INSTALL, type InstallOptions } from '../api/switches.js';
 import { declaredChildren } from './options.js';
 
 /** Periodic resync of every parent; timers (rollout steps, drains) use resyncAfterSeconds instead. */
-export const RESYNC_PERIOD_SECONDS = 60;
+const RESYNC_PERIOD_SECONDS = 60;
 
 /** Whole-request timeout Metacontroller gives each hook call (its default, written out). */
-export const HOOK_TIMEOUT = '10s';
+const HOOK_TIMEOUT = '10s';
 
 /** controllerName is the Metacontroller object's name for one of our controllers. */
 export function controllerName(c: ControllerName): string {

@@ -23,12 +23,12 @@ function meta(name: string, namespaced = true): Obj {
 }
 
 /** namespace is the hook server's Namespace. */
-export function namespace(): Obj {
+function namespace(): Obj {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: meta(NAMESPACE, false) };
 }
 
 /** serviceAccount is the hook server's ServiceAccount; it needs no RBAC and mounts no token. */
-export function serviceAccount(): Obj {
+function serviceAccount(): Obj {
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
@@ -156,7 +156,7 @@ export function deployment(): Obj {
 }
 
 /** service is the ClusterIP Service the CompositeControllers call: port 80 → the container's `http` port. */
-export function service(): Obj {
+function service(): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -170,7 +170,7 @@ export function service(): Obj {
 }
 
 /** podDisruptionBudget keeps one hook server up through voluntary disruptions (node drains). */
-export function podDisruptionBudget(): Obj {
+function podDisruptionBudget(): Obj {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -183,7 +183,7 @@ export function podDisruptionBudget(): Obj {
  * networkPolicy admits hook calls only from the metacontroller namespace and allows no egress
  * but DNS: the server needs nothing else unless drain evidence is configured (a component adds that).
  */
-export function networkPolicy(): Obj {
+function networkPolicy(): Obj {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

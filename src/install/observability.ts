@@ -10,7 +10,7 @@ type Obj = Record<string, unknown>;
  * metrics exports that status with this CustomResourceState configuration; metric names are
  * `gati_<name>` (metricNamePrefix gati), labelled namespace and handler.
  */
-export const KSM_PREFIX = 'gati';
+const KSM_PREFIX = 'gati';
 
 const HANDLER_LABELS = { namespace: ['metadata', 'namespace'], handler: ['metadata', 'name'] };
 

@@ -4,15 +4,8 @@ import { LABELS } from './constants.js';
 type Obj = Record<string, unknown>;
 
 /** Read verbs (gati-view) and what gati-edit adds; status stays Metacontroller's to write. */
-export const VIEW_VERBS = ['get', 'list', 'watch'];
-export const EDIT_VERBS = [
-  ...VIEW_VERBS,
-  'create',
-  'update',
-  'patch',
-  'delete',
-  'deletecollection',
-];
+const VIEW_VERBS = ['get', 'list', 'watch'];
+const EDIT_VERBS = [...VIEW_VERBS, 'create', 'update', 'patch', 'delete', 'deletecollection'];
 
 const AGGREGATE_TO = (roles: string[]): Record<string, string> =>
   Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, 'true']));

@@ -80,7 +80,7 @@ export function sanitise(
 }
 
 /** typeOfGroup reads `<Kind>.<apiVersion>` back (kinds never contain a dot). */
-export function typeOfGroup(key: string): { apiVersion: string; kind: string } | undefined {
+function typeOfGroup(key: string): { apiVersion: string; kind: string } | undefined {
   const dot = key.indexOf('.');
   return dot > 0 && dot < key.length - 1
     ? { kind: key.slice(0, dot), apiVersion: key.slice(dot + 1) }

@@ -22,7 +22,7 @@ type Requirements = {
 };
 
 /** The contract's HandlerSpec (structurally). */
-export interface ContractHandlerSpec {
+interface ContractHandlerSpec {
   handlerPath: string;
   version: string;
   replicas: number;
@@ -33,7 +33,7 @@ export interface ContractHandlerSpec {
 }
 
 /** The contract's ModuleSpec (structurally). */
-export interface ContractModuleSpec {
+interface ContractModuleSpec {
   moduleName: string;
   moduleType: 'node' | 'wasm' | 'oci';
   runtime: string;
@@ -46,7 +46,7 @@ export interface ContractModuleSpec {
 }
 
 /** The contract's ProbeSpec (structurally). */
-export interface ContractProbe {
+interface ContractProbe {
   httpGet?: { path: string; port: number };
   initialDelaySeconds?: number;
   periodSeconds?: number;

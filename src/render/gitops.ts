@@ -55,7 +55,7 @@ function overlayPath(repoPath: string, env: string): string {
  * `RespectIgnoreDifferences` keeps a sync from fighting them. Health comes from the Lua
  * check in argocd/ (it must be installed in argocd-cm: an Application cannot carry it).
  */
-export function argocdApplication(
+function argocdApplication(
   o: Required<GitopsOptions>,
   env: string,
   staticMode: boolean,
@@ -87,7 +87,7 @@ export function argocdApplication(
 }
 
 /** fluxObjects: one GitRepository for the repository, one Kustomization per overlay (kstatus health via `wait`). */
-export function fluxObjects(o: Required<GitopsOptions>): Array<Record<string, unknown>> {
+function fluxObjects(o: Required<GitopsOptions>): Array<Record<string, unknown>> {
   const source = {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',

@@ -8,11 +8,10 @@ export {
   podTemplate,
   GATI_STATE_DIR,
   GATI_UID,
-  RESERVED_ENV,
   SHUTDOWN_GRACE_SECONDS,
 } from './pod.js';
 export { makeDeployment, REVISION_HISTORY_LIMIT } from './deployment.js';
-export { makeService, type ServiceParams } from './service.js';
+export { makeService } from './service.js';
 export { makeHPA } from './hpa.js';
 export { makeScaledObject } from './scaledobject.js';
 export { substitute, promqlString } from './template.js';
@@ -24,14 +23,6 @@ export {
   handlerWorkload,
   versionChildren,
   makeApexService,
-  type HandlerParent,
   type VersionWorkload,
-  type VersionChild,
 } from './handler.js';
-export {
-  moduleWorkload,
-  moduleChildren,
-  NETWORK_CAPABILITIES,
-  STORAGE_CAPABILITIES,
-  type ModuleParent,
-} from './module.js';
+export { moduleWorkload, moduleChildren } from './module.js';

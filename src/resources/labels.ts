@@ -23,8 +23,6 @@ export type Labels = Record<string, string>;
 
 /** Value of app.kubernetes.io/managed-by on every child. */
 export const MANAGED_BY = OPERATOR_NAME;
-export { PART_OF };
-
 /** handlerSelector selects every pod of a handler, whatever its version (the apex Service). */
 export function handlerSelector(handlerName: string): Labels {
   return { [HANDLER_LABEL]: labelValue(handlerName) };

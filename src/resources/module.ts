@@ -1,6 +1,5 @@
 import { PROBE_DEFAULTS } from '../api/defaults.js';
 import { STORAGE_CAPABILITIES, type GatiModuleSpec } from '../api/gatimodule.js';
-export { STORAGE_CAPABILITIES } from '../api/gatimodule.js';
 import { RUNTIME_ANNOTATION } from '../api/keys.js';
 import type { ChildObject } from '../api/metacontroller.js';
 import { makeAutoscaler } from './autoscaler.js';
@@ -19,7 +18,7 @@ export interface ModuleParent {
 }
 
 /** Capabilities that allow egress beyond DNS. */
-export const NETWORK_CAPABILITIES = ['network', 'network:egress'];
+const NETWORK_CAPABILITIES = ['network', 'network:egress'];
 
 function hasAny(caps: string[] | undefined, wanted: string[]): boolean {
   return (caps ?? []).some((c) => wanted.includes(c));

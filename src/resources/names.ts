@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
  */
 
 /** Longest Kubernetes name or label value we emit. */
-export const MAX_NAME = 63;
+const MAX_NAME = 63;
 const HASH_LEN = 8;
 
 /** hash8 is a stable 8-hex-digit digest of a string. */

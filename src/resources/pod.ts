@@ -70,7 +70,7 @@ function timing(p: ProbeSettings) {
 }
 
 /** probes: HTTP GET on the app port for handlers; TCP for gRPC modules (no health service is assumed). */
-export function probes(w: Workload): Pick<Container, 'readinessProbe' | 'livenessProbe'> {
+function probes(w: Workload): Pick<Container, 'readinessProbe' | 'livenessProbe'> {
   const p = w.probes;
   if (w.protocol === 'grpc') {
     const tcp = () => ({ tcpSocket: { port: w.protocol }, ...timing(p) });

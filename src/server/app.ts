@@ -156,7 +156,7 @@ function registerOpenRoutes(app: FastifyInstance, readiness: Readiness, registry
 }
 
 /** authGuard refuses hook calls without the right bearer token (401 with WWW-Authenticate). */
-export function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
+function authGuard(tokens: TokenSource): onRequestAsyncHookHandler {
   return async (req, reply) => {
     const token = await tokens.current();
     if (token && bearerMatches(req.headers.authorization, token)) return;
@@ -190,7 +190,7 @@ function notFound(allowed: Map<string, string>) {
 }
 
 /** notFoundMessage explains which part of a /hooks/<controller>/<hook> path is unknown. */
-export function notFoundMessage(path: string, allowed: Map<string, string>): string {
+function notFoundMessage(path: string, allowed: Map<string, string>): string {
   const m = /^\/hooks\/([^/]*)\/([^/]*)$/.exec(path);
   if (!m) return `no route ${path}; hooks are POST /hooks/<controller>/<hook>`;
   const [, controller, hook] = m as unknown as [string, string, string];

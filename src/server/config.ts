@@ -15,7 +15,7 @@ const file = (description: string) =>
  * Every environment variable the server reads, with its default and meaning. This one schema
  * parses the environment, gives the Config type and generates docs/configuration.md.
  */
-export const EnvSchema = Type.Object({
+const EnvSchema = Type.Object({
   PORT: int(0, 65535, 8080, 'Port to listen on (0 picks a free port).'),
   HOST: Type.String({
     minLength: 1,
@@ -117,7 +117,7 @@ export const EnvSchema = Type.Object({
   ),
   OVERLOAD_RETRY_AFTER_SECONDS: int(1, 3600, 5, 'Retry-After sent with a 429.'),
 });
-export type Env = Static<typeof EnvSchema>;
+type Env = Static<typeof EnvSchema>;
 
 /** The server's configuration, parsed from the environment. */
 export interface Config {
@@ -170,7 +170,7 @@ function checkVar(name: string, value: string): unknown {
 }
 
 /** expectation words a schema as the rule a value broke: "must be an integer 1-65535". */
-export function expectation(schema: TSchema): string {
+function expectation(schema: TSchema): string {
   const s = schema as {
     type?: string;
     minimum?: number;

@@ -21,7 +21,7 @@ interface Described {
 }
 
 /** describeError turns anything thrown while answering into a status, a code and a message. */
-export function describeError(err: unknown): Described {
+function describeError(err: unknown): Described {
   if (err instanceof GatiError)
     return { status: err.statusCode, code: err.code, message: err.message };
   const e = err as {

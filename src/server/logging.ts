@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 
 /** Paths never written to logs: callers' credentials. */
-export const REDACT = [
+const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',
@@ -27,7 +27,7 @@ interface LoggableRequest {
 }
 
 /** loggerOptions are the pino options of the server: JSON lines, ISO time, redaction, small request records. */
-export function loggerOptions(level: string): LoggerOptions {
+function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: REDACT, censor: '[Redacted]' },
@@ -37,7 +37,7 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 /** serializeRequest keeps method, url, caller and a few headers; the (possibly huge) body is never logged. */
-export function serializeRequest(req: LoggableRequest): Record<string, unknown> {
+function serializeRequest(req: LoggableRequest): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   for (const h of LOGGED_HEADERS) if (req.headers[h] !== undefined) headers[h] = req.headers[h];
   return { method: req.method, url: req.url, remoteAddress: req.ip, headers };

@@ -1,7 +1,8 @@
+import { TRANSITIONS } from '../api/rollout.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Check, Transition } from '../status/transitions.js';
 
-export const PREFIX = 'gati_operator_';
+const PREFIX = 'gati_operator_';
 const SIZE_BUCKETS = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
 /** The outcome label of one hook call: low cardinality by construction. */
@@ -79,7 +80,7 @@ export function createMetrics(registry: Registry): HookMetrics {
   });
   const transitions = new Counter({
     name: `${PREFIX}rollout_transitions_total`,
-    help: 'Rollout and drain transitions written by handler syncs (RolloutStarted, StepAdvanced, RolloutPaused, RolloutAborted, Promoted, DrainStarted, Decommissioned, …).',
+    help: `Rollout and drain transitions written by handler syncs: ${TRANSITIONS.join(', ')}.`,
     labelNames: ['transition'],
     registers,
   });

@@ -24,9 +24,6 @@ export type Observe = (
   now: Date,
 ) => Observations | Promise<Observations>;
 
-/** noObservations is the Observe used when nothing external is configured. */
-export const noObservations: Observe = () => ({});
-
 /** How the observer bounds its work. */
 export interface ObserverOptions {
   /** Most queries one hook call sends; the rest wait for a later call (the list is ordered). */

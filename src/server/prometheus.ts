@@ -33,7 +33,7 @@ export interface PrometheusOptions {
 export type EmptyMeans = 'zero' | 'nothing';
 
 /** One query to send. */
-export interface QueryRequest {
+interface QueryRequest {
   promql: string;
   empty: EmptyMeans;
   /** An answer older than this is not reused: each check needs a sample newer than the last. */
@@ -140,7 +140,7 @@ async function exchange(
  * from Content-Length before reading, else while streaming (a chunked or compressed answer is
  * counted as it arrives, decompressed).
  */
-export async function readCapped(res: Response, cap: number): Promise<string | undefined> {
+async function readCapped(res: Response, cap: number): Promise<string | undefined> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > cap) {
     await res.body?.cancel().catch(() => {});

@@ -6,7 +6,7 @@ import { condition, type Blocker } from './conditions.js';
  * hooks left that child out; nothing of the other parent is touched.
  */
 
-export const NAME_CONFLICT = 'NameConflict';
+const NAME_CONFLICT = 'NameConflict';
 
 /**
  * nameConflictMessage: e.g. `Service shop/users belongs to GatiModule shop/users (created

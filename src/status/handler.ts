@@ -11,7 +11,7 @@ import { KIND_NOT_INSTALLED, kindNotInstalledVerdicts } from './missing.js';
 import { replicaCounts } from './module.js';
 
 /** The handler's phase: Pending until something serves, Degraded when stalled. */
-export type HandlerPhase = 'Pending' | 'Progressing' | 'Running' | 'Degraded' | 'Failed';
+type HandlerPhase = 'Pending' | 'Progressing' | 'Running' | 'Degraded' | 'Failed';
 
 /** Everything the handler's status is computed from, all of it already read from the request. */
 export interface HandlerStatusInput {
@@ -274,7 +274,7 @@ function actionCondition(input: HandlerStatusInput): Verdict | undefined {
 }
 
 /** versionLimitWords names the versions left unbuilt: the first ten and how many more. */
-export function versionLimitWords(excess: string[]): string {
+function versionLimitWords(excess: string[]): string {
   const shown = excess.slice(0, 10).join(', ');
   const more = excess.length > 10 ? ` and ${excess.length - 10} more` : '';
   return `a handler builds at most ${MAX_LIVE_VERSIONS} live versions; not built: ${shown}${more}`;

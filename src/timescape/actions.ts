@@ -49,7 +49,7 @@ export function readAction(
 }
 
 /** actionRecord is what status.rollout.lastAction says of an action acted on (or ignored) now. */
-export function actionRecord(
+function actionRecord(
   req: { action: OneShotAction; value: string },
   at: string,
   outcome: RolloutActionRecord['outcome'],

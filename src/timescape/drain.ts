@@ -4,7 +4,7 @@ import { describeObservation, isNewer, type Observation } from '../api/signals.j
 import { elapsed, rfc3339 } from '../kube/time.js';
 
 /** Drain policy (spec.drain, every default applied by the schema). */
-export type DrainPolicy = GatiHandlerSpec['drain'];
+type DrainPolicy = GatiHandlerSpec['drain'];
 
 /** Minimum seconds between two metric checks that count towards consecutiveChecks. */
 export const CHECK_INTERVAL_SECONDS = 15;

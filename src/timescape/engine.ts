@@ -118,7 +118,7 @@ function immediateReason(r: RolloutRecord): SuccessReason {
 }
 
 /** nextStep moves to step `next` now, or completes the move when there is none. */
-export function nextStep(
+function nextStep(
   r: RolloutRecord,
   ctx: EngineContext,
   reason: 'StepCompleted' | 'Promoted' | 'Completed',
@@ -164,7 +164,7 @@ export function advance(
 }
 
 /** dueOf: seconds until the step's wait ends or its next check, whichever comes first. */
-export function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
+function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
   if (s.kind !== 'Stepping') return undefined;
   const r = s.record;
   const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);

@@ -6,7 +6,7 @@ import { routeAccepted, routeWeights } from './route-status.js';
 import type { PlanInput, Working } from './types.js';
 
 /** wasServing: the version served weighted traffic at the last sync. */
-export function wasServing(prev: VersionStatus | undefined): boolean {
+function wasServing(prev: VersionStatus | undefined): boolean {
   return prev?.phase === 'Active' && prev.effectiveWeight > 0;
 }
 

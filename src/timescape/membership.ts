@@ -12,7 +12,7 @@
 import { labelValue } from '../resources/names.js';
 
 /** How a GatiVersion was matched to its handler (shown in status messages). */
-export type MatchedBy = 'handlerRef' | 'label' | 'namePrefix';
+type MatchedBy = 'handlerRef' | 'label' | 'namePrefix';
 
 /** The handler a GatiVersion belongs to, by name, and which rule said so. */
 export interface HandlerMatch {

@@ -13,7 +13,7 @@ import { inFlight, inWindow } from './records.js';
  */
 
 /** One live version as the resolver needs it. */
-export interface MoveCandidate {
+interface MoveCandidate {
   versionId: string;
   /** The weight the spec asks for (0 when it should not be weighted). */
   desired: number;

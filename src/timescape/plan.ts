@@ -13,9 +13,7 @@ import { incumbentOf } from './records.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, withinLimit, type Candidate } from './versions.js';
 
-export type { Plan, PlanInput, VersionPlan, Working } from './types.js';
-export { wasServing } from './lifecycle.js';
-
+export type { Plan, PlanInput } from './types.js';
 /**
  * planVersions is Timescape for one handler (DESIGN §4): which versions live, in which
  * phase, with what weight, whether each is pinned and routed, how far the traffic move in

@@ -13,7 +13,7 @@ function rulesOf(route: KubeObject | undefined): Rule[] {
 }
 
 /** isWeightedRule: the rule without header matches (pin rules all match the pin header). */
-export function isWeightedRule(rule: Rule): boolean {
+function isWeightedRule(rule: Rule): boolean {
   const matches = Array.isArray(rule.matches) ? rule.matches : [];
   return !matches.some((m) => isObject(m) && Array.isArray(m.headers) && m.headers.length > 0);
 }

@@ -31,7 +31,7 @@ export const STATE_KINDS: readonly StateKind[] = [
 ];
 
 /** A move about to start: its record, made by the resolver (src/timescape/moves.ts). */
-export interface MoveStart {
+interface MoveStart {
   record: RolloutRecord;
 }
 

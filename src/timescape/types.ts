@@ -73,7 +73,7 @@ export interface Working {
   message: string;
   drain: DrainState;
   /**
-   * What this sync decides for it (api/rollout.ts LIFECYCLES): Serving; Standby (displaced, its
+   * What this sync decides for it (api/rollout.ts Lifecycle): Serving; Standby (displaced, its
    * rollback window open: pods, pin rule and a weight-0 backend kept); Draining (its pin rule
    * and weight-0 backend kept until drained); Retired (drained: Deployment at 0, no autoscaler).
    */

@@ -66,7 +66,7 @@ if (isSkip(started)) {
     const r = await runCli(['rollout', 'status', 'users', ...kube]);
     t.equal(r.code, 0);
     t.match(r.out, /GatiHandler {2}rollout-cli\/users {2}spec\.version v2 {2}phase Progressing/);
-    t.match(r.out, /v1 → v2 {2}Progressing {2}step 1 {2}10% of the pair/);
+    t.match(r.out, /Version v1 → v2 {2}Progressing \(Started\) {2}step 1 {2}10% of the move/);
     t.match(r.out, /\nv2 +Active +100 +10 +10%/);
   });
 

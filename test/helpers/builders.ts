@@ -65,11 +65,6 @@ export const withSpec =
   (spec: Record<string, unknown>): Option =>
   (o) =>
     void Object.assign(o.spec, spec);
-/** withVersion sets the handler's spec.version (and image). */
-export const withVersion = (
-  version: string,
-  image = `registry.example.com/orders:${version}`,
-): Option => withSpec({ version, image });
 /** withHpa attaches an HPA. */
 export const withHpa = (extra: Record<string, unknown> = {}): Option =>
   withSpec({

@@ -52,7 +52,7 @@ export function validateBuilt(obj: unknown): void {
 }
 
 /** fileName of one object in a golden directory: `<Kind>-<name>.yaml`. */
-export function goldenFile(obj: any): string {
+function goldenFile(obj: any): string {
   return `${obj.kind}-${obj.metadata.name}.yaml`;
 }
 

@@ -33,18 +33,10 @@ import { DEFAULT_START, type ClusterOptions } from './lib/options.js';
 import { parentKey, Triggers } from './lib/triggers.js';
 
 export { ContractViolation, HookError, type PartialRegistry } from './lib/contract.js';
-export { GATEWAY_CONTROLLER, VERSION_LABEL } from './lib/kubelet.js';
-export { DEFAULT_START, type ClusterOptions } from './lib/options.js';
+export { type ClusterOptions } from './lib/options.js';
 export { CONTROLLER_UID_LABEL, LAST_APPLIED } from '../../src/render/loop/apply.js';
-export { canon, diffPaths, HotLoopError, iso, StuckError } from './lib/objects.js';
-export type {
-  HookCall,
-  ObjectMeta,
-  Obj,
-  OwnerReference,
-  TraceStep,
-  WriteRecord,
-} from './lib/objects.js';
+export { HotLoopError, StuckError } from './lib/objects.js';
+export type { HookCall, Obj, TraceStep, WriteRecord } from './lib/objects.js';
 
 const ORDER: ControllerName[] = ['gatihandler', 'gatimodule', 'gativersion'];
 

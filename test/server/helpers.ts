@@ -110,7 +110,7 @@ export function fakeHooks(over: Partial<HookRegistry> = {}): HookRegistry {
 }
 
 /** fakeDecorate is the GatiVersion controller's fake: a DecoratorController answer echoing the object's spec. */
-export const fakeDecorate: DecoratorHook = (req) =>
+const fakeDecorate: DecoratorHook = (req) =>
   canonical({ status: { spec: req.object.spec ?? {} }, attachments: [] });
 
 /** config with test-friendly overrides on top of the defaults. */
@@ -168,7 +168,7 @@ export function decoratorRequest(p: KubeObject = parent()): DecoratorRequest {
 }
 
 /** deployment is an observed Deployment as the apiserver stores it, managedFields included (~10 KiB). */
-export function deployment(name: string): KubeObject {
+function deployment(name: string): KubeObject {
   const fieldsV1: Record<string, unknown> = {};
   for (let i = 0; i < 50; i++)
     fieldsV1[`f:field-${i}`] = {

@@ -12,11 +12,11 @@ import { planVersions, type Plan } from '../../src/timescape/plan.js';
  * sync's previous status and makes every emitted Deployment Available (unless told not to),
  * as a cluster would, with a clock in seconds from T0. No Metacontroller loop: just the planner.
  */
-export const T0 = new Date('2026-01-01T00:00:00Z');
+const T0 = new Date('2026-01-01T00:00:00Z');
 export const at = (s: number) => new Date(T0.getTime() + s * 1000);
 
 /** Short steps so stories stay readable: 10 % for 60 s, 50 % for 60 s, then 100 %. */
-export const STEPS = [
+const STEPS = [
   { weight: 10, pauseSeconds: 60 },
   { weight: 50, pauseSeconds: 60 },
 ];

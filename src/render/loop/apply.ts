@@ -36,7 +36,7 @@ function copy<T>(x: T): T {
  * dropped, the parent's namespace, the selector label (composite) or the decorator's stamp,
  * the last-applied annotation and a controller ownerReference to the parent.
  */
-export function childBody(c: Controller, parent: KubeObject, desired: KubeObject): KubeObject {
+function childBody(c: Controller, parent: KubeObject, desired: KubeObject): KubeObject {
   const { status: _status, ...body } = copy(desired);
   const meta: Meta = { ...body.metadata };
   for (const k of SYSTEM_META) delete meta[k];

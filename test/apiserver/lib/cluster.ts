@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { registerTempDir, startProcess, tailFile, type ManagedProcess } from './process.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const ENSURE_SCRIPT = join(REPO_ROOT, 'scripts/kube-bin/ensure.sh');
+const ENSURE_SCRIPT = join(REPO_ROOT, 'scripts/kube-bin/ensure.sh');
 
 export interface RequestOptions {
   /** Content-Type of the body. Default: application/merge-patch+json for PATCH, application/json otherwise. */
@@ -124,7 +124,7 @@ export function isSkip(r: StartResult): r is { skip: string } {
  * (no usable Go toolchain) or bash is missing. Throws on build failure.
  * `controllerManager`: the dir must hold kube-controller-manager too.
  */
-export async function ensureBinaries(
+async function ensureBinaries(
   opts: { timeoutMs?: number; showBuildProgress?: boolean; controllerManager?: boolean } = {},
 ): Promise<{ binDir: string } | { skip: string }> {
   const args = opts.controllerManager ? ['--controller-manager'] : [];

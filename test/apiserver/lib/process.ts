@@ -66,7 +66,7 @@ function emergencyCleanup(): void {
 }
 
 /** Kills every managed process and removes registered dirs when this process exits or is signalled. */
-export function installCleanupHooks(): void {
+function installCleanupHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', emergencyCleanup);
@@ -192,7 +192,7 @@ export function tailFile(path: string, lines = 40): string {
 }
 
 /** Direct children of a pid, from /proc (Linux). */
-export function childrenOf(pid: number): number[] {
+function childrenOf(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
       readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const THIRDPARTY_SCRIPT = join(REPO_ROOT, 'scripts/kube-bin/thirdparty-crds.sh');
+const THIRDPARTY_SCRIPT = join(REPO_ROOT, 'scripts/kube-bin/thirdparty-crds.sh');
 
 export type CrdSet = 'gateway-api' | 'keda';
 

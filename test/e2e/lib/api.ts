@@ -91,7 +91,7 @@ function kindOf(obj: Obj): Kind {
 }
 
 /** Field manager of everything the stories write, so their edits show up as theirs. */
-export const FIELD_MANAGER = 'gati-stories';
+const FIELD_MANAGER = 'gati-stories';
 
 /** The stories' view of the API server. */
 export class Api {

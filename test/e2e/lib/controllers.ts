@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Obj } from './api.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CONTROLLERS_DIR = join(REPO, 'controllers');
+const CONTROLLERS_DIR = join(REPO, 'controllers');
 
 /** Every controller object of controllers/*.yaml (objects with spec.hooks), in file order. */
 export function loadControllers(dir = CONTROLLERS_DIR): Obj[] {

@@ -16,7 +16,7 @@ import type { TrafficPlane } from './traffic.js';
 export type Knob<A extends unknown[] = []> =
   ((...args: A) => Promise<void>) | { unsupported: string };
 
-export interface Knobs {
+interface Knobs {
   /**
    * The Gateway answers Accepted=False (true) for this HTTPRoute, or accepts it again (false).
    * A real gateway may do it for every route of the route's namespace.

@@ -27,7 +27,7 @@ import {
 } from './wait.js';
 
 /** kind v0.29.0's image for Kubernetes 1.33.1 (from the kind release notes, pinned by digest). */
-export const NODE_IMAGE =
+const NODE_IMAGE =
   'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f';
 const METACONTROLLER_KUSTOMIZE =
   'https://github.com/metacontroller/metacontroller/manifests/production?ref=v4.17.2';
@@ -80,7 +80,7 @@ interface RunOptions {
 }
 
 /** run spawns a command with a hard timeout (SIGKILL) and collects its output; never throws. */
-export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
+function run(cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
   if (!opts.quiet) log(`$ ${cmd} ${args.join(' ')}`);
   return new Promise((done) => {
     const stdin = opts.input === undefined ? 'ignore' : 'pipe';
@@ -112,7 +112,7 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunR
 const tail = (s: string, n = 4000) => (s.length > n ? `…${s.slice(-n)}` : s);
 
 /** must runs a command and throws a message naming it, its exit and its output when it fails. */
-export async function must(cmd: string, args: string[], opts: RunOptions): Promise<string> {
+async function must(cmd: string, args: string[], opts: RunOptions): Promise<string> {
   const r = await run(cmd, args, opts);
   if (r.code === 0) return r.stdout;
   const why = r.timedOut ? `timed out after ${opts.timeoutMs / SECOND}s` : `exited ${r.code}`;

@@ -1195,13 +1195,13 @@ export const STORIES: Story[] = [
 ];
 
 /** Story namespaces are `story-<slug>`. */
-export const storyNamespace = (story: Story): string => `story-${story.slug}`;
+const storyNamespace = (story: Story): string => `story-${story.slug}`;
 
 /**
  * teardown deletes every Gati object left by the stories (and the seed objects in default),
  * then the story namespaces, and asserts nothing is stuck: no Gati object, no managed child.
  */
-export async function teardown(t: Test, driver: ClusterDriver, stories: Story[]): Promise<void> {
+async function teardown(t: Test, driver: ClusterDriver, stories: Story[]): Promise<void> {
   const api = driver.api;
   const namespaces = stories.map(storyNamespace);
   const ctx: WaitContext = {

@@ -30,9 +30,9 @@ export function imageWith(image: string, behaviour: Partial<Behaviour>): string 
 }
 
 /** The response header naming the version that answered. */
-export const SERVED_BY_HEADER = 'x-gati-served-by';
+const SERVED_BY_HEADER = 'x-gati-served-by';
 /** The pin header the server echoes back. */
-export const PIN_HEADER = 'x-gati-version';
+const PIN_HEADER = 'x-gati-version';
 
 /** One version's server: the app a version's pods would run. */
 export class VersionApp {

@@ -20,8 +20,8 @@ import { startProcess, type ManagedProcess } from '../../apiserver/lib/process.j
 import type { Obj } from '../../e2e/lib/api.js';
 import { REPO } from '../../e2e/lib/controllers.js';
 
-export const METACONTROLLER_ENSURE = join(REPO, 'scripts/metacontroller/ensure.sh');
-export const COMMITTED_CRDS = join(REPO, 'test/loop/metacontroller-crds.yaml');
+const METACONTROLLER_ENSURE = join(REPO, 'scripts/metacontroller/ensure.sh');
+const COMMITTED_CRDS = join(REPO, 'test/loop/metacontroller-crds.yaml');
 
 export interface MetacontrollerBinary {
   bin: string;
@@ -31,7 +31,7 @@ export interface MetacontrollerBinary {
 }
 
 /** The Metacontroller CRD file to use, by the order above. */
-export function crdFile(env = process.env): string {
+function crdFile(env = process.env): string {
   if (env.METACONTROLLER_CRDS) return env.METACONTROLLER_CRDS;
   const fromSrc =
     env.METACONTROLLER_SRC &&
@@ -63,7 +63,7 @@ export interface MetacontrollerOptions {
 }
 
 /** The Metacontroller flags for a set of options (defaults left out, so they stay Metacontroller's). */
-export function metacontrollerArgs(
+function metacontrollerArgs(
   o: Omit<MetacontrollerOptions, 'logPath'>,
   kubeconfig: string,
   ports: { metrics: number; probes: number },

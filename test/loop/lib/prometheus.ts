@@ -13,7 +13,7 @@ import { startProcess, type ManagedProcess } from '../../apiserver/lib/process.j
 import { REPO } from '../../e2e/lib/controllers.js';
 import type { Sample } from '../../e2e/lib/traffic.js';
 
-export const PROMETHEUS_ENSURE = join(REPO, 'scripts/prometheus/ensure.sh');
+const PROMETHEUS_ENSURE = join(REPO, 'scripts/prometheus/ensure.sh');
 /** Scrape and rule-evaluation interval. */
 export const SCRAPE_SECONDS = 1;
 
@@ -33,7 +33,7 @@ export function ensurePrometheus(): Promise<{ path: string } | { skip: string }>
 }
 
 /** prometheus.yml: the versions' servers from targetsFile, Traefik at traefikAddress. */
-export function prometheusConfig(targetsFile: string, traefikAddress: string): object {
+function prometheusConfig(targetsFile: string, traefikAddress: string): object {
   const every = `${SCRAPE_SECONDS}s`;
   return {
     global: { scrape_interval: every, evaluation_interval: every, scrape_timeout: every },
@@ -50,7 +50,7 @@ export function prometheusConfig(targetsFile: string, traefikAddress: string): o
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One instant query against a Prometheus at `url`. */
-export async function instantQuery(url: string, promql: string): Promise<Sample[]> {
+async function instantQuery(url: string, promql: string): Promise<Sample[]> {
   const u = new URL('/api/v1/query', url);
   u.searchParams.set('query', promql);
   const r = await rawRequest(u, 'GET', {}, undefined, 5000);

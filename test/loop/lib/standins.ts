@@ -22,7 +22,7 @@ import { watch, type Watch } from './watch.js';
 /** A pod image ending in this never becomes Available under the kubelet stand-in. */
 export const UNAVAILABLE_SUFFIX = '-unavailable';
 /** controllerName the gateway stand-in reports in HTTPRoute status. */
-export const GATEWAY_CONTROLLER = 'gati.dev/gateway-stand-in';
+const GATEWAY_CONTROLLER = 'gati.dev/gateway-stand-in';
 
 export interface StandIn {
   /** Resolves once the stand-in has seen every existing object. */
@@ -103,7 +103,7 @@ function heldUnavailable(d: Obj): boolean {
 }
 
 /** The status a Deployment controller and kubelet would report for this spec, or undefined if it already does. */
-export function deploymentStatus(d: Obj, now = new Date()): Obj | undefined {
+function deploymentStatus(d: Obj, now = new Date()): Obj | undefined {
   const replicas: number = d.spec?.replicas ?? 1;
   const held = heldUnavailable(d);
   const up = held ? 0 : replicas;
@@ -181,7 +181,7 @@ export function startKubelet(cluster: Cluster, api: Api, pods?: PodRuntime): Sta
 /* -------------------------------------------------------------------------------- gateway */
 
 /** The parent status a Gateway controller would report for this route, or undefined if it already does. */
-export function routeStatus(route: Obj, reject: boolean, now = new Date()): Obj | undefined {
+function routeStatus(route: Obj, reject: boolean, now = new Date()): Obj | undefined {
   const refs = (route.spec?.parentRefs ?? []) as Obj[];
   const generation = route.metadata.generation;
   const want = refs.map((parentRef) => ({

@@ -19,7 +19,7 @@ import { startProcess, type ManagedProcess } from '../../apiserver/lib/process.j
 import type { Api, Obj } from '../../e2e/lib/api.js';
 import { REPO } from '../../e2e/lib/controllers.js';
 
-export const TRAEFIK_ENSURE = join(REPO, 'scripts/traefik/ensure.sh');
+const TRAEFIK_ENSURE = join(REPO, 'scripts/traefik/ensure.sh');
 /**
  * The Gateway API release whose standard-channel CRDs the loop installs: the one Traefik 3.6 is
  * built against (it watches BackendTLSPolicy v1, new in v1.4). Our HTTPRoutes are the same in
@@ -29,12 +29,12 @@ export const GATEWAY_API_VERSION = 'v1.4.0';
 /** The controllerName of Traefik's Gateway API provider. */
 export const TRAEFIK_CONTROLLER = 'traefik.io/gateway-controller';
 /** Where the loop's Gateway lives; stories attach their routes to it. */
-export const GATEWAY = { namespace: 'gateways', name: 'public' } as const;
+const GATEWAY = { namespace: 'gateways', name: 'public' } as const;
 /**
  * A namespace with this label is not allowed by the Gateway's listener: Traefik then reports
  * its routes Accepted=False (NotAllowedByListeners) and routes none of their requests.
  */
-export const REJECT_LABEL = 'loop.gati.dev/gateway-rejects';
+const REJECT_LABEL = 'loop.gati.dev/gateway-rejects';
 /**
  * Traefik applies a batch of configuration changes at most this often (its
  * providers.providersThrottleDuration, left at its default and passed explicitly so the
@@ -60,7 +60,7 @@ export function ensureTraefik(): Promise<{ path: string } | { skip: string }> {
 }
 
 /** The GatewayClass and Gateway for a Traefik whose web entrypoint listens on `port`. */
-export function gatewayObjects(port: number): Obj[] {
+function gatewayObjects(port: number): Obj[] {
   return [
     {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -94,7 +94,7 @@ export function gatewayObjects(port: number): Obj[] {
 }
 
 /** The command line of Traefik for the cluster (see the file comment). */
-export function traefikArgs(
+function traefikArgs(
   cluster: Pick<TestCluster, 'url' | 'token' | 'workDir'>,
   ports: { web: number; metrics: number },
 ): string[] {

@@ -22,7 +22,7 @@ export const NS = 'shop';
 
 const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 /** A DNS-1123 label (what users may name a parent), up to the 63-character limit. */
-export const dnsLabel = fc
+const dnsLabel = fc
   .tuple(
     fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split('')),
     fc.array(fc.oneof(alnum, fc.constant('-')), { maxLength: 61 }),

@@ -335,7 +335,7 @@ function checkStringMaps(body: Record<string, any>, fail: Fail): void {
  * (§2.5, C23): labels and annotations maps of string or null, status an object or null
  * (leave unchanged), attachments a list held to the same rules as children.
  */
-export function validateAnswer(
+function validateAnswer(
   body: unknown,
   where: string,
   declared: readonly ResourceType[],
@@ -357,7 +357,7 @@ export function validateAnswer(
 }
 
 /** validateRules decodes a customize response: every rule of a declared related type, selectors we support. */
-export function validateRules(
+function validateRules(
   body: unknown,
   where: string,
   declared: readonly ResourceType[],

@@ -28,11 +28,11 @@ export function caught(fn: () => void): unknown {
 export type AnyObj = Record<string, any>;
 export const GV = 'gati.dev/v1alpha1';
 
-export function group(req: SyncRequest, key: string): AnyObj[] {
+function group(req: SyncRequest, key: string): AnyObj[] {
   return Object.values(req.children?.[key] ?? {}) as AnyObj[];
 }
 
-export function available(dep: AnyObj | undefined): boolean {
+function available(dep: AnyObj | undefined): boolean {
   return Boolean(
     dep &&
     dep.status?.observedGeneration === dep.metadata.generation &&
@@ -88,7 +88,7 @@ export const versionSync: DecoratorHook = (req) => ({
   status: { handlerFound: Object.keys(req.related?.['GatiHandler.' + GV] ?? {}).length > 0 },
   attachments: [],
 });
-export const versionFinalize: DecoratorHook = (req) => {
+const versionFinalize: DecoratorHook = (req) => {
   const handlerGone = Object.keys(req.related?.['GatiHandler.' + GV] ?? {}).length === 0;
   const released =
     req.object.metadata.annotations &&
@@ -101,7 +101,7 @@ export const versionFinalize: DecoratorHook = (req) => {
 };
 
 /** A GatiHandler controller: per related GatiVersion a Deployment and Service, one HTTPRoute with pins and weights. */
-export const handlerCustomize: CustomizeHook = (req) => ({
+const handlerCustomize: CustomizeHook = (req) => ({
   relatedResources: [
     {
       apiVersion: GV,
@@ -110,7 +110,7 @@ export const handlerCustomize: CustomizeHook = (req) => ({
     },
   ],
 });
-export const handlerSync: SyncHook = (req) => {
+const handlerSync: SyncHook = (req) => {
   const h = req.parent as AnyObj;
   const versions = (Object.values(req.related?.['GatiVersion.' + GV] ?? {}) as AnyObj[]).filter(
     (v) => !v.metadata.deletionTimestamp,

@@ -4,7 +4,7 @@
 import { canon, clone, isPlain, iso, nsOf, type Obj } from './objects.js';
 import type { Store } from './store.js';
 
-export const GATEWAY_CONTROLLER = 'gateway.gati.dev/simulated';
+const GATEWAY_CONTROLLER = 'gateway.gati.dev/simulated';
 
 /** The knobs the simulation reads at every step (the Cluster's own fields). */
 export interface ClusterKnobs {
@@ -180,7 +180,7 @@ export class Kubelet {
 }
 
 /** A rule of an HTTPRoute as the readers need it. */
-export interface RouteRule {
+interface RouteRule {
   matches?: Array<{ headers?: Array<{ name: string; value: string; type?: string }> }>;
   backendRefs?: Array<{
     name: string;
@@ -254,7 +254,7 @@ export class Gateway {
 }
 
 /** Label of a version's Service that the route readers use to name a backend by versionId. */
-export const VERSION_LABEL = 'gati.dev/version';
+const VERSION_LABEL = 'gati.dev/version';
 
 function rulesOf(route: Obj | undefined): RouteRule[] {
   return Array.isArray(route?.spec?.rules) ? (route.spec.rules as RouteRule[]) : [];

@@ -203,7 +203,7 @@ export class Store implements LoopStore {
 }
 
 /** sorted orders objects by kind, namespace and name. */
-export function sorted(objs: Obj[]): Obj[] {
+function sorted(objs: Obj[]): Obj[] {
   return objs.sort((a, b) =>
     objKey(a.kind, nsOf(a), a.metadata.name).localeCompare(
       objKey(b.kind, nsOf(b), b.metadata.name),

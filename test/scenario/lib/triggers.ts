@@ -29,7 +29,7 @@ export function parentKey(c: ControllerName, o: Obj): string {
 }
 
 /** ignoresStatusChanges reads `ignoreStatusChanges` of the controller object's rule for its parent. */
-export function ignoresStatusChanges(object: Record<string, unknown>, c: Controller): boolean {
+function ignoresStatusChanges(object: Record<string, unknown>, c: Controller): boolean {
   const spec = (object.spec ?? {}) as { parentResource?: unknown; resources?: unknown[] };
   const rules = (spec.parentResource ? [spec.parentResource] : (spec.resources ?? [])) as Array<
     Record<string, unknown>
