@@ -189,6 +189,14 @@ function unionToStructural(s: Record<string, unknown>, path: string): JSONSchema
   }
   const types = members.map((m) => m.type).sort();
   if (types.join(',') === 'integer,string') return { ...base, 'x-kubernetes-int-or-string': true };
+  // A string or an object (GatiVersion transformers): the CRD cannot type it; its CEL rule
+  // checks the shape and the hooks validate it exactly.
+  if (types.join(',') === 'object,string')
+    return {
+      ...base,
+      'x-kubernetes-preserve-unknown-fields': true,
+      'x-kubernetes-validations': s['x-kubernetes-validations'],
+    };
   throw new Error(`toStructural: union at ${path || '.'} is not an enum or int-or-string`);
 }
 

@@ -44,6 +44,9 @@ function schemaMessage(schema: TSchema, fallback: string): string {
   if (values) return `must be one of: ${values.join(', ')}`;
   const s = schema as Record<string, unknown>;
   // Our quantities refuse an empty string; upstream int-or-string fields (ports) take any.
+  const rules = s['x-kubernetes-validations'] as CelRule[] | undefined;
+  // A string-or-object union says what it takes in its rule's message.
+  if (s.anyOf && rules?.[0]) return rules[0].message;
   if (s.anyOf)
     return (s.anyOf as Array<{ minLength?: number }>)[1]?.minLength === 1
       ? 'must be an integer or a quantity string'

@@ -73,7 +73,9 @@ function candidate(
     breaking: false,
     pinnedOnly: false,
     forced: false,
+    deleting: false,
     immediate: false,
+    bridges: [],
     ...extra,
   };
 }
