@@ -91,6 +91,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     now: ctx.now,
     rates: forHandler(ctx.observations?.requestRates, parent.namespace ?? '', parent.name),
     analysis: forHandler(ctx.observations?.analysis, parent.namespace ?? '', parent.name),
+    demand: forHandler(ctx.observations?.demand, parent.namespace ?? '', parent.name),
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
   const conflict = serviceConflict(
@@ -141,6 +142,8 @@ function routeOf(handler: HandlerParent, plan: Plan) {
       pin: v.pin,
       weight: v.weight,
       aliases: v.aliases,
+      announce: v.announce,
+      bridgedBy: v.bridgedBy,
     })),
   );
 }
@@ -268,7 +271,7 @@ export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
 
 /**
  * handlerObservations is what the server must ask Prometheus before a handler sync: the core's
- * list of due checks. A spec without analysis or a drain query asks for nothing (and is not
+ * list of due checks. A spec without analysis, a drain query or retirement asks for nothing (and is not
  * validated twice); a request the hook would refuse or hold asks for nothing either.
  */
 export function handlerObservations(request: unknown, now: Date): Needed[] {
@@ -277,7 +280,8 @@ export function handlerObservations(request: unknown, now: Date): Needed[] {
   if (!isObject(spec) || !isObject(parent?.metadata)) return [];
   const wantsMetrics =
     (isObject(spec.drain) && spec.drain.metricQuery !== undefined) ||
-    (isObject(spec.rollout) && spec.rollout.analysis !== undefined);
+    (isObject(spec.rollout) && spec.rollout.analysis !== undefined) ||
+    spec.retirement !== undefined;
   const name = parent.metadata.name;
   if (!wantsMetrics || typeof name !== 'string') return [];
   const valid = validateHandlerSpec(spec);

@@ -21,6 +21,14 @@ export { makePodDisruptionBudget } from './pdb.js';
 export { makeAutoscaler } from './autoscaler.js';
 export { makeHTTPRoute, type RoutedVersion } from './httproute.js';
 export {
+  announcementFilter,
+  deprecationValue,
+  linkValue,
+  sunsetValue,
+  transformFromFilter,
+  type Announcement,
+} from './headers.js';
+export {
   handlerWorkload,
   versionChildren,
   makeApexService,

@@ -1,6 +1,7 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import { inWindow } from './records.js';
+import { retire, retiresByDemand } from './retirement.js';
 import { stepDrain, type DrainState } from './drain.js';
 import { routeAccepted, routeWeights } from './route-status.js';
 import type { PlanInput, Working } from './types.js';
@@ -71,6 +72,7 @@ export function observedRoute(input: PlanInput): ObservedRoute {
  */
 export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
   if (standby(w, input, dues)) return;
+  if (retiresByDemand(w, input)) return retire(w, input, dues);
   const prevState: DrainState = inDrain(w.prev) ? pickDrain(w.prev!) : {};
   const programmed =
     route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);

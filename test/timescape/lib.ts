@@ -27,6 +27,9 @@ export function spec(version: string, extra: Record<string, unknown> = {}) {
     version,
     image: `users:${version}`,
     replicas: 2,
+    // The engine's stories count syncs: every version at full size, so no step waits for pods.
+    // Sizing by share has its own stories (sizing.test.ts, test/scenario/cost.test.ts).
+    scaling: 'Full',
     rollout: { steps: STEPS, rollbackWindowSeconds: 0 },
     drain: { minSeconds: 30 },
     ...extra,
@@ -50,6 +53,10 @@ export class Driver {
   gatiVersions = new Map<string, Partial<GatiVersionSpec> & { versionId: string }>();
   /** Names of GatiVersions being deleted. */
   deleting = new Set<string>();
+  /** The demand query's answers (spec.retirement) the next syncs get, by versionId. */
+  demand: Record<string, Observation> = {};
+  /** The observed HTTPRoute the next syncs get (none: nothing routes yet). */
+  route?: KubeObject;
   private replicas = new Map<string, number>();
 
   /**
@@ -71,6 +78,8 @@ export class Driver {
       deployments: this.deployments(),
       now: at(s),
       rates: {},
+      demand: this.demand,
+      route: this.route,
       // Whatever the target of the move: the driver's handler has one analysis answer per sync.
       analysis: analysis ? anyVersion(analysis) : {},
     });
