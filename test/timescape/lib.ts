@@ -6,6 +6,7 @@ import type { KubeObject } from '../../src/api/metacontroller.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
 import type { Observation } from '../../src/api/signals.js';
 import { planVersions, type Plan } from '../../src/timescape/plan.js';
+import { makeHTTPRoute } from '../../src/resources/httproute.js';
 
 /**
  * A tiny driver for table tests of planVersions: it feeds each plan's status back as the next
@@ -57,6 +58,12 @@ export class Driver {
   demand: Record<string, Observation> = {};
   /** The observed HTTPRoute the next syncs get (none: nothing routes yet). */
   route?: KubeObject;
+  /**
+   * Play the gateway: each sync's HTTPRoute is what the next sync observes, accepted at its
+   * generation — or, with `gatewayHolds`, still at the generation it last accepted.
+   */
+  gateway = false;
+  gatewayHolds = false;
   private replicas = new Map<string, number>();
 
   /**
@@ -84,6 +91,7 @@ export class Driver {
       analysis: analysis ? anyVersion(analysis) : {},
     });
     this.plan = plan;
+    if (this.gateway) this.route = this.observedRoute(sp, plan);
     this.status = {
       version: sp.version,
       rollout: plan.rollout,
@@ -98,6 +106,41 @@ export class Driver {
         ]),
     );
     return plan;
+  }
+
+  /** observedRoute: the route this plan emits, as the gateway reports it to the next sync. */
+  private observedRoute(sp: ReturnType<typeof spec>, plan: Plan): KubeObject | undefined {
+    const route = makeHTTPRoute(
+      { metadata: { name: 'users', namespace: 'shop' }, spec: sp },
+      plan.versions.map((v) => ({
+        versionId: v.status.versionId,
+        pin: v.pin,
+        weight: v.weight,
+        aliases: v.aliases,
+      })),
+    );
+    if (!route) return undefined;
+    const prev = this.route;
+    const before = (prev?.metadata.generation as number | undefined) ?? 0;
+    const generation = before + (JSON.stringify(prev?.spec) === JSON.stringify(route.spec) ? 0 : 1);
+    const seen =
+      (
+        prev?.status as
+          { parents?: Array<{ conditions: Array<{ observedGeneration: number }> }> } | undefined
+      )?.parents?.[0]?.conditions[0]?.observedGeneration ?? 0;
+    const observedGeneration = this.gatewayHolds ? seen : generation;
+    return {
+      ...(route as unknown as KubeObject),
+      metadata: { ...route.metadata!, name: route.metadata!.name!, generation },
+      status: {
+        parents: [
+          {
+            parentRef: { name: 'public' },
+            conditions: [{ type: 'Accepted', status: 'True', observedGeneration }],
+          },
+        ],
+      },
+    };
   }
 
   /** snapshot and restore: replay one sync from exactly the same state. */
