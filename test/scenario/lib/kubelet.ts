@@ -88,8 +88,7 @@ export class Kubelet {
       if (d.kind !== 'Deployment' || d.metadata.deletionTimestamp) continue;
       const seen = this.seen.get(d.metadata.uid!);
       const want = this.want(d);
-      if (!seen || seen.generation !== (d.metadata.generation ?? 1) || seen.want !== want)
-        continue;
+      if (!seen || seen.generation !== (d.metadata.generation ?? 1) || seen.want !== want) continue;
       if (want === 0) continue;
       const never = this.knobs.neverReady?.(clone(d)) ?? false;
       const due =
