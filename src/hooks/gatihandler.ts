@@ -39,7 +39,7 @@ import {
 import { handlerStatus } from '../status/handler.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { observationsNeeded, type Needed } from '../timescape/observations.js';
-import { planVersions, type Plan } from '../timescape/plan.js';
+import { planVersions, routedVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
 import { declaredOnly, serviceConflict, validParent } from './steps.js';
 import { versionKey, type CompositeHooks, type HookContext } from './types.js';
@@ -135,17 +135,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
 }
 
 function routeOf(handler: HandlerParent, plan: Plan) {
-  return makeHTTPRoute(
-    handler,
-    plan.versions.map((v) => ({
-      versionId: v.status.versionId,
-      pin: v.pin,
-      weight: v.weight,
-      aliases: v.aliases,
-      announce: v.announce,
-      bridgedBy: v.bridgedBy,
-    })),
-  );
+  return makeHTTPRoute(handler, routedVersions(plan.versions));
 }
 
 function knownVersions(

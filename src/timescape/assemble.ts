@@ -1,12 +1,13 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import type { VersionWorkload } from '../resources/handler.js';
+import type { RoutedVersion } from '../resources/httproute.js';
 import type { AliasPlan } from './aliases.js';
 import type { RolloutRecord } from './engine.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
 import { MAX_BACKENDS, MAX_RULES } from '../api/limits.js';
 import { percentages } from './weights.js';
-import { announcementOf } from './retirement.js';
+import { announcementOf } from './lifecycle.js';
 
 /** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
 export function assemble(
@@ -70,6 +71,18 @@ export function assemble(
     excessVersions: extra.excess,
     routeAccepted: accepted,
   };
+}
+
+/** routedVersions: what the route builder needs of each version plan (makeHTTPRoute). */
+export function routedVersions(versions: VersionPlan[]): RoutedVersion[] {
+  return versions.map((v) => ({
+    versionId: v.status.versionId,
+    pin: v.pin,
+    weight: v.weight,
+    aliases: v.aliases,
+    announce: v.announce,
+    bridgedBy: v.bridgedBy,
+  }));
 }
 
 /** limit keeps at most `max` versions (by priority, then versionId) and records the rest. */

@@ -17,6 +17,7 @@ import { candidates, withinLimit, type Candidate } from './versions.js';
 
 export type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 export { wasServing } from './lifecycle.js';
+export { routedVersions } from './assemble.js';
 
 /**
  * planVersions is Timescape for one handler (DESIGN §4): which versions live, in which

@@ -2,8 +2,6 @@ import { RETIREMENT_REASONS, type DemandStatus, type Retirement } from '../api/c
 import type { VersionStatus } from '../api/gatihandler.js';
 import { describeObservation, isNewer, type Observation } from '../api/signals.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
-import type { Announcement } from '../resources/headers.js';
-import type { PlanInput, Working } from './types.js';
 
 /**
  * Retirement by measured demand (issue #25; docs/progressive-delivery.md "Retirement"): a
@@ -147,67 +145,9 @@ export function stepRetirement(
   };
 }
 
-/** retiresByDemand: spec.retirement governs this version's way out (not a drain). */
-export function retiresByDemand(w: Working, input: PlanInput): boolean {
-  return (
-    input.spec.retirement !== undefined &&
-    w.supersededAt !== undefined &&
-    !w.aborted &&
-    !w.c.forced &&
-    !w.c.deleting
-  );
-}
-
 /** pickRetirement reads the retirement bookkeeping from the last status. */
-function pickRetirement(v: VersionStatus | undefined): RetirementState | undefined {
+export function pickRetirement(v: VersionStatus | undefined): RetirementState | undefined {
   if (!v?.sunsetAt) return undefined;
   const { demand, sunsetAt, retiresAt, drainStartedAt, drainedAt, drainReason } = v;
   return { demand, sunsetAt, retiresAt, drainStartedAt, drainedAt, drainReason };
-}
-
-/**
- * retire moves a superseded version on under spec.retirement: kept (phase Active, reason
- * Deprecated: its pin rule, a weight-0 backend and a floor of pods stay) or Retired.
- */
-export function retire(w: Working, input: PlanInput, dues: number[]): void {
-  const step = stepRetirement(pickRetirement(w.prev), {
-    now: input.now,
-    policy: input.spec.retirement!,
-    supersededAt: w.supersededAt!,
-    demand: input.demand[w.c.versionId],
-  });
-  w.retirement = step.state;
-  w.effective = 0;
-  if (step.retired) {
-    w.lifecycle = 'Retired';
-    w.drain = {
-      drainStartedAt: step.state.drainStartedAt,
-      drainedAt: step.state.drainedAt,
-      drainReason: step.state.drainReason,
-    };
-    Object.assign(w, { phase: 'Decommissioned', reason: step.reason, message: step.message });
-    return;
-  }
-  w.lifecycle = 'Draining';
-  Object.assign(w, { phase: 'Active', reason: step.reason, message: step.message });
-  if (step.dueInSeconds) dues.push(step.dueInSeconds);
-}
-
-/**
- * announcementOf: what the route tells a version's clients — a version superseded under
- * spec.retirement (in its rollback window, or kept for demand) its Deprecation and Sunset
- * dates; a retired version served by a bridge its Deprecation date. Nothing otherwise.
- */
-export function announcementOf(w: Working, input: PlanInput): Announcement | undefined {
-  const link = w.c.deprecationLink;
-  if (w.bridgedBy) {
-    const at = w.supersededAt ?? w.drain.drainedAt;
-    return at ? { deprecatedAt: at, link } : undefined;
-  }
-  const policy = input.spec.retirement;
-  if (!policy || !w.supersededAt) return undefined;
-  const kept = w.lifecycle === 'Standby' || (w.lifecycle === 'Draining' && w.retirement);
-  if (!kept || w.retirement?.drainedAt) return undefined;
-  const sunsetAt = w.retirement?.sunsetAt ?? plus(w.supersededAt, policy.notice);
-  return { deprecatedAt: w.supersededAt, sunsetAt, link };
 }

@@ -3,6 +3,7 @@ import type { VersionStatus } from '../../src/api/gatihandler.js';
 import { makeHTTPRoute } from '../../src/resources/httproute.js';
 import { versionName } from '../../src/resources/names.js';
 import { bridgeOf, MAX_CHAIN } from '../../src/timescape/bridges.js';
+import { routedVersions } from '../../src/timescape/plan.js';
 import type { Working } from '../../src/timescape/types.js';
 import { Driver, spec } from './lib.js';
 
@@ -110,17 +111,7 @@ const s = () => spec('v3', { scaling: 'Proportional' });
 
 /** pinOf: the pin rule of `id` in the route this plan emits. */
 function pinOf(d: Driver, id: string) {
-  const route = makeHTTPRoute(
-    { ...HANDLER, spec: s() },
-    d.plan!.versions.map((v) => ({
-      versionId: v.status.versionId,
-      pin: v.pin,
-      weight: v.weight,
-      aliases: v.aliases,
-      announce: v.announce,
-      bridgedBy: v.bridgedBy,
-    })),
-  );
+  const route = makeHTTPRoute({ ...HANDLER, spec: s() }, routedVersions(d.plan!.versions));
   return route?.spec?.rules?.find((r) =>
     r.matches?.some((m) => m.headers?.some((h) => h.value === id)),
   );

@@ -5,7 +5,7 @@ import type { OwnedVersion } from '../../src/timescape/versions.js';
 import type { KubeObject } from '../../src/api/metacontroller.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
 import type { Observation } from '../../src/api/signals.js';
-import { planVersions, type Plan } from '../../src/timescape/plan.js';
+import { planVersions, routedVersions, type Plan } from '../../src/timescape/plan.js';
 import { makeHTTPRoute } from '../../src/resources/httproute.js';
 
 /**
@@ -112,12 +112,7 @@ export class Driver {
   private observedRoute(sp: ReturnType<typeof spec>, plan: Plan): KubeObject | undefined {
     const route = makeHTTPRoute(
       { metadata: { name: 'users', namespace: 'shop' }, spec: sp },
-      plan.versions.map((v) => ({
-        versionId: v.status.versionId,
-        pin: v.pin,
-        weight: v.weight,
-        aliases: v.aliases,
-      })),
+      routedVersions(plan.versions),
     );
     if (!route) return undefined;
     const prev = this.route;
