@@ -171,7 +171,12 @@ function sharesWithin(
 const AT_ONCE = [{ weight: 100, pauseSeconds: 0 }];
 
 /** A handler for traffic: its probes' preStop longer than the gateway's apply delay. */
-export function trafficHandler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
+export function trafficHandler(
+  s: StoryContext,
+  name: string,
+  version: string,
+  spec: Obj = {},
+): Obj {
   const tp = planeOf(s);
   const h = handler(s, name, version, {
     port: PORT,
