@@ -134,9 +134,10 @@ const KEPT = new Set([
 
 /**
  * Keywords TypeBox emits that carry no meaning in a CRD and are dropped. `title` names the
- * Kubernetes type of an upstream-shaped field (src/api/upstream.ts) for docs/crds.md only.
+ * Kubernetes type of an upstream-shaped field (src/api/upstream.ts) for docs/crds.md only;
+ * `errorMessage` is what validate() says when a value does not match a node (src/api/validate.ts).
  */
-const DROPPED = new Set(['$id', 'title']);
+const DROPPED = new Set(['$id', 'title', 'errorMessage']);
 
 /**
  * toStructural rewrites a TypeBox schema into a Kubernetes structural schema:
@@ -189,6 +190,10 @@ function unionToStructural(s: Record<string, unknown>, path: string): JSONSchema
   }
   const types = members.map((m) => m.type).sort();
   if (types.join(',') === 'integer,string') return { ...base, 'x-kubernetes-int-or-string': true };
+  // A string or an object (GatiVersion transformers): the CRD cannot type it (nor run CEL on an
+  // untyped node), so it keeps the value and the hooks validate it exactly.
+  if (types.join(',') === 'object,string')
+    return { ...base, 'x-kubernetes-preserve-unknown-fields': true };
   throw new Error(`toStructural: union at ${path || '.'} is not an enum or int-or-string`);
 }
 

@@ -18,6 +18,8 @@ export interface FieldDoc {
 
 function typeOf(s: JSONSchemaProps): string {
   if (s['x-kubernetes-int-or-string'] === true) return 'int-or-string';
+  if (s['x-kubernetes-preserve-unknown-fields'] === true && s.type === undefined)
+    return 'string-or-object';
   if (s.type === 'array') return `[]${typeOf((s.items ?? {}) as JSONSchemaProps)}`;
   if (s.type === 'object' && typeof s.additionalProperties === 'object')
     return `map[string]${typeOf(s.additionalProperties as JSONSchemaProps)}`;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusCommon, StringEnum } from './common.js';
+import { CostStatusFields, PreScale } from './cost.js';
 import { INCONCLUSIVE_REASONS, type InconclusiveReason } from './signals.js';
 import {
   ALL_ROLLOUT_REASONS,
@@ -115,6 +116,7 @@ export const RolloutStatus = Type.Object({
   pausedAt: Time(),
   finishedAt: Time('When it Succeeded or was Aborted.'),
   analysis: Type.Optional(AnalysisStatus),
+  preScale: Type.Optional(PreScale),
   lastAction: Type.Optional(RolloutActionRecord),
   queue: Type.Optional(
     Type.Array(QueuedMove, {
@@ -176,6 +178,7 @@ export const VersionStatus = Type.Object({
     }),
   ),
   drainReason: Type.Optional(Type.String()),
+  ...CostStatusFields,
   reason: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
 });

@@ -4,6 +4,7 @@ import { cel } from './cel.js';
 import { Routing } from './routing.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
 import { PodSettingsFields, podSettingsRules } from './pod.js';
+import { Retirement, Scaling } from './cost.js';
 
 const RolloutStep = Type.Object({
   weight: Type.Integer({
@@ -199,9 +200,11 @@ export const GatiHandlerSpec = Type.Object(
       },
     ),
     autoscaling: Autoscaling,
+    scaling: Scaling,
     routing: Routing,
     rollout: Rollout,
     drain: Drain,
+    retirement: Type.Optional(Retirement),
     probes: Probes,
   },
   {

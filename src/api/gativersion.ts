@@ -3,6 +3,7 @@ import { Resource, StatusCommon, StringEnum } from './common.js';
 import { VERSION_ROLLOUT_MODES } from './rollout.js';
 import { VersionId } from './common.js';
 import { VersionOverrideFields } from './pod.js';
+import { DeprecationLink, Transformers } from './cost.js';
 import { described } from './upstream.js';
 
 const list = <T extends string>(values: readonly T[]) => [...values] as T[];
@@ -27,12 +28,8 @@ export const GatiVersionSpec = Type.Object(
       description:
         "How this version gains weight beside the others: `Stepped` walks the handler's spec.rollout.steps (checked by its analysis, steered by gati.dev/rollout-action); `Immediate` takes it at once.",
     }),
-    transformers: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), {
-        maxItems: 64,
-        description: 'Transformers (compiled into the app) bridging this version; informational.',
-      }),
-    ),
+    transformers: Type.Optional(Transformers),
+    deprecationLink: Type.Optional(DeprecationLink),
     handlerRef: Type.Optional(
       Type.Object(
         { name: Type.String({ minLength: 1, maxLength: 253 }) },

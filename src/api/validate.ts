@@ -45,6 +45,8 @@ function schemaMessage(schema: TSchema, fallback: string): string {
   if (values) return `must be one of: ${values.join(', ')}`;
   const s = schema as Record<string, unknown>;
   // Our quantities refuse an empty string; upstream int-or-string fields (ports) take any.
+  // A node may say in words what it takes (a string-or-object union: src/api/cost.ts).
+  if (typeof s.errorMessage === 'string') return s.errorMessage;
   if (s.anyOf)
     return (s.anyOf as Array<{ minLength?: number }>)[1]?.minLength === 1
       ? 'must be an integer or a quantity string'

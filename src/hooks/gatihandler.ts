@@ -39,7 +39,7 @@ import {
 import { handlerStatus } from '../status/handler.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
 import { observationsNeeded, type Needed } from '../timescape/observations.js';
-import { planVersions, type Plan } from '../timescape/plan.js';
+import { planVersions, routedVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
 import { declaredOnly, serviceConflict, validParent } from './steps.js';
 import { versionKey, type CompositeHooks, type HookContext } from './types.js';
@@ -91,6 +91,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     now: ctx.now,
     rates: forHandler(ctx.observations?.requestRates, parent.namespace ?? '', parent.name),
     analysis: forHandler(ctx.observations?.analysis, parent.namespace ?? '', parent.name),
+    demand: forHandler(ctx.observations?.demand, parent.namespace ?? '', parent.name),
   });
   const route = spec.value.routing.provider === 'none' ? undefined : routeOf(handler, plan);
   const conflict = serviceConflict(
@@ -134,15 +135,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
 }
 
 function routeOf(handler: HandlerParent, plan: Plan) {
-  return makeHTTPRoute(
-    handler,
-    plan.versions.map((v) => ({
-      versionId: v.status.versionId,
-      pin: v.pin,
-      weight: v.weight,
-      aliases: v.aliases,
-    })),
-  );
+  return makeHTTPRoute(handler, routedVersions(plan.versions));
 }
 
 function knownVersions(
@@ -268,7 +261,7 @@ export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
 
 /**
  * handlerObservations is what the server must ask Prometheus before a handler sync: the core's
- * list of due checks. A spec without analysis or a drain query asks for nothing (and is not
+ * list of due checks. A spec without analysis, a drain query or retirement asks for nothing (and is not
  * validated twice); a request the hook would refuse or hold asks for nothing either.
  */
 export function handlerObservations(request: unknown, now: Date): Needed[] {
@@ -277,7 +270,8 @@ export function handlerObservations(request: unknown, now: Date): Needed[] {
   if (!isObject(spec) || !isObject(parent?.metadata)) return [];
   const wantsMetrics =
     (isObject(spec.drain) && spec.drain.metricQuery !== undefined) ||
-    (isObject(spec.rollout) && spec.rollout.analysis !== undefined);
+    (isObject(spec.rollout) && spec.rollout.analysis !== undefined) ||
+    spec.retirement !== undefined;
   const name = parent.metadata.name;
   if (!wantsMetrics || typeof name !== 'string') return [];
   const valid = validateHandlerSpec(spec);

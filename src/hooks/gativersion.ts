@@ -175,6 +175,12 @@ function releaseOf(r: Resolved): { released: boolean; why: string } {
     return { released: true, why: 'the handler reports the version drained and removed' };
   if (r.entry.source === 'spec')
     return { released: true, why: "the version stays as the handler's spec.version" };
+  // Retired and bridged: its pods are gone; its pins live on through another version.
+  if (r.entry.bridgedBy !== undefined && r.entry.availableReplicas === 0)
+    return {
+      released: true,
+      why: `the version is retired; ${r.entry.bridgedBy} serves its pinned requests`,
+    };
   return {
     released: false,
     why: `waiting for the handler to drain version ${r.entry.versionId} (${r.entry.phase})`,
@@ -185,7 +191,7 @@ function releaseOf(r: Resolved): { released: boolean; why: string } {
  * finalizeGatiVersion releases the GatiVersion once its version has left the handler's
  * status (drained, decommissioned and its workloads removed), or at once when the handler
  * is missing or being deleted, or when the version lives on as the handler's spec.version
- * (the GatiVersion only carried its metadata). A malformed GatiVersion (no spec) can still
+ * (the GatiVersion only carried its metadata) or as a bridged pin once its pods are gone. A malformed GatiVersion (no spec) can still
  * be deleted: finalize needs only a name.
  */
 export function finalizeGatiVersion(req: DecoratorRequest, ctx: HookContext): DecoratorResponse {

@@ -25,6 +25,11 @@ export interface Observations {
    * asked this call (not yet: never counted as a check).
    */
   analysis?: Record<string, Observation>;
+  /**
+   * The demand query's answer (spec.retirement) for one superseded handler version, keyed by
+   * versionKey(namespace, handler, versionId). Absent: not asked this call (not yet counted).
+   */
+  demand?: Record<string, Observation>;
 }
 
 export { versionKey } from '../timescape/observations.js';

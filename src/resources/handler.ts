@@ -40,6 +40,8 @@ export interface VersionWorkload {
   image: string;
   /** Replicas when no autoscaler owns the Deployment. */
   replicas: number;
+  /** The autoscaler's minimum when one owns it (spec.scaling Proportional); default the handler's. */
+  minReplicas?: number;
   /**
    * `serve`: Deployment + Service + autoscaler (if configured) + PDB.
    * `retire`: traffic is gone (Decommissioned): Deployment at 0 replicas, Service kept,
@@ -78,7 +80,11 @@ export function handlerWorkload(handler: HandlerParent, v: VersionWorkload): Wor
     pod: withOverrides(spec, v.overrides),
     probes: spec.probes,
     dataVolume: false,
-    autoscaling: serving ? spec.autoscaling : undefined,
+    autoscaling: !serving
+      ? undefined
+      : v.minReplicas === undefined
+        ? spec.autoscaling
+        : { ...spec.autoscaling, minReplicas: v.minReplicas },
     minReplicasFloor: 1,
     templateVars: {
       version: v.versionId,

@@ -2,6 +2,12 @@ import type { GatiHandlerSpec } from '../api/gatihandler.js';
 import { HTTP_ROUTE } from '../api/kinds.js';
 import type { HTTPRoute } from '../kube/types.js';
 import { handlerLabels } from './labels.js';
+import {
+  announcementFilter,
+  transformFromFilter,
+  type Announcement,
+  type RouteFilter,
+} from './headers.js';
 import { routeName, versionName } from './names.js';
 
 type Rule = NonNullable<NonNullable<HTTPRoute['spec']>['rules']>[number];
@@ -18,6 +24,10 @@ export interface RoutedVersion {
   aliases?: string[];
   /** Weight in the weighted rule; undefined = not a backend there. */
   weight?: number;
+  /** Its retirement, announced on its pin rule and its weighted backend (issue #25). */
+  announce?: Announcement;
+  /** Retired and bridged: its pins go to this live version's Service, with x-gati-transform-from. */
+  bridgedBy?: string;
 }
 
 interface RouteParent {
@@ -25,7 +35,12 @@ interface RouteParent {
   spec: GatiHandlerSpec;
 }
 
-function backend(handler: RouteParent, versionId: string, weight: number): BackendRef {
+function backend(
+  handler: RouteParent,
+  versionId: string,
+  weight: number,
+  filters?: RouteFilter[],
+): BackendRef {
   // group, kind, port and weight written out: the apiserver would default them and GitOps tools would see drift.
   return {
     group: '',
@@ -33,7 +48,17 @@ function backend(handler: RouteParent, versionId: string, weight: number): Backe
     name: versionName(handler.metadata.name, versionId),
     port: handler.spec.port,
     weight,
+    filters,
   };
+}
+
+/** pinFilters: a bridged pin tells its bridge where the request comes from; a retiring one says so. */
+function pinFilters(v: RoutedVersion): RouteFilter[] | undefined {
+  const out = [
+    ...(v.bridgedBy ? [transformFromFilter(v.versionId)] : []),
+    ...(v.announce ? [announcementFilter(v.announce)] : []),
+  ];
+  return out.length > 0 ? out : undefined;
 }
 
 function pathMatch(handler: RouteParent) {
@@ -66,7 +91,9 @@ function pinMatches(handler: RouteParent, v: RoutedVersion): Match[] {
 
 /**
  * makeHTTPRoute builds the Gateway API HTTPRoute of a handler (DESIGN §4): one pin rule per
- * pinned version (its header and query matches → that version's Service), then one weighted rule over
+ * pinned version (its header and query matches → that version's Service, or a retired
+ * version's bridge with x-gati-transform-from; a retiring version's rule and backend add
+ * Deprecation and Sunset response headers), then one weighted rule over
  * the versions with a weight — omitted when every weight is 0, since gateways disagree on
  * what an all-zero rule does. Returns undefined when there is no rule to write.
  */
@@ -81,13 +108,22 @@ export function makeHTTPRoute(
     .filter((v) => v.pin)
     .map((v) => ({
       matches: pinMatches(handler, v),
-      backendRefs: [backend(handler, v.versionId, 1)],
+      filters: pinFilters(v),
+      backendRefs: [backend(handler, v.bridgedBy ?? v.versionId, 1)],
     }));
   const weighted = sorted.filter((v) => v.weight !== undefined);
   if (weighted.some((v) => (v.weight ?? 0) > 0)) {
     rules.push({
       matches: [{ path: pathMatch(handler) }],
-      backendRefs: weighted.map((v) => backend(handler, v.versionId, v.weight!)),
+      // A retiring version's backend says so too (a backendRef filter applies to its share only).
+      backendRefs: weighted.map((v) =>
+        backend(
+          handler,
+          v.versionId,
+          v.weight!,
+          v.announce ? [announcementFilter(v.announce)] : undefined,
+        ),
+      ),
     });
   }
   if (rules.length === 0) return undefined;

@@ -20,6 +20,13 @@ export { makePodDisruptionBudget } from './pdb.js';
 export { makeAutoscaler } from './autoscaler.js';
 export { makeHTTPRoute, type RoutedVersion } from './httproute.js';
 export {
+  announcementFilter,
+  deprecationValue,
+  linkValue,
+  sunsetValue,
+  transformFromFilter,
+} from './headers.js';
+export {
   handlerWorkload,
   versionChildren,
   makeApexService,

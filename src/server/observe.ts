@@ -73,6 +73,7 @@ function collect(needed: Needed[], answers: QueryAnswer[]): Observations {
     const a = answers[i];
     if (a === undefined) return;
     if (n.purpose === 'analysis') (out.analysis ??= {})[n.key] = a;
+    else if (n.purpose === 'demand') (out.demand ??= {})[n.key] = a;
     else (out.requestRates ??= {})[n.key] = a;
   });
   return out;
@@ -90,6 +91,11 @@ function warn(
     log.warn(
       fields,
       `rollout analysis of ${n.key} unavailable (${a.inconclusive}); the check counts as inconclusive`,
+    );
+  else if (n.purpose === 'demand')
+    log.warn(
+      fields,
+      `demand of ${n.key} unavailable (${a.inconclusive}); the version is kept until it is measured`,
     );
   else
     log.warn(

@@ -2,7 +2,7 @@ import type { RolloutActionRecord } from '../api/gatihandler-status.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../api/keys.js';
 import { ONE_SHOT_ACTIONS, type OneShotAction } from '../api/rollout.js';
 import { rfc3339 } from '../kube/time.js';
-import { aborted, inFlight, resumed, succeeded } from './records.js';
+import { aborted, inFlight, preScaled, resumed, succeeded } from './records.js';
 import {
   completed,
   fromRecord,
@@ -97,7 +97,18 @@ export function actOn(
         note('Applied', 'aborted', aborted(r, 'Aborted', `aborted by ${e.value}: ${to}`, ctx.now)),
       );
     }
-    case 'promote-full':
+    case 'promote-full': {
+      // spec.scaling Proportional: the weight moves once the target runs its whole size.
+      const gate = ctx.capacity?.(ctx.steps.length);
+      const step = { step: ctx.steps.length, reason: 'PromotedFull' as const };
+      if (gate && !gate.ready)
+        return stopAt(
+          note(
+            'Applied',
+            'promoted to 100%',
+            preScaled(r, { ...step, replicas: gate.replicas }, ctx.now),
+          ),
+        );
       return completed(
         note(
           'Applied',
@@ -105,6 +116,7 @@ export function actOn(
           succeeded(r, 'PromotedFull', `promoted to 100% by ${e.value}`, ctx.now),
         ),
       );
+    }
     case 'promote':
       if (!ctx.targetReady) return ignored(`${r.versionId} is not Available yet`);
       return nextStep(note('Applied', `promoted past step ${r.step + 1}`), ctx, 'Promoted');

@@ -1,11 +1,13 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import type { VersionWorkload } from '../resources/handler.js';
+import type { RoutedVersion } from '../resources/httproute.js';
 import type { AliasPlan } from './aliases.js';
 import type { RolloutRecord } from './engine.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
 import { routeAccepted } from './route-status.js';
 import { MAX_BACKENDS, MAX_RULES } from '../api/limits.js';
 import { percentages } from './weights.js';
+import { announcementOf } from './lifecycle.js';
 
 /** assemble builds the version plans: workloads, pins, weighted backends, percentages, limits. */
 export function assemble(
@@ -23,15 +25,17 @@ export function assemble(
   },
 ): Plan {
   const retired = (w: Working) => w.lifecycle === 'Retired';
-  const kept = work.filter((w) => !(retired(w) && !w.c.wanted && w.replicasRunning === 0));
+  // A retired version a live one bridges stays (its pins go to the bridge) without workloads.
+  const gone = (w: Working) => retired(w) && !w.c.wanted && w.replicasRunning === 0;
+  const kept = work.filter((w) => !gone(w) || w.bridgedBy);
   if (kept.length !== work.length) dues.push(1);
-  if (kept.some((w) => retired(w) && !w.c.wanted)) dues.push(5); // waiting for pods to go
+  if (kept.some((w) => retired(w) && !w.c.wanted && !gone(w))) dues.push(5); // waiting for pods to go
   // Draining and standby versions keep their pin rule and a weight-0 backendRef.
   const leaving = (w: Working) => w.lifecycle === 'Draining' || w.lifecycle === 'Standby';
   const routed = input.spec.routing.provider !== 'none';
   // A draining version keeps its pin rule and its backendRef (at weight 0) until drained.
   const pins = routed
-    ? kept.filter((w) => w.available && (w.phase === 'Active' || leaving(w)))
+    ? kept.filter((w) => (w.available && (w.phase === 'Active' || leaving(w))) || w.bridgedBy)
     : [];
   const backends = routed
     ? kept.filter((w) => w.available && ((w.phase === 'Active' && w.effective > 0) || leaving(w)))
@@ -44,10 +48,12 @@ export function assemble(
   const percents = percentages(kept.map((w) => (backendIds.has(w.c.versionId) ? w.effective : 0)));
   const versions = kept.map((w, i): VersionPlan => ({
     status: statusOf(w, percents[i]!, pinIds.has(w.c.versionId), extra.granted(w)),
-    workload: workloadOf(w),
+    workload: gone(w) ? undefined : workloadOf(w, input.spec.autoscaling.mode !== 'none'),
     pin: pinIds.has(w.c.versionId),
     aliases: pinIds.has(w.c.versionId) ? w.aliases : [],
     weight: anyWeight && backendIds.has(w.c.versionId) ? w.effective : undefined,
+    announce: announcementOf(w, input),
+    bridgedBy: w.bridgedBy,
   }));
   const accepted = !routed || routeAccepted(input.route, input.spec);
   if (routed && !accepted && kept.length > 0) dues.push(5);
@@ -67,6 +73,18 @@ export function assemble(
   };
 }
 
+/** routedVersions: what the route builder needs of each version plan (makeHTTPRoute). */
+export function routedVersions(versions: VersionPlan[]): RoutedVersion[] {
+  return versions.map((v) => ({
+    versionId: v.status.versionId,
+    pin: v.pin,
+    weight: v.weight,
+    aliases: v.aliases,
+    announce: v.announce,
+    bridgedBy: v.bridgedBy,
+  }));
+}
+
 /** limit keeps at most `max` versions (by priority, then versionId) and records the rest. */
 function limit(
   ws: Working[],
@@ -81,13 +99,16 @@ function limit(
   return new Set(sorted.slice(0, max).map((w) => w.c.versionId));
 }
 
-function workloadOf(w: Working): VersionWorkload | undefined {
+function workloadOf(w: Working, autoscaled: boolean): VersionWorkload | undefined {
   if (!w.c.image) return undefined;
+  const retired = w.lifecycle === 'Retired';
   return {
     versionId: w.c.versionId,
     image: w.c.image,
-    replicas: w.c.replicas,
-    state: w.lifecycle === 'Retired' ? 'retire' : 'serve',
+    // Autoscaled: the autoscaler's minimum follows the size; the replicas field is not emitted.
+    replicas: autoscaled || retired ? w.c.replicas : w.size,
+    minReplicas: autoscaled && !retired ? w.size : undefined,
+    state: retired ? 'retire' : 'serve',
     overrides: w.c.overrides,
   };
 }
@@ -116,10 +137,15 @@ function statusOf(
     service: w.name,
     readyReplicas: w.ready,
     availableReplicas: w.availableReplicas,
+    desiredReplicas: w.size,
     firstSeenAt: w.firstSeenAt,
     availableAt: w.availableAt,
     supersededAt: w.supersededAt,
     ...(inDrain ? w.drain : {}),
+    demand: w.retirement?.demand,
+    sunsetAt: w.retirement?.sunsetAt,
+    retiresAt: w.retirement?.retiresAt,
+    bridgedBy: w.bridgedBy,
     reason: w.reason,
     message: w.message,
   };

@@ -3,7 +3,7 @@ import type { Observation } from '../api/signals.js';
 import { elapsed } from '../kube/time.js';
 import { actOn } from './actions.js';
 import { runCheck } from './analysis.js';
-import { aborted, inFlight, paused, resumed, startStep, succeeded } from './records.js';
+import { aborted, inFlight, paused, preScaled, resumed, startStep, succeeded } from './records.js';
 import {
   completed,
   fromRecord,
@@ -85,6 +85,14 @@ function step(state: RolloutState, obs: Observation | undefined, ctx: EngineCont
   if (state.kind === 'WaitingForTarget') {
     const first = ctx.steps[r.step];
     if (!first || first.weight >= 100) return nextStep(r, ctx, 'Completed', r.step);
+    // Its pods for the first step run before it takes any weight (spec.scaling Proportional).
+    const gate = ctx.capacity?.(r.step);
+    if (gate && !gate.ready)
+      return same(
+        fromRecord(
+          preScaled(r, { step: r.step, reason: 'Started', replicas: gate.replicas }, ctx.now),
+        ),
+      );
     return same(fromRecord(startStep(r, first, ctx.now)));
   }
   let rec = r;
@@ -106,10 +114,23 @@ function step(state: RolloutState, obs: Observation | undefined, ctx: EngineCont
     }
     passed = c.stepPassed;
   }
+  // An advance decided earlier waits only for the pods of the next step (spec.scaling).
+  if (rec.preScale) return afterPreScale(rec, ctx);
   const wait = ctx.steps[rec.step]?.pauseSeconds ?? 0;
   if (elapsed(rec.stepStartedAt!, ctx.now) >= wait && passed)
     return nextStep(rec, ctx, 'StepCompleted');
   return same(fromRecord(rec));
+}
+
+/** afterPreScale makes the advance a move held for its pods, once they are Available. */
+function afterPreScale(r: RolloutRecord, ctx: EngineContext): Transition {
+  const p = r.preScale!;
+  if (p.reason !== 'PromotedFull')
+    return nextStep(r, ctx, p.reason === 'Promoted' ? 'Promoted' : 'StepCompleted', p.step);
+  const gate = ctx.capacity?.(p.step);
+  if (gate && !gate.ready)
+    return same(fromRecord(preScaled(r, { ...p, replicas: gate.replicas }, ctx.now)));
+  return completed(succeeded(r, 'PromotedFull', 'promoted to 100%', ctx.now));
 }
 
 /** immediateReason: how a move without steps ends — a first deploy, or a rollback. */
@@ -117,7 +138,13 @@ function immediateReason(r: RolloutRecord): SuccessReason {
   return r.move?.kind === 'Rollback' ? 'Rollback' : 'Available';
 }
 
-/** nextStep moves to step `next` now, or completes the move when there is none. */
+/** How often a move held for its pods looks again, besides the Deployment's own events. */
+export const PRESCALE_POLL_SECONDS = 5;
+
+/**
+ * nextStep moves to step `next` now, or completes the move when there is none — once the
+ * version gaining traffic runs the pods that step needs (ctx.capacity), else it holds.
+ */
 function nextStep(
   r: RolloutRecord,
   ctx: EngineContext,
@@ -125,6 +152,10 @@ function nextStep(
   next = r.step + 1,
 ): Transition {
   const s = ctx.steps[next];
+  // The version gaining traffic is scaled to the next step first; its weight moves after.
+  const gate = ctx.capacity?.(next);
+  if (gate && !gate.ready)
+    return stopAt(preScaled(r, { step: next, reason, replicas: gate.replicas }, ctx.now));
   if (!s || s.weight >= 100) {
     const last = { ...r, step: Math.min(next, ctx.steps.length) };
     return completed(succeeded(last, reason, `${r.versionId} carries 100%`, ctx.now));
@@ -167,6 +198,8 @@ export function advance(
 function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
   if (s.kind !== 'Stepping') return undefined;
   const r = s.record;
+  // Waiting for pods: the Deployment's status change re-triggers the sync; this is a backstop.
+  if (r.preScale) return PRESCALE_POLL_SECONDS;
   const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);
   const dues = toEnd > 0 ? [toEnd] : [];
   if (ctx.analysis) {

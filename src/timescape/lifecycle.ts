@@ -1,7 +1,9 @@
 import type { VersionStatus } from '../api/gatihandler.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 import { inWindow } from './records.js';
+import type { Announcement } from '../resources/headers.js';
 import { stepDrain, type DrainState } from './drain.js';
+import { pickRetirement, stepRetirement } from './retirement.js';
 import { routeAccepted, routeWeights } from './route-status.js';
 import type { PlanInput, Working } from './types.js';
 
@@ -71,6 +73,7 @@ export function observedRoute(input: PlanInput): ObservedRoute {
  */
 export function drain(w: Working, input: PlanInput, route: ObservedRoute, dues: number[]): void {
   if (standby(w, input, dues)) return;
+  if (retiresByDemand(w, input)) return retire(w, input, dues);
   const prevState: DrainState = inDrain(w.prev) ? pickDrain(w.prev!) : {};
   const programmed =
     route.provider === 'none' || ((route.weights.get(w.name) ?? 0) === 0 && route.accepted);
@@ -137,4 +140,63 @@ function pickDrain(v: VersionStatus): DrainState {
     drainedAt,
     drainReason,
   };
+}
+
+/** retiresByDemand: spec.retirement governs this version's way out (not a drain). */
+function retiresByDemand(w: Working, input: PlanInput): boolean {
+  return (
+    input.spec.retirement !== undefined &&
+    w.supersededAt !== undefined &&
+    !w.aborted &&
+    !w.c.forced &&
+    !w.c.deleting
+  );
+}
+
+/**
+ * retire moves a superseded version on under spec.retirement: kept (phase Active, reason
+ * Deprecated: its pin rule, a weight-0 backend and a floor of pods stay) or Retired.
+ */
+function retire(w: Working, input: PlanInput, dues: number[]): void {
+  const step = stepRetirement(pickRetirement(w.prev), {
+    now: input.now,
+    policy: input.spec.retirement!,
+    supersededAt: w.supersededAt!,
+    demand: input.demand[w.c.versionId],
+  });
+  w.retirement = step.state;
+  w.effective = 0;
+  if (step.retired) {
+    w.lifecycle = 'Retired';
+    w.drain = {
+      drainStartedAt: step.state.drainStartedAt,
+      drainedAt: step.state.drainedAt,
+      drainReason: step.state.drainReason,
+    };
+    setPhase(w, 'Decommissioned', step.reason, step.message);
+    return;
+  }
+  w.lifecycle = 'Draining';
+  setPhase(w, 'Active', step.reason, step.message);
+  if (step.dueInSeconds) dues.push(step.dueInSeconds);
+}
+
+/**
+ * announcementOf: what the route tells a version's clients — a version superseded under
+ * spec.retirement (in its rollback window, or kept for demand) its Deprecation and Sunset
+ * dates; a retired version served by a bridge its Deprecation date. Nothing otherwise.
+ */
+export function announcementOf(w: Working, input: PlanInput): Announcement | undefined {
+  const link = w.c.deprecationLink;
+  if (w.bridgedBy) {
+    const at = w.supersededAt ?? w.drain.drainedAt;
+    return at ? { deprecatedAt: at, link } : undefined;
+  }
+  const policy = input.spec.retirement;
+  if (!policy || !w.supersededAt) return undefined;
+  const kept = w.lifecycle === 'Standby' || (w.lifecycle === 'Draining' && w.retirement);
+  if (!kept || w.retirement?.drainedAt) return undefined;
+  const sunsetAt =
+    w.retirement?.sunsetAt ?? rfc3339(new Date(Date.parse(w.supersededAt) + policy.notice * 1000));
+  return { deprecatedAt: w.supersededAt, sunsetAt, link };
 }

@@ -1,5 +1,6 @@
 import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import { elapsed } from '../kube/time.js';
+import { RETIREMENT_REASONS } from '../api/cost.js';
 import { versionName } from '../resources/names.js';
 import { promqlString, substitute } from '../resources/template.js';
 import { readAction } from './actions.js';
@@ -14,14 +15,14 @@ import { inFlight } from './records.js';
  * asked for, so a handler costs Prometheus one query per interval, not one per sync.
  */
 export interface Needed {
-  purpose: 'analysis' | 'drain';
+  purpose: 'analysis' | 'drain' | 'demand';
   versionId: string;
   /** Where the answer goes in Observations: versionKey(namespace, handler, versionId). */
   key: string;
   promql: string;
   /** An answer older than this cannot be counted as a new sample: it is not reused. */
   maxAgeSeconds: number;
-  /** Analysis: an empty answer is no answer. Drain: no series means no requests. */
+  /** Analysis: an empty answer is no answer. Drain and demand: no series means no requests. */
   empty: 'nothing' | 'zero';
 }
 
@@ -43,12 +44,13 @@ export interface NeedsInput {
 
 /**
  * observationsNeeded lists the queries due now, most urgent first: the rollout target's
- * analysis check, then drain checks, the one checked longest ago first (never-checked before
- * all), so a cap on queries per call serves every draining version in turn.
+ * analysis check, then drain checks, then demand checks of superseded versions
+ * (spec.retirement) — each kind the one checked longest ago first (never-checked before all),
+ * so a cap on queries per call serves every version in turn.
  */
 export function observationsNeeded(input: NeedsInput): Needed[] {
   const analysis = analysisNeeded(input);
-  return [...(analysis ? [analysis] : []), ...drainsNeeded(input)];
+  return [...(analysis ? [analysis] : []), ...drainsNeeded(input), ...demandNeeded(input)];
 }
 
 function vars(input: NeedsInput, versionId: string, service?: string) {
@@ -114,6 +116,33 @@ function drainsNeeded(input: NeedsInput): Needed[] {
       key: versionKey(input.namespace, input.name, v.versionId),
       promql: substitute(template, vars(input, v.versionId, v.service), promqlString),
       maxAgeSeconds: Math.floor(CHECK_INTERVAL_SECONDS / 2),
+      empty: 'zero' as const,
+    }));
+}
+
+/**
+ * demandNeeded: superseded versions kept for their clients (reason Deprecated) whose next
+ * demand check is due, by the interval stepRetirement counts them with.
+ */
+function demandNeeded(input: NeedsInput): Needed[] {
+  const policy = input.spec.retirement;
+  if (!policy) return [];
+  const due = (v: VersionStatus) =>
+    v.phase === 'Active' &&
+    v.reason === RETIREMENT_REASONS.Deprecated &&
+    (!v.demand?.checkedAt || elapsed(v.demand.checkedAt, input.now) >= policy.intervalSeconds);
+  return (input.status?.versions ?? [])
+    .filter(due)
+    .sort(
+      (a, b) =>
+        cmp(a.demand?.checkedAt ?? '', b.demand?.checkedAt ?? '') || cmp(a.versionId, b.versionId),
+    )
+    .map((v) => ({
+      purpose: 'demand' as const,
+      versionId: v.versionId,
+      key: versionKey(input.namespace, input.name, v.versionId),
+      promql: substitute(policy.demandQuery, vars(input, v.versionId, v.service), promqlString),
+      maxAgeSeconds: Math.floor(policy.intervalSeconds / 2),
       empty: 'zero' as const,
     }));
 }

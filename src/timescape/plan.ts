@@ -8,12 +8,16 @@ import { assemble } from './assemble.js';
 import { advance, fromRecord, toRecord, type RolloutEvent, type RolloutRecord } from './engine.js';
 import { drain, holdLastServing, observedRoute, setPhase, supersede } from './lifecycle.js';
 import { resolveMoves } from './moves.js';
+import { capacityGate, sizeVersions } from './sizing.js';
+import { planBridges } from './bridges.js';
 import { desireOf, grantedOf, justDone, weigh } from './weigh.js';
 import { incumbentOf } from './records.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, withinLimit, type Candidate } from './versions.js';
 
 export type { Plan, PlanInput } from './types.js';
+export { routedVersions } from './assemble.js';
+
 /**
  * planVersions is Timescape for one handler (DESIGN §4): which versions live, in which
  * phase, with what weight, whether each is pinned and routed, how far the traffic move in
@@ -90,6 +94,7 @@ export function planVersions(input: PlanInput): Plan {
   const tail = advance(head.state, eventsOf(action, record, incumbent, input), {
     ...ctx,
     targetReady,
+    capacity: capacityGate(record, byId, spec),
     over,
   });
   if (tail.dueInSeconds) dues.push(tail.dueInSeconds);
@@ -103,6 +108,8 @@ export function planVersions(input: PlanInput): Plan {
   const lastServing = holdLastServing(work);
   const route = observedRoute(input);
   for (const w of work) if (w.lifecycle !== 'Serving') drain(w, input, route, dues);
+  sizeVersions(work, tail.state, spec, route);
+  planBridges(work);
   // A first deploy starts a move, so from the first sync on there is always a record.
   const final = toRecord(tail.state)!;
   return assemble(
@@ -169,6 +176,7 @@ function observe(c: Candidate, prev: VersionStatus | undefined, input: PlanInput
     aborted: false,
     displaced: c.source !== 'spec' && prev?.reason === 'RollbackWindow',
     granted: 0,
+    size: 0,
     firstSeenAt: prev?.firstSeenAt ?? rfc3339(input.now),
     availableAt: prev?.availableAt ?? (available ? rfc3339(input.now) : undefined),
     supersededAt: c.source === 'spec' ? undefined : prev?.supersededAt,

@@ -1,4 +1,5 @@
 import type { RolloutStatus } from '../api/gatihandler-status.js';
+import type { PreScale } from '../api/cost.js';
 import type { AbortReason, PauseReason, SuccessReason } from '../api/rollout.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
 
@@ -45,6 +46,7 @@ export function succeeded(
     stepWeight: 100,
     stepEndsAt: undefined,
     pausedAt: undefined,
+    preScale: undefined,
     finishedAt: rfc3339(now),
   };
 }
@@ -99,6 +101,7 @@ export function aborted(
     stepWeight: 0,
     stepEndsAt: undefined,
     pausedAt: undefined,
+    preScale: undefined,
     finishedAt: rfc3339(now),
   };
 }
@@ -107,10 +110,29 @@ export function aborted(
 export function startStep(r: RolloutRecord, s: Step, now: Date): RolloutRecord {
   return {
     ...r,
+    preScale: undefined,
     stepWeight: s.weight,
     stepStartedAt: rfc3339(now),
     stepEndsAt: rfc3339(new Date(now.getTime() + s.pauseSeconds * 1000)),
     message: `step ${r.step + 1}: ${s.weight}% of the move`,
+  };
+}
+
+/**
+ * preScaled holds a move before step `step` until the version gaining traffic runs `replicas`
+ * Available pods (spec.scaling Proportional): its weight moves only then. `since` is kept while
+ * the same step waits.
+ */
+export function preScaled(
+  r: RolloutRecord,
+  p: { step: number; reason: PreScale['reason']; replicas: number },
+  now: Date,
+): RolloutRecord {
+  const since = r.preScale?.step === p.step ? r.preScale.since : rfc3339(now);
+  return {
+    ...r,
+    preScale: { ...p, since },
+    message: `scaling ${r.versionId} to ${p.replicas} Available replicas before its weight moves`,
   };
 }
 

@@ -77,6 +77,18 @@ export interface EngineContext {
   targetReady: boolean;
   /** spec.version is not the record's target (it went back after an abort): nothing to act on. */
   over: boolean;
+  /**
+   * Whether the version gaining traffic has the pods step `step` needs Available (step
+   * `steps.length`: the whole move), and how many that is — spec.scaling Proportional
+   * (src/timescape/sizing.ts). Absent: always ready (Full, or a caller that only predicts).
+   */
+  capacity?: (step: number) => Capacity;
+}
+
+/** What the gate of one step found: the replicas the gaining version needs, and whether they run. */
+export interface Capacity {
+  ready: boolean;
+  replicas: number;
 }
 
 /** What a transition did besides changing state. */

@@ -1,11 +1,13 @@
 import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
 import type { KubeObject } from '../api/metacontroller.js';
 import type { VersionWorkload } from '../resources/handler.js';
+import type { Announcement } from '../resources/headers.js';
 import type { DrainState } from './drain.js';
 import type { Lifecycle } from '../api/rollout.js';
 import type { Observation } from '../api/signals.js';
 import type { RolloutRecord } from './engine.js';
 import type { Candidate, OwnedVersion } from './versions.js';
+import type { RetirementState } from './retirement.js';
 
 /** Everything one GatiHandler sync knows, already read from the request. */
 export interface PlanInput {
@@ -24,6 +26,8 @@ export interface PlanInput {
   rates: Record<string, Observation>;
   /** The analysis query's answer per versionId: the move's target's (absent: not asked this call). */
   analysis: Record<string, Observation>;
+  /** The demand query's answer per versionId (spec.retirement; absent: not asked this call). */
+  demand: Record<string, Observation>;
 }
 
 /** What the handler does with one version this sync. */
@@ -37,6 +41,10 @@ export interface VersionPlan {
   aliases: string[];
   /** Weight in the weighted rule; undefined = not a backend there. */
   weight?: number;
+  /** Its retirement, announced to clients on its pin rule and weighted backend. */
+  announce?: Announcement;
+  /** Retired: the version its pins go to, through a transformer. */
+  bridgedBy?: string;
 }
 
 /** The outcome of planning: per-version plans plus what the handler status reports. */
@@ -86,6 +94,12 @@ export interface Working {
   aborted: boolean;
   /** The weight moves have granted it before this sync's move (src/timescape/moves.ts). */
   granted: number;
+  /** Its replicas, or its autoscaler's minimum, this sync (src/timescape/sizing.ts). */
+  size: number;
+  /** Superseded under spec.retirement: its demand and dates (src/timescape/retirement.ts). */
+  retirement?: RetirementState;
+  /** Retired: the live version that serves its pinned requests (src/timescape/bridges.ts). */
+  bridgedBy?: string;
   firstSeenAt: string;
   availableAt?: string;
   supersededAt?: string;

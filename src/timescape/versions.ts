@@ -4,6 +4,7 @@ import type { VersionOverrides } from '../api/pod.js';
 import { FORCE_ANNOTATION, ROUTE_BREAKING_ANNOTATION } from '../api/keys.js';
 import { MAX_LIVE_VERSIONS } from '../api/limits.js';
 import type { KubeObject } from '../api/metacontroller.js';
+import { bridgesFrom } from '../api/cost.js';
 
 /** A GatiVersion that belongs to the handler, its spec validated. */
 export interface OwnedVersion {
@@ -30,10 +31,16 @@ export interface Candidate {
   /** Breaking, no transformers, not explicitly weighted: pin rule only. */
   pinnedOnly: boolean;
   forced: boolean;
+  /** Its GatiVersion is being deleted: it drains, whatever spec.retirement says. */
+  deleting: boolean;
   /** Its GatiVersion says `rollout: Immediate`: it takes weight at once, not by a move. */
   immediate: boolean;
   /** The pod settings its GatiVersion overrides for it (env, envFrom, podAnnotations). */
   overrides?: VersionOverrides;
+  /** The versions whose requests it serves through a transformer (its `{from}` transformers). */
+  bridges: string[];
+  /** Its GatiVersion's migration page, sent with its Deprecation header. */
+  deprecationLink?: string;
 }
 
 /** overridesOf: what a GatiVersion overrides of its handler's pod settings, if anything. */
@@ -52,7 +59,7 @@ function imageOf(d: KubeObject | undefined): string | undefined {
 
 function pinnedOnly(
   breaking: boolean,
-  transformers: string[] | undefined,
+  transformers: readonly unknown[] | undefined,
   annotations: Record<string, string>,
 ): boolean {
   return (
@@ -98,8 +105,11 @@ export function candidates(input: CandidateInput): Candidate[] {
       bySpec?.annotations ?? input.handlerAnnotations,
     ),
     forced: false,
+    deleting: false,
     immediate: bySpec?.spec.rollout === 'Immediate',
     overrides: overridesOf(bySpec?.spec),
+    bridges: bridgesFrom(bySpec?.spec.transformers),
+    deprecationLink: bySpec?.spec.deprecationLink,
   });
   for (const g of live) {
     const id = g.spec.versionId;
@@ -117,8 +127,11 @@ export function candidates(input: CandidateInput): Candidate[] {
       breaking: g.spec.breaking,
       pinnedOnly: pinnedOnly(g.spec.breaking, g.spec.transformers, g.annotations),
       forced: g.annotations[FORCE_ANNOTATION] === 'true',
+      deleting: g.deleting,
       immediate: g.spec.rollout === 'Immediate',
       overrides: overridesOf(g.spec),
+      bridges: bridgesFrom(g.spec.transformers),
+      deprecationLink: g.spec.deprecationLink,
     });
   }
   const leftovers: Array<[string, string | undefined]> = [
@@ -138,7 +151,9 @@ export function candidates(input: CandidateInput): Candidate[] {
       breaking: prev?.breaking ?? false,
       pinnedOnly: false,
       forced: false,
+      deleting: false,
       immediate: false,
+      bridges: [],
     });
   }
   return [...out.values()].sort((a, b) =>

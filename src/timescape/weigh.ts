@@ -65,7 +65,7 @@ export function weigh(
   const target = r && byId.get(r.versionId);
   if (!r || !target) return 0;
   const move = r.move ?? { kind: 'Version', fromWeight: 0, toWeight: target.c.desiredWeight };
-  const to = Math.min(move.toWeight, desireOf(target) || move.toWeight);
+  const to = moveTo(r, target);
   const incumbent = r.previousVersionId ? byId.get(r.previousVersionId) : undefined;
   const other =
     incumbent && incumbent !== target && incumbent.phase === 'Active' ? incumbent : undefined;
@@ -86,9 +86,10 @@ export function weigh(
     }
   } else if (inFlight(r)) {
     const p = shareOf(s, targetReady) / 100;
+    const at = stepWeights(r, target, p);
     const paused = r.phase === 'Paused' ? ' (paused)' : '';
     if (target.phase === 'Active') {
-      target.effective = Math.round(move.fromWeight + (to - move.fromWeight) * p);
+      target.effective = at.target;
       setPhase(
         target,
         'Active',
@@ -97,7 +98,7 @@ export function weigh(
       );
     }
     if (other) {
-      other.effective = Math.round(incumbentWeight * (1 - p));
+      other.effective = at.incumbent;
       setPhase(
         other,
         'Active',
@@ -107,6 +108,30 @@ export function weigh(
     }
   }
   return to;
+}
+
+/** moveTo: the target's weight once the move is done (never more than it asks for now). */
+function moveTo(r: RolloutRecord, target: Working): number {
+  const toWeight = r.move?.toWeight ?? target.c.desiredWeight;
+  return Math.min(toWeight, desireOf(target) || toWeight);
+}
+
+/**
+ * stepWeights: the weights of a move's target and incumbent at `p` (0–1) of the way — each
+ * walks from its weight before towards its weight after. The sizing of the step ahead
+ * (sizing.ts) reads the same numbers the route will carry.
+ */
+export function stepWeights(
+  r: RolloutRecord,
+  target: Working,
+  p: number,
+): { target: number; incumbent: number } {
+  const from = r.move?.fromWeight ?? 0;
+  const to = moveTo(r, target);
+  return {
+    target: Math.round(from + (to - from) * p),
+    incumbent: Math.round((r.move?.incumbentWeight ?? to) * (1 - p)),
+  };
 }
 
 /** abortedTarget: back to its weight before the move — or, without one, out (it drains, Failed). */

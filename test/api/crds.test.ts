@@ -90,10 +90,26 @@ t.test('each CRD schema is structural', async (t) => {
     ];
     for (const c of cases) t.ok(structuralProblems(c.schema).includes(c.want), c.reason);
   });
-  t.test('preserve-unknown-fields appears nowhere (no field is deliberately opaque)', async (t) => {
-    for (const [file, text] of generated)
-      t.notMatch(text, 'x-kubernetes-preserve-unknown-fields', file);
-  });
+  t.test(
+    'preserve-unknown-fields appears only on GatiVersion transformers[] (a string or {from}), checked by the hooks',
+    async (t) => {
+      for (const [file, text] of generated)
+        t.equal(
+          text.split('x-kubernetes-preserve-unknown-fields').length - 1,
+          file.includes('gativersion') ? 1 : 0,
+          file,
+        );
+      const gv = crds.find((c) => c.metadata.name.startsWith('gativersions'))!;
+      const items = schemaOf(gv).properties.spec.properties.transformers.items;
+      t.equal(items['x-kubernetes-preserve-unknown-fields'], true);
+      t.equal(items.type, undefined, 'a string or an object: untyped');
+      t.equal(
+        items['x-kubernetes-validations'],
+        undefined,
+        'no CEL: the API server runs none there',
+      );
+    },
+  );
 });
 
 t.test('toStructural rewrites TypeBox-only constructs and refuses unknown ones', async (t) => {

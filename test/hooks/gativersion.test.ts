@@ -137,6 +137,12 @@ t.test('finalize holds while the handler still runs the version (C13)', async (t
   const deleting = gv({}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
   const res = finalize!(req(deleting, related(handler([entry({ phase: 'Draining' })])), true), NOW);
   t.equal(res.finalized, false);
+  const bridged = entry({ phase: 'Decommissioned', bridgedBy: 'v3', availableReplicas: 1 });
+  t.equal(
+    finalize!(req(deleting, related(handler([bridged])), true), NOW).finalized,
+    false,
+    'bridged, but its pods still run: held',
+  );
   t.strictSame(res.attachments, []);
   t.ok(
     typeof res.resyncAfterSeconds === 'number' && res.resyncAfterSeconds > 0,
@@ -160,6 +166,20 @@ t.test('finalize releases when there is nothing to wait for (C14, C15)', async (
     {
       reason: "the version lives on as the handler's spec.version",
       rel: related(handler([entry({ source: 'spec' })])),
+    },
+    {
+      reason: 'retired, its pins served by a bridge, its pods gone (#25)',
+      rel: related(
+        handler([
+          entry({
+            phase: 'Decommissioned',
+            reason: 'Bridged',
+            bridgedBy: 'v3',
+            availableReplicas: 0,
+            readyReplicas: 0,
+          }),
+        ]),
+      ),
     },
   ];
   for (const c of cases) {

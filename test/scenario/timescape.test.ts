@@ -73,10 +73,13 @@ t.test(
   '1. rollout v1 → v2: no weight until Available, 10/90 → 50/50 → 100/0 on schedule, v1 kept for the rollback window, then drains and goes',
   async (t) => {
     const sim = new Cluster({ hooks: HOOKS, deploymentReadyAfterSeconds: 20 });
-    sim.apply(handler('v1'));
+    // On schedule: every version at full size, so no step waits for pods (spec.scaling
+    // Proportional, the default, scales the gaining version first: test/scenario/cost.test.ts).
+    const FULL = { scaling: 'Full' };
+    sim.apply(handler('v1', FULL));
     sim.advance(30);
     t.strictSame(sim.weights(NS, 'users'), { v1: 100 }, 'v1 alone takes all weighted traffic');
-    sim.apply(handler('v2'));
+    sim.apply(handler('v2', FULL));
     sim.reconcile();
     t.strictSame(sim.weights(NS, 'users'), { v1: 100 }, 'v2 gets no weight before it is Available');
     t.equal(entry(sim, 'v2')?.phase, 'Pending');

@@ -532,3 +532,46 @@ t.test('substitute escapes values and leaves unknown placeholders', async (t) =>
     'ax\\"yb{{ unknown }}',
   );
 });
+
+/** A handler whose superseded v1 is kept for its clients (spec.retirement), demand `demand`. */
+function retiringRequest(demand?: VersionStatus['demand']) {
+  return syncRequest(
+    0,
+    parent({
+      spec: {
+        handlerPath: '/p',
+        version: 'v2',
+        image: 'i',
+        retirement: { demandQuery: TEMPLATE, intervalSeconds: 60 },
+      },
+      status: {
+        versions: [
+          entry('v1', {
+            phase: 'Active',
+            reason: 'Deprecated',
+            drainStartedAt: undefined,
+            supersededAt: '2026-01-01T00:00:00Z',
+            sunsetAt: '2026-01-01T01:00:00Z',
+            demand,
+          }),
+        ],
+      },
+    }),
+  );
+}
+
+t.test('demand (spec.retirement): asked when a check is due, filed under demand', async (t) => {
+  const prom = await fakePrometheus(t, (_v, res) => res.end(vector('5')));
+  const observe = observer({ url: prom.url });
+  const l = log();
+  t.same(await observe(HANDLER, 'sync', retiringRequest(), l, NOW), {
+    demand: { 'ns1/p/v1': { value: 5, sampleAt: '2026-01-01T00:00:00.000Z' } },
+  });
+  t.match(prom.queries[0], /service="svc-v1",version="v1"/, 'the kept version’s own Service');
+  const checked = { quietChecks: 0, checkedAt: '2026-01-01T00:09:30Z' };
+  t.same(await observe(HANDLER, 'sync', retiringRequest(checked), l, NOW), {}, 'not due yet');
+  const down = await fakePrometheus(t, (_v, res) => res.writeHead(503).end());
+  const seen = await observer({ url: down.url })(HANDLER, 'sync', retiringRequest(), l, NOW);
+  t.same(seen, { demand: { 'ns1/p/v1': { inconclusive: 'HTTPError', detail: 'HTTP 503' } } });
+  t.match(l.warnings.at(-1), { msg: /demand of ns1\/p\/v1 unavailable \(HTTPError\)/ });
+});

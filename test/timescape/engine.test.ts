@@ -2,7 +2,9 @@ import t from 'tap';
 import { ONE_SHOT_ACTIONS } from '../../src/api/rollout.js';
 import {
   EVENT_KINDS,
+  PRESCALE_POLL_SECONDS,
   STATE_KINDS,
+  advance,
   fromRecord,
   transition,
   type EngineContext,
@@ -11,6 +13,7 @@ import {
   type RolloutState,
   type StateKind,
 } from '../../src/timescape/engine.js';
+import { rfc3339 } from '../../src/kube/time.js';
 import { at } from './lib.js';
 
 // The rollout engine's transition table (issue #23): every (state, event) pair, generated from
@@ -200,4 +203,158 @@ t.test('a transition never loses the record of the last action', async (t) => {
   t.match(next, { kind: W, record: { versionId: 'v3', lastAction: { action: 'promote' } } });
   const cleared = transition(next, EVENTS.AnnotationCleared!, ctx).state;
   t.match(cleared, { record: { lastAction: { cleared: true } } });
+});
+
+// The capacity gate (issue #25, spec.scaling Proportional): the version gaining traffic runs
+// the next step's pods before its weight moves. ctx.capacity says whether it does.
+const gate = (ready: boolean): EngineContext => ({
+  ...ctx,
+  capacity: (step) => ({ ready, replicas: 3 + step }),
+});
+/** Step 1 of `stepping`, its 60 s wait over at t=100. */
+const due = { ...gate(false), now: at(100) };
+
+t.test('the capacity gate: weight moves only once the gaining version runs its pods', async (t) => {
+  const rows: Array<{
+    reason: string;
+    from: RolloutState;
+    events: RolloutEvent[];
+    ctx: EngineContext;
+    want: Record<string, unknown>;
+  }> = [
+    {
+      reason: 'a step whose wait is over, its pods not Available: held, weight unchanged',
+      from: STATES.Stepping,
+      events: [EVENTS.Step!],
+      ctx: due,
+      want: {
+        kind: 'Stepping',
+        record: {
+          step: 0,
+          stepWeight: 10,
+          preScale: { step: 1, reason: 'StepCompleted', replicas: 4, since: rfc3339(at(100)) },
+        },
+      },
+    },
+    {
+      reason: 'the held advance happens once they are (whatever the wait)',
+      from: fromRecord({
+        ...stepping,
+        preScale: { step: 1, reason: 'StepCompleted', replicas: 4, since: rfc3339(at(100)) },
+      }),
+      events: [EVENTS.Step!],
+      ctx: { ...gate(true), now: at(105) },
+      want: { kind: 'Stepping', record: { step: 1, stepWeight: 50, preScale: undefined } },
+    },
+    {
+      reason: 'still not Available: still held, since kept',
+      from: fromRecord({
+        ...stepping,
+        preScale: { step: 1, reason: 'StepCompleted', replicas: 4, since: rfc3339(at(100)) },
+      }),
+      events: [EVENTS.Step!],
+      ctx: { ...gate(false), now: at(130) },
+      want: { record: { step: 0, preScale: { since: rfc3339(at(100)) } } },
+    },
+    {
+      reason: 'the first step waits for the target to run its pods',
+      from: STATES.WaitingForTarget,
+      events: [EVENTS.Step!],
+      ctx: gate(false),
+      want: { kind: W, record: { stepWeight: 0, preScale: { step: 0, reason: 'Started' } } },
+    },
+    {
+      reason: 'and starts once it does',
+      from: STATES.WaitingForTarget,
+      events: [EVENTS.Step!],
+      ctx: gate(true),
+      want: { kind: 'Stepping', record: { stepWeight: 10, preScale: undefined } },
+    },
+    {
+      reason: 'promote acts once: the advance waits for the pods',
+      from: STATES.Stepping,
+      events: [EVENTS['Action:promote']!, EVENTS.Step!],
+      ctx: gate(false),
+      want: {
+        record: {
+          step: 0,
+          preScale: { step: 1, reason: 'Promoted' },
+          lastAction: { outcome: 'Applied' },
+        },
+      },
+    },
+    {
+      reason: 'a held promote moves on as Promoted',
+      from: fromRecord({
+        ...stepping,
+        preScale: { step: 1, reason: 'Promoted', replicas: 4, since: rfc3339(at(40)) },
+      }),
+      events: [EVENTS.Step!],
+      ctx: gate(true),
+      want: { kind: 'Stepping', record: { step: 1, reason: 'Promoted' } },
+    },
+    {
+      reason: 'promote-full waits for the whole size',
+      from: STATES.Stepping,
+      events: [EVENTS['Action:promote-full']!],
+      ctx: gate(false),
+      want: {
+        kind: 'Stepping',
+        record: { preScale: { step: 2, reason: 'PromotedFull', replicas: 5 } },
+      },
+    },
+    {
+      reason: 'a held promote-full completes once the pods run',
+      from: fromRecord({
+        ...stepping,
+        preScale: { step: 2, reason: 'PromotedFull', replicas: 5, since: rfc3339(at(40)) },
+      }),
+      events: [EVENTS.Step!],
+      ctx: gate(true),
+      want: { kind: 'Succeeded', record: { reason: 'PromotedFull', preScale: undefined } },
+    },
+    {
+      reason: 'the last step is held too: the move completes once the target runs its whole size',
+      from: fromRecord({ ...stepping, step: 1, stepWeight: 50 }),
+      events: [EVENTS.Step!],
+      ctx: due,
+      want: { kind: 'Stepping', record: { step: 1, preScale: { step: 2, replicas: 5 } } },
+    },
+    {
+      reason: 'a pause keeps the held advance; resume goes on with it',
+      from: fromRecord({
+        ...stepping,
+        phase: 'Paused',
+        reason: 'ManualPause',
+        pausedAt: at(35).toISOString(),
+        preScale: { step: 1, reason: 'StepCompleted', replicas: 4, since: rfc3339(at(30)) },
+      }),
+      events: [EVENTS['Action:resume']!],
+      ctx: gate(false),
+      want: { kind: 'Stepping', record: { preScale: { step: 1 } } },
+    },
+    {
+      reason: 'an abort drops it',
+      from: fromRecord({
+        ...stepping,
+        preScale: { step: 1, reason: 'StepCompleted', replicas: 4, since: rfc3339(at(30)) },
+      }),
+      events: [EVENTS['Action:abort']!],
+      ctx: gate(false),
+      want: { kind: 'Aborted', record: { preScale: undefined } },
+    },
+    {
+      reason: 'no gate (spec.scaling Full): the step moves as before',
+      from: STATES.Stepping,
+      events: [EVENTS.Step!],
+      ctx: { ...ctx, now: at(100) },
+      want: { kind: 'Stepping', record: { step: 1, preScale: undefined } },
+    },
+  ];
+  for (const r of rows) {
+    const out = advance(r.from, r.events, r.ctx);
+    t.match(out.state, r.want, r.reason);
+    if (r.want.kind === 'Stepping' && (out.state as { record: RolloutRecord }).record.preScale)
+      t.equal(out.dueInSeconds, PRESCALE_POLL_SECONDS, `${r.reason}: looked at again soon`);
+  }
 });

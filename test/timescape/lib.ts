@@ -5,7 +5,8 @@ import type { OwnedVersion } from '../../src/timescape/versions.js';
 import type { KubeObject } from '../../src/api/metacontroller.js';
 import { ROLLOUT_ACTION_ANNOTATION } from '../../src/api/keys.js';
 import type { Observation } from '../../src/api/signals.js';
-import { planVersions, type Plan } from '../../src/timescape/plan.js';
+import { planVersions, routedVersions, type Plan } from '../../src/timescape/plan.js';
+import { makeHTTPRoute } from '../../src/resources/httproute.js';
 
 /**
  * A tiny driver for table tests of planVersions: it feeds each plan's status back as the next
@@ -27,6 +28,9 @@ export function spec(version: string, extra: Record<string, unknown> = {}) {
     version,
     image: `users:${version}`,
     replicas: 2,
+    // The engine's stories count syncs: every version at full size, so no step waits for pods.
+    // Sizing by share has its own stories (sizing.test.ts, test/scenario/cost.test.ts).
+    scaling: 'Full',
     rollout: { steps: STEPS, rollbackWindowSeconds: 0 },
     drain: { minSeconds: 30 },
     ...extra,
@@ -50,6 +54,16 @@ export class Driver {
   gatiVersions = new Map<string, Partial<GatiVersionSpec> & { versionId: string }>();
   /** Names of GatiVersions being deleted. */
   deleting = new Set<string>();
+  /** The demand query's answers (spec.retirement) the next syncs get, by versionId. */
+  demand: Record<string, Observation> = {};
+  /** The observed HTTPRoute the next syncs get (none: nothing routes yet). */
+  route?: KubeObject;
+  /**
+   * Play the gateway: each sync's HTTPRoute is what the next sync observes, accepted at its
+   * generation — or, with `gatewayHolds`, still at the generation it last accepted.
+   */
+  gateway = false;
+  gatewayHolds = false;
   private replicas = new Map<string, number>();
 
   /**
@@ -71,10 +85,13 @@ export class Driver {
       deployments: this.deployments(),
       now: at(s),
       rates: {},
+      demand: this.demand,
+      route: this.route,
       // Whatever the target of the move: the driver's handler has one analysis answer per sync.
       analysis: analysis ? anyVersion(analysis) : {},
     });
     this.plan = plan;
+    if (this.gateway) this.route = this.observedRoute(sp, plan);
     this.status = {
       version: sp.version,
       rollout: plan.rollout,
@@ -89,6 +106,36 @@ export class Driver {
         ]),
     );
     return plan;
+  }
+
+  /** observedRoute: the route this plan emits, as the gateway reports it to the next sync. */
+  private observedRoute(sp: ReturnType<typeof spec>, plan: Plan): KubeObject | undefined {
+    const route = makeHTTPRoute(
+      { metadata: { name: 'users', namespace: 'shop' }, spec: sp },
+      routedVersions(plan.versions),
+    );
+    if (!route) return undefined;
+    const prev = this.route;
+    const before = (prev?.metadata.generation as number | undefined) ?? 0;
+    const generation = before + (JSON.stringify(prev?.spec) === JSON.stringify(route.spec) ? 0 : 1);
+    const seen =
+      (
+        prev?.status as
+          { parents?: Array<{ conditions: Array<{ observedGeneration: number }> }> } | undefined
+      )?.parents?.[0]?.conditions[0]?.observedGeneration ?? 0;
+    const observedGeneration = this.gatewayHolds ? seen : generation;
+    return {
+      ...(route as unknown as KubeObject),
+      metadata: { ...route.metadata!, name: route.metadata!.name!, generation },
+      status: {
+        parents: [
+          {
+            parentRef: { name: 'public' },
+            conditions: [{ type: 'Accepted', status: 'True', observedGeneration }],
+          },
+        ],
+      },
+    };
   }
 
   /** snapshot and restore: replay one sync from exactly the same state. */

@@ -73,7 +73,9 @@ function candidate(
     breaking: false,
     pinnedOnly: false,
     forced: false,
+    deleting: false,
     immediate: false,
+    bridges: [],
     ...extra,
   };
 }
@@ -160,7 +162,7 @@ const rows: Row[] = [
   {
     reason: 'a deleting GatiVersion drains: not wanted, weight 0',
     owned: [owned('orders-v2', { versionId: 'v2', routingWeight: 30 }, { deleting: true })],
-    want: [fromSpec(), fromGatiVersion('v2', { wanted: false, desiredWeight: 0 })],
+    want: [fromSpec(), fromGatiVersion('v2', { wanted: false, desiredWeight: 0, deleting: true })],
   },
   {
     reason: 'a superseded version drains even though its GatiVersion still carries it',
@@ -175,6 +177,20 @@ const rows: Row[] = [
       owned('orders-v2-a', { versionId: 'v2', routingWeight: 1 }),
     ],
     want: [fromSpec(), fromGatiVersion('v2', { gatiVersion: 'orders-v2-a', desiredWeight: 1 })],
+  },
+  {
+    reason: 'transformers {from} say which versions it bridges; its migration link is carried',
+    owned: [
+      owned('orders-v2', {
+        versionId: 'v2',
+        transformers: ['v1-to-v2', { from: 'v1' }, { from: 'v0' }, { from: 'v1' }],
+        deprecationLink: 'https://example.com/m',
+      }),
+    ],
+    want: [
+      fromSpec(),
+      fromGatiVersion('v2', { bridges: ['v0', 'v1'], deprecationLink: 'https://example.com/m' }),
+    ],
   },
   {
     reason: 'breaking without transformers: pinned only',

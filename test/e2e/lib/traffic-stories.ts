@@ -87,7 +87,7 @@ async function askFor(
 
 /* ------------------------------------------------------------------------------ helpers */
 
-const PORT = 3000;
+export const PORT = 3000;
 
 /** The data plane of a story that `needs: ['traffic']` (runStories skipped it otherwise). */
 function planeOf(s: StoryContext): TrafficPlane {
@@ -97,7 +97,7 @@ function planeOf(s: StoryContext): TrafficPlane {
 }
 
 /** One handler's routing world, as requests and status see it. */
-function routing(s: StoryContext, name: string, ids: string[]) {
+export function routing(s: StoryContext, name: string, ids: string[]) {
   const tp = planeOf(s);
   const path = `/api/${name}`;
   return {
@@ -171,7 +171,12 @@ function sharesWithin(
 const AT_ONCE = [{ weight: 100, pauseSeconds: 0 }];
 
 /** A handler for traffic: its probes' preStop longer than the gateway's apply delay. */
-function trafficHandler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
+export function trafficHandler(
+  s: StoryContext,
+  name: string,
+  version: string,
+  spec: Obj = {},
+): Obj {
   const tp = planeOf(s);
   const h = handler(s, name, version, {
     port: PORT,

@@ -52,6 +52,8 @@ function live(store: Store, kind: string): Obj[] {
 
 interface Seen {
   generation: number;
+  /** The replicas it was asked for then: an HPA changes them without a new generation. */
+  want: number;
   since: number;
 }
 
@@ -85,8 +87,9 @@ export class Kubelet {
     for (const d of this.store.values()) {
       if (d.kind !== 'Deployment' || d.metadata.deletionTimestamp) continue;
       const seen = this.seen.get(d.metadata.uid!);
-      if (!seen || seen.generation !== (d.metadata.generation ?? 1) || replicasOf(d) === 0)
-        continue;
+      const want = this.want(d);
+      if (!seen || seen.generation !== (d.metadata.generation ?? 1) || seen.want !== want) continue;
+      if (want === 0) continue;
       const never = this.knobs.neverReady?.(clone(d)) ?? false;
       const due =
         seen.since + (never ? progressDeadline(d) : this.knobs.deploymentReadyAfterSeconds) * 1000;
@@ -95,11 +98,28 @@ export class Kubelet {
     return next;
   }
 
+  /**
+   * want: the replicas a Deployment runs — its spec's, or, when an HPA targets it, what the
+   * HPA controller keeps an idle workload at: its minReplicas (the hooks leave `replicas` out).
+   */
+  private want(d: Obj): number {
+    const hpa = this.store.all(
+      (o) =>
+        o.kind === 'HorizontalPodAutoscaler' &&
+        !o.metadata.deletionTimestamp &&
+        nsOf(o) === nsOf(d) &&
+        o.spec?.scaleTargetRef?.name === d.metadata.name,
+    )[0];
+    const min = hpa?.spec?.minReplicas;
+    return typeof min === 'number' && d.spec?.replicas === undefined ? min : replicasOf(d);
+  }
+
   private state(d: Obj): Seen {
     const generation = d.metadata.generation ?? 1;
+    const want = this.want(d);
     let seen = this.seen.get(d.metadata.uid!);
-    if (!seen || seen.generation !== generation) {
-      seen = { generation, since: this.now() };
+    if (!seen || seen.generation !== generation || seen.want !== want) {
+      seen = { generation, want, since: this.now() };
       this.seen.set(d.metadata.uid!, seen);
     }
     return seen;
@@ -109,7 +129,7 @@ export class Kubelet {
     const nowMs = this.now();
     const now = iso(nowMs);
     const prev = d.status ?? {};
-    const want = replicasOf(d);
+    const want = this.want(d);
     const rs = `${d.metadata.name}-sim`;
     const counts = (n: Record<string, number>): Record<string, number> =>
       Object.fromEntries(Object.entries(n).filter(([, v]) => v > 0));
