@@ -10,6 +10,8 @@ import { drain, holdLastServing, observedRoute, setPhase, supersede } from './li
 import { resolveMoves } from './moves.js';
 import { desireOf, grantedOf, justDone, weigh } from './weigh.js';
 import { incumbentOf } from './records.js';
+import { postRollout, postRolloutPending } from './gates.js';
+import { baselineOf } from './metrics.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, withinLimit, type Candidate } from './versions.js';
 
@@ -67,6 +69,7 @@ export function planVersions(input: PlanInput): Plan {
     now,
     steps: spec.rollout.steps,
     analysis: spec.rollout.analysis,
+    webhooks: spec.rollout.webhooks,
     targetReady: false,
     over: false,
   };
@@ -88,6 +91,7 @@ export function planVersions(input: PlanInput): Plan {
   const targetReady = target?.phase === 'Active' && !target.c.pinnedOnly;
   const tail = advance(head.state, eventsOf(action, record, incumbent, input), {
     ...ctx,
+    baseline: record && baselineOf(record.versionId, record.previousVersionId, previous),
     targetReady,
     over: record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version,
   });
@@ -106,7 +110,8 @@ export function planVersions(input: PlanInput): Plan {
   const route = observedRoute(input);
   for (const w of work) if (w.lifecycle !== 'Serving') drain(w, input, route, dues);
   // A first deploy starts a move, so from the first sync on there is always a record.
-  const final = toRecord(tail.state)!;
+  const final = postRollout(toRecord(tail.state)!, input.analysis, ctx);
+  if (postRolloutPending(final, ctx).length > 0) dues.push(2);
   return assemble(
     work,
     input,
@@ -143,7 +148,7 @@ function eventsOf(
     out.push({ kind: 'Action', action: action.action, value: action.value });
   if (r?.previousVersionId && incumbent?.phase !== 'Active') out.push({ kind: 'IncumbentGone' });
   out.push(action.kind === 'pause' ? { kind: 'Pause' } : { kind: 'PauseLifted' });
-  out.push({ kind: 'Step', observation: r ? input.analysis[r.versionId] : undefined });
+  out.push({ kind: 'Step', observations: input.analysis });
   return out;
 }
 
