@@ -111,15 +111,7 @@ export const DEFINITIONS: CrdDefinition[] = [
     singular: 'gatirolloutpolicy',
     shortNames: ['grp'],
     spec: GatiRolloutPolicySpec,
-    columns: [
-      {
-        name: 'Steps',
-        type: 'string',
-        jsonPath: '.spec.steps[*].weight',
-        description: 'Step weights, in percent of the move',
-      },
-      AGE,
-    ],
+    columns: [{ name: 'Steps', type: 'string', jsonPath: '.spec.steps[*].weight' }, AGE],
   },
 ];
 
