@@ -45,6 +45,7 @@ export async function startNotify(o: RunOptions): Promise<Running> {
   const custom = o.kubeconfig.makeApiClient(k8s.CustomObjectsApi);
   const eventsApi = o.kubeconfig.makeApiClient(k8s.EventsV1Api);
   const ns = o.config.namespace;
+  let stopped = false;
   const informer = (t: ResourceType) => {
     const [group, version] = t.apiVersion.split('/') as [string, string];
     const path = `/apis/${t.apiVersion}${ns ? `/namespaces/${ns}` : ''}/${t.resource}`;
@@ -57,6 +58,7 @@ export async function startNotify(o: RunOptions): Promise<Running> {
     const inf = k8s.makeInformer<Cached>(o.kubeconfig, path, list);
     // A watch that ends in an error is started again (it relists: nothing is missed).
     inf.on(k8s.ERROR, (err?: unknown) => {
+      if (stopped) return;
       const code = (err as { code?: unknown })?.code;
       o.log.warn(
         {
@@ -65,7 +67,9 @@ export async function startNotify(o: RunOptions): Promise<Running> {
         },
         `watch of ${t.resource} failed; restarting`,
       );
-      setTimeout(() => void inf.start().catch(() => {}), 2000).unref();
+      setTimeout(() => {
+        if (!stopped) void inf.start().catch(() => {});
+      }, 2000).unref();
     });
     return inf;
   };
@@ -99,6 +103,7 @@ export async function startNotify(o: RunOptions): Promise<Running> {
   return {
     notifier,
     async stop() {
+      stopped = true;
       notifier.stop();
       await Promise.all([handlers.stop(), versions.stop(), policies.stop()]);
     },

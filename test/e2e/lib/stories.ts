@@ -24,6 +24,7 @@ import {
   type Obj,
 } from './api.js';
 import { unsupported, use, type ClusterDriver, type Knobs } from './driver.js';
+import { POLICY_STORIES } from './policy-stories.js';
 import {
   brief,
   conditionOf,
@@ -79,7 +80,7 @@ export interface Story {
 /* ------------------------------------------------------------------------------- fixtures */
 
 /** A handler whose image really runs, with short probes, rollout steps and drain. */
-function handler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
+export function handler(s: StoryContext, name: string, version: string, spec: Obj = {}): Obj {
   const parentRefs = s.driver.parentRefs;
   return {
     apiVersion: 'gati.dev/v1alpha1',
@@ -140,7 +141,7 @@ function gatiModule(s: StoryContext, name: string, capabilities: string[]): Obj 
 /* ---------------------------------------------------------------------------------- reads */
 
 /** Reads of one handler's world in the story namespace. */
-function world(s: StoryContext, name: string, ids: string[]) {
+export function world(s: StoryContext, name: string, ids: string[]) {
   const route = () => s.api.get('HTTPRoute', s.ns, routeName(name));
   const handlerNow = () => s.api.get('GatiHandler', s.ns, name);
   return {
@@ -932,7 +933,7 @@ const namespaceDeletion: Story = {
 /* ------------------------------------------------------------------- rollout control (#13) */
 
 /** The rollout record of a handler's status, or undefined. */
-const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
+export const rolloutOf = (h: Obj | undefined): Obj | undefined => h?.status?.rollout;
 
 type Split = Record<string, number>;
 
@@ -1179,6 +1180,7 @@ export const STORIES: Story[] = [
   pauseResume,
   abort,
   nameConflict,
+  ...POLICY_STORIES,
 ];
 
 /** Story namespaces are `story-<slug>`. */
