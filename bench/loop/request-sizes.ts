@@ -36,7 +36,8 @@ export function sizesAt(n: number, policy: boolean): Sizes {
     h.requestBytesMax = Math.max(h.requestBytesMax, bytes);
     h.calls++;
   }
-  for (const h of Object.values(byHook)) h.requestBytesAvg = Math.round(h.requestBytesAvg / h.calls);
+  for (const h of Object.values(byHook))
+    h.requestBytesAvg = Math.round(h.requestBytesAvg / h.calls);
   return { n, policy, byHook };
 }
 

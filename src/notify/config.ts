@@ -63,11 +63,18 @@ export function loadNotifyConfig(env: Record<string, string | undefined>): Notif
     return n;
   };
   const namespace = env.NOTIFY_NAMESPACE?.trim();
+  const lease = int('NOTIFY_LEASE_SECONDS');
+  const timeout = int('NOTIFY_TIMEOUT_MS');
+  // A lease must hold a few posts, or no replica ever gets one through before the next takes over.
+  if (lease * 1000 < 3 * timeout)
+    throw new NotifyConfigError(
+      `NOTIFY_LEASE_SECONDS (${lease}) must be at least three times NOTIFY_TIMEOUT_MS (${timeout} ms)`,
+    );
   return {
     allowedHosts: hostList(env.NOTIFY_ALLOWED_HOSTS),
     ...(namespace ? { namespace } : {}),
-    timeoutMs: int('NOTIFY_TIMEOUT_MS'),
-    leaseSeconds: int('NOTIFY_LEASE_SECONDS'),
+    timeoutMs: timeout,
+    leaseSeconds: lease,
     maxAgeSeconds: int('NOTIFY_MAX_AGE_SECONDS'),
     instance: env.POD_NAME?.trim() || hostname(),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
