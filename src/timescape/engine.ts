@@ -221,9 +221,14 @@ export function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
   const r = s.record;
   const limits = limitsOf(ctx);
   if (s.kind === 'WaitingForTarget') {
-    // Waiting for the pre-rollout webhooks (or a confirmation, without steps): ask again.
+    // A ready target waits for its pre-rollout webhooks (asked at once, then per interval) or,
+    // without steps, for a confirmation; an unready one for its Deployment (a watch event).
+    if (!ctx.targetReady) return undefined;
     const pre = hooksOf(ctx, 'pre-rollout').length > 0 && r.preRollout?.lastResult !== 'Passed';
-    return pre || confirmDue(r, ctx) ? limits.intervalSeconds : undefined;
+    const last = r.preRollout?.lastCheckAt;
+    if (pre)
+      return last ? Math.max(1, Math.ceil(limits.intervalSeconds - elapsed(last, ctx.now))) : 2;
+    return confirmDue(r, ctx) ? limits.intervalSeconds : undefined;
   }
   const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);
   const dues = toEnd > 0 ? [toEnd] : [];
