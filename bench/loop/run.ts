@@ -14,6 +14,7 @@
  *     [--repeat k] [--servers real,floor] [--log-level info] [--append] [--out loop-<date>.json]
  *     [--policy]   (every handler names one GatiRolloutPolicy)
  *   npm run bench:loop -- --report-only --append [--out …]   (recompute the ratios of a file)
+ *   npm run bench:loop -- --traffic [--repeat k] [--out …]   (the end-to-end figure: ./traffic.ts)
  *
  * Metacontroller's defaults: --client-go-qps 5, burst 10, 5 workers; tuned: 100, 200, 10.
  */
@@ -29,6 +30,7 @@ import { watch } from '../../test/loop/lib/watch.js';
 import { machine, median, ROOT, today, writeResult } from '../lib.js';
 import { converged, handlerObjects } from './objects.js';
 import { parseHookMetrics, type HookCounters, subtract } from './metrics.js';
+import { benchTraffic, defaultOut } from './traffic.js';
 
 const LIMITS: Record<string, { qps?: number; burst?: number; workers?: number }> = {
   defaults: {},
@@ -350,6 +352,11 @@ async function main(): Promise<void> {
   if (hook === 'dist') {
     log('building dist/ (npm run build) so the hook server runs as shipped');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  if (process.argv.includes('--traffic')) {
+    // The end-to-end figure (./traffic.ts): spec.version change to 99 % of requests on v2.
+    await benchTraffic({ repeat: Number(arg('repeat', '3')), out: arg('out', defaultOut()), hook });
+    return;
   }
   const work = mkdtempSync(join(tmpdir(), 'gati-bench-loop-'));
   const runs: RunResult[] = [...previous];

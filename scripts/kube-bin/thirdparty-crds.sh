@@ -17,6 +17,8 @@ KEDA_VERSION="${KEDA_VERSION:-v2.18.3}"
 
 log() { printf '[thirdparty-crds] %s\n' "$*" >&2; }
 die() { printf '[thirdparty-crds] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=../lib/build-cache.sh
+. "$(dirname "$0")/../lib/build-cache.sh"
 
 CACHE_ROOT="${GATI_KUBE_CACHE:-$HOME/.cache/gati-operator}"
 sets=("$@")
@@ -40,13 +42,8 @@ for set in "${sets[@]}"; do
       exit 3
     fi
     log "fetching $mod@$ver through the Go module proxy"
-    work="$(mktemp -d)"
-    # Outside any module, so the repo's or caller's go.mod is not involved.
-    json="$(cd "$work" && GOFLAGS=-mod=mod GOTOOLCHAIN=local go mod download -json "$mod@$ver" 2>&1)" || {
-      rm -rf "$work"; printf '%s\n' "$json" >&2; die "go mod download $mod@$ver failed"; }
-    rm -rf "$work"
-    dir="$(printf '%s\n' "$json" | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')"
-    [ -n "$dir" ] && [ -d "$dir/$sub" ] || die "$mod@$ver: $sub not found in module (Dir=$dir)"
+    dir="$(module_dir "$mod" "$ver")"
+    [ -d "$dir/$sub" ] || die "$mod@$ver: $sub not found in module (Dir=$dir)"
     tmp="$dest.tmp.$$"
     rm -rf "$tmp"; mkdir -p "$tmp"
     cp "$dir/$sub"/*.yaml "$tmp/"

@@ -89,17 +89,17 @@ export function planVersions(input: PlanInput): Plan {
   const target = record && byId.get(record.versionId);
   const incumbent = record?.previousVersionId ? byId.get(record.previousVersionId) : undefined;
   const targetReady = target?.phase === 'Active' && !target.c.pinnedOnly;
+  // spec.version went back after an abort: the record is only history, nothing acts on it.
+  const over =
+    record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version;
   const tail = advance(head.state, eventsOf(action, record, incumbent, input), {
     ...ctx,
     baseline: record && baselineOf(record.versionId, record.previousVersionId, previous),
     targetReady,
-    over: record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version,
+    over,
   });
-
   if (tail.dueInSeconds) dues.push(tail.dueInSeconds);
   const done = justDone(fromRecord(prevRecord), tail.state);
-  const over =
-    record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version;
   const granted = weigh(byId, tail.state, targetReady, [...head.effects, ...tail.effects], {
     now,
     done,

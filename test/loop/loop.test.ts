@@ -1,15 +1,21 @@
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { STORIES, runStories } from '../e2e/lib/stories.js';
+import { TRAFFIC_STORIES } from '../e2e/lib/traffic-stories.js';
+import { SIGNAL_STORIES } from '../e2e/lib/signal-stories.js';
+import { POLICY_STORIES } from '../e2e/lib/policy-stories.js';
 import { log, MINUTE } from '../e2e/lib/wait.js';
+import { machine, today } from '../../bench/lib.js';
 import { loopDriver } from './lib/driver.js';
 import { startLoop } from './lib/loop.js';
 
-// The loop suite (docs/testing.md, "Loop suite"): the stories of test/e2e/lib/stories.ts
-// against the real Metacontroller and a real control plane on loopback, with our hook server
-// as a child process and stand-ins only for the kubelet and the Gateway.
+// The loop suite (docs/testing.md, "Loop suite"): the stories of test/e2e/lib/stories.ts and
+// traffic-stories.ts against the real Metacontroller and a real control plane on loopback, with
+// our hook server as a child process, Traefik as the Gateway, the versions' servers and
+// Prometheus (the data plane), and a stand-in for the kubelet (and for the Gateway where
+// Traefik or Prometheus cannot be had: the traffic stories then skip).
 
 const env = process.env;
 /** Short resyncs keep the idle check quick; the generated controllers say 60. */
@@ -21,6 +27,7 @@ t.setTimeout(60 * MINUTE * waitScale);
 
 const started = await startLoop({
   front: true,
+  dataPlane: env.LOOP_DATA_PLANE !== '0',
   resyncPeriodSeconds: RESYNC_SECONDS,
   hookServer: { env: { LOG_LEVEL: env.LOOP_HOOK_LOG_LEVEL ?? 'info' } },
   metacontroller: { qps: 100, burst: 200, workers: 10, discoveryInterval: '2s' },
@@ -36,10 +43,19 @@ if ('skip' in started) {
   t.teardown(() => loop.stop());
   const artifacts = env.LOOP_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'gati-loop-artifacts-'));
   const driver = loopDriver(loop, { waitScale, artifacts });
+  const all = [...STORIES, ...TRAFFIC_STORIES, ...SIGNAL_STORIES, ...POLICY_STORIES];
   const only = env.LOOP_STORIES?.split(',').filter(Boolean);
-  const stories = only ? STORIES.filter((s) => only.includes(s.slug)) : STORIES;
+  const stories = only ? all.filter((s) => only.includes(s.slug)) : all;
   log('loop', `${stories.length} stories; diagnostics on failure under ${artifacts}`);
   const t0 = Date.now();
   await runStories(t, driver, stories);
   log('loop', `stories took ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  if ('results' in loop.dataPlane && Object.keys(loop.dataPlane.results).length > 0) {
+    // The traffic stories' measurements (bench/results/loop-traffic-*.json when named so).
+    const file = env.LOOP_TRAFFIC_RESULTS ?? join(artifacts, `loop-traffic-${today()}.json`);
+    const data = { date: today(), machine: machine(), stories: loop.dataPlane.results };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+    log('loop', `traffic measurements: ${file}`);
+  }
 }

@@ -25,16 +25,24 @@ export interface ThirdPartyCrd {
  * Returns the CRDs of the given sets (default both), or { skip } when the
  * script exits 3 (no Go toolchain). Throws on other failures.
  * `filter` keeps only files whose basename matches, e.g. /scaledobjects|httproutes/.
+ * `versions` overrides the script's pinned versions (e.g. the Gateway API a gateway needs).
  */
 export function loadThirdPartyCRDs(
   sets: CrdSet[] = ['gateway-api', 'keda'],
   filter?: RegExp,
+  versions: { gatewayApi?: string; keda?: string } = {},
 ): ThirdPartyCrd[] | { skip: string } {
   const crds: ThirdPartyCrd[] = [];
+  const env = {
+    ...process.env,
+    ...(versions.gatewayApi ? { GATEWAY_API_VERSION: versions.gatewayApi } : {}),
+    ...(versions.keda ? { KEDA_VERSION: versions.keda } : {}),
+  };
   for (const set of sets) {
     const r = spawnSync('bash', [THIRDPARTY_SCRIPT, set], {
       encoding: 'utf8',
       timeout: 10 * 60_000,
+      env,
     });
     if (r.error) return { skip: `cannot run ${THIRDPARTY_SCRIPT}: ${r.error.message}` };
     if (r.status === 3)

@@ -10,13 +10,17 @@
  * Metacontroller, stand-ins for the kubelet and the Gateway, the hook server as a child process).
  */
 import type { Api, Obj } from './api.js';
+import type { TrafficPlane } from './traffic.js';
 
 /** A knob: an action on the cluster, or why this cluster cannot do it. */
 export type Knob<A extends unknown[] = []> =
   ((...args: A) => Promise<void>) | { unsupported: string };
 
 export interface Knobs {
-  /** The Gateway answers Accepted=False (true) for this HTTPRoute, or accepts it again (false). */
+  /**
+   * The Gateway answers Accepted=False (true) for this HTTPRoute, or accepts it again (false).
+   * A real gateway may do it for every route of the route's namespace.
+   */
   gatewayRejects: Knob<[namespace: string, route: string, reject: boolean]>;
   /** Stops the hook server (every hook call fails to connect) and waits until it is down. */
   stopHookServer: Knob;
@@ -24,6 +28,11 @@ export interface Knobs {
   startHookServer: Knob;
   /** Every hook call is answered 500 (true), or answered normally again (false). */
   failHooks: Knob<[on: boolean]>;
+  /**
+   * The hook server's Prometheus answers queries for metrics named `hostile_*` with a 100 MB
+   * answer of many series (true), or normally again (false).
+   */
+  hostilePrometheus: Knob<[on: boolean]>;
 }
 
 /** Hook calls counted so far: `<controller>/<hook>` totals, and per parent when the driver sees them. */
@@ -52,15 +61,24 @@ export interface ClusterDriver {
   /** An image whose pods never become Available. */
   unavailableImage(tag: string): string;
   readonly knobs: Knobs;
+  /** A real Gateway API data plane and Prometheus for requests and queries, or why there is none. */
+  readonly traffic: TrafficPlane | { unsupported: string };
   /** Hook calls so far, or undefined when this cluster cannot count them. */
   hookCalls(): Promise<HookCalls | undefined>;
+  /** The hook server's process id and readiness, when this cluster can see its process. */
+  hookServer?(): Promise<{ pid?: number; ready: boolean }>;
   /** A dump of the given namespaces' Gati objects and children, plus controller logs, for a failure message. */
   diagnose(what: string, namespaces: string[]): Promise<string>;
 }
 
-/** Why a knob is unavailable, or undefined when it can be used. */
-export function unsupported(knob: Knob<any[]>): string | undefined {
-  return typeof knob === 'function' ? undefined : knob.unsupported;
+/** What a story may need from its cluster: a knob, or the real data plane. */
+export type Need = keyof Knobs | 'traffic';
+
+/** Why a knob (or the data plane) is unavailable, or undefined when it can be used. */
+export function unsupported(
+  knob: Knob<any[]> | TrafficPlane | { unsupported: string },
+): string | undefined {
+  return 'unsupported' in knob ? knob.unsupported : undefined;
 }
 
 /** Calls a knob the story checked beforehand; throws if it is unsupported after all. */

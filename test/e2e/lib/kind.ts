@@ -560,6 +560,10 @@ export class KindCluster {
       image: APP_IMAGE,
       // Never built nor loaded: the kubelet's pull fails and its pods never become ready.
       unavailableImage: (tag) => APP_IMAGE(`${tag}-never-built`),
+      traffic: {
+        unsupported:
+          'the kind suite installs no Gateway API implementation and no Prometheus; the loop suite runs the traffic stories',
+      },
       knobs: {
         gatewayRejects: {
           unsupported: 'kind has no Gateway controller, so story routes attach to no Gateway',
@@ -567,6 +571,10 @@ export class KindCluster {
         failHooks: {
           unsupported:
             'the in-cluster hook server has no fault-injecting front; the loop suite answers 500 on demand',
+        },
+        hostilePrometheus: {
+          unsupported:
+            'the kind suite installs no Prometheus; the loop suite puts a hostile one in front of the hook server',
         },
         stopHookServer: async () => {
           const d = await kube.get('deployment', 'gati-operator', OPERATOR_NS);

@@ -1,10 +1,11 @@
 /**
  * The stories of issue #24 (rollout policies an app shares, analysis against the live
- * baseline, webhooks, Events and notifications), registered in STORIES (./stories.ts) under the
- * fixed slugs `policy`, `baseline`, `webhooks` and `events`. What the hook server must reach —
- * a Prometheus and webhook receivers — is one small HTTP server in this process (signals()),
- * and the hook server is restarted once with PROMETHEUS_URL and WEBHOOK_ALLOWED_HOSTS pointing
- * at it; the notifier runs in this process too, with the ServiceAccount it is installed with.
+ * baseline, webhooks, Events and notifications), run by the loop suite after the others under
+ * the fixed slugs `policy`, `baseline`, `webhooks` and `events`. `baseline` gates on real
+ * counters of the data plane (./traffic-stories.ts); the webhook receivers are one small HTTP
+ * server in this process (signals()), the hook server restarted once with
+ * WEBHOOK_ALLOWED_HOSTS naming it; the notifier runs in this process too, with the
+ * ServiceAccount it is installed with.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,47 +17,39 @@ import type { Obj } from './api.js';
 import { use } from './driver.js';
 import { conditionOf, versionEntry } from './read.js';
 import { handler, rolloutOf, world, type Story, type StoryContext } from './stories.js';
+import { QUERIES, routing, trafficHandler } from './traffic-stories.js';
+import type { TrafficPlane } from './traffic.js';
 import { log, MINUTE, pending, SECOND, sleep } from './wait.js';
 
 /* ---------------------------------------------------------------------------- the signals */
 
-/** What the hook server reaches in this process: a fake Prometheus and webhook receivers. */
+/** What the hook server reaches in this process: webhook receivers. */
 interface Signals {
   base: string;
-  /** Error ratio per `namespace/handler/version`; unknown series answer an empty vector. */
-  ratios: Map<string, number>;
   /** HTTP status per webhook path (`/hooks/<name>`); unknown paths answer 404. */
   answers: Map<string, number>;
   /** Every webhook call, by path. */
   calls: Array<{ path: string; body: string; at: number }>;
-  queries: string[];
 }
 
 let shared: Promise<Signals> | undefined;
 
 /**
- * signals starts the server once per process and restarts the hook server once with
- * PROMETHEUS_URL and WEBHOOK_ALLOWED_HOSTS naming it (the hook server takes its environment
- * from this process's).
+ * signals starts the receivers once per process and restarts the hook server once with
+ * WEBHOOK_ALLOWED_HOSTS naming them (the hook server takes its environment from this
+ * process's; the loop sets PROMETHEUS_URL itself).
  */
 async function signals(s: StoryContext): Promise<Signals> {
   shared ??= (async () => {
-    const sig: Signals = {
-      base: '',
-      ratios: new Map(),
-      answers: new Map(),
-      calls: [],
-      queries: [],
-    };
+    const sig: Signals = { base: '', answers: new Map(), calls: [] };
     const server = createServer((req, res) => serve(sig, req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     server.unref();
     sig.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    process.env.PROMETHEUS_URL = sig.base;
     process.env.WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
     await use(s.driver.knobs.stopHookServer);
     await use(s.driver.knobs.startHookServer);
-    log('signals', `fake Prometheus and webhook receivers at ${sig.base}; hook server restarted`);
+    log('signals', `webhook receivers at ${sig.base}; hook server restarted`);
     return sig;
   })();
   return shared;
@@ -66,25 +59,11 @@ function serve(sig: Signals, req: IncomingMessage, res: ServerResponse): void {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
-    const url = new URL(req.url ?? '/', sig.base);
-    if (url.pathname === '/api/v1/query') {
-      const q = url.searchParams.get('query') ?? '';
-      sig.queries.push(q);
-      const label = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(q)?.[1];
-      const v = sig.ratios.get(`${label('namespace')}/${label('handler')}/${label('version')}`);
-      const at = Number(url.searchParams.get('time') ?? Date.now() / 1000);
-      const result = v === undefined ? [] : [{ metric: {}, value: [at, String(v)] }];
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
-      return;
-    }
-    sig.calls.push({ path: url.pathname, body, at: Date.now() });
-    res.writeHead(sig.answers.get(url.pathname) ?? 404).end();
+    const path = new URL(req.url ?? '/', sig.base).pathname;
+    sig.calls.push({ path, body, at: Date.now() });
+    res.writeHead(sig.answers.get(path) ?? 404).end();
   });
 }
-
-const ERROR_RATIO =
-  'gati_story_error_ratio{namespace="{{namespace}}",handler="{{handler}}",version="{{version}}"}';
 
 function policy(s: StoryContext, name: string, spec: Obj): Obj {
   return {
@@ -187,66 +166,78 @@ const policyStory: Story = {
 /* ----------------------------------------------------------------------------- baseline */
 
 const baselineStory: Story = {
-  name: 'analysis against the live incumbent: 3× its error ratio aborts, equal completes, at the same threshold',
+  name: 'analysis against the live incumbent, over real requests: 3× its error ratio aborts, equal completes, at the same threshold',
   slug: 'baseline',
-  needs: ['stopHookServer', 'startHookServer'],
-  timeoutMs: 8 * MINUTE,
+  needs: ['traffic'],
+  timeoutMs: 12 * MINUTE,
   async run(t, s) {
-    const sig = await signals(s);
-    // Both new versions are under the absolute ceiling (0.05): only the baseline tells them apart.
-    sig.ratios.set(`${s.ns}/worse/v1`, 0.01).set(`${s.ns}/worse/v2`, 0.03);
-    sig.ratios.set(`${s.ns}/same/v1`, 0.01).set(`${s.ns}/same/v2`, 0.01);
+    const tp = s.driver.traffic as TrafficPlane;
+    // Both new versions are under the absolute ceiling (50 %): only the baseline tells them apart.
     await s.api.apply(
       policy(s, 'app', {
-        steps: [{ weight: 50, pauseSeconds: 20 }],
+        steps: [{ weight: 50, pauseSeconds: 40 }],
         analysis: {
           intervalSeconds: 5,
           failureLimit: 2,
+          inconclusiveLimit: 6,
           metrics: [
-            { name: 'errors', query: ERROR_RATIO, baseline: { maxRatio: 1.5 } },
-            { name: 'ceiling', query: ERROR_RATIO, threshold: 0.05 },
+            { name: 'errors', query: QUERIES.appErrorRatio, baseline: { maxRatio: 2 } },
+            { name: 'ceiling', query: QUERIES.appErrorRatio, threshold: 0.5 },
           ],
         },
       }),
     );
-    const names = ['worse', 'same'];
-    const worlds = names.map((n) => world(s, n, ['v1', 'v2']));
-    for (const n of names) await s.api.apply(named(s, n, 'v1', 'app'));
-    for (const w of worlds) await w.settle({ v1: 100 }, ['v1']);
-    for (const n of names) await s.api.patch('GatiHandler', s.ns, n, toVersion(s, 'v2'));
-    const [worse, same] = worlds as [ReturnType<typeof world>, ReturnType<typeof world>];
-    const aborted = await s.until(
-      `GatiHandler ${s.ns}/worse: Aborted by the baseline`,
-      async () => {
-        const r = rolloutOf(await worse.handlerNow());
-        return r?.phase === 'Aborted' ? r : pending(JSON.stringify(r));
-      },
-      3 * MINUTE,
-    );
-    t.match(aborted, {
-      reason: 'AnalysisFailed',
-      message: /errors: value 0.03 against baseline 0.01: over maxRatio 1.5/,
-      analysis: {
-        metrics: [
-          { name: 'errors', value: 0.03, baselineValue: 0.01, result: 'Failed' },
-          { name: 'ceiling', value: 0.03, result: 'Passed' },
-        ],
-      },
-    });
-    t.same(await worse.weights(), { v1: 100, v2: 0 }, 'worse: v2 back to 0');
-    const done = await s.until(
-      `GatiHandler ${s.ns}/same: Succeeded`,
-      async () => {
-        const r = rolloutOf(await same.handlerNow());
-        return r?.phase === 'Succeeded' && r.versionId === 'v2' ? r : pending(JSON.stringify(r));
-      },
-      3 * MINUTE,
-    );
-    t.match(done.analysis, { failures: 0, metrics: [{ name: 'errors', baselineValue: 0.01 }] });
-    t.ok(
-      sig.queries.some((q) => q.includes('handler="same",version="v1"')),
-      'the incumbent was queried as the baseline',
-    );
+    for (const [name, errorPercent, want] of [
+      ['worse', 30, 'Aborted'],
+      ['same', 10, 'Succeeded'],
+    ] as const) {
+      const r = routing(s, name, ['v1', 'v2']);
+      const h = trafficHandler(s, name, 'v1', {
+        rollout: {
+          policyRef: { name: 'app' },
+          progressDeadlineSeconds: 300,
+          rollbackWindowSeconds: 0,
+        },
+      });
+      h.spec.image = tp.image('v1', { errorPercent: 10 });
+      await s.api.apply(h);
+      await r.served({ v1: 100 });
+      const client = r.steady(40, 300);
+      await s.api.patch('GatiHandler', s.ns, name, {
+        spec: { version: 'v2', image: tp.image('v2', { errorPercent }) },
+      });
+      const ro = await s.until(
+        `the rollout of ${s.ns}/${name} (v1 failing 10 %, v2 ${errorPercent} %) to end`,
+        async () => {
+          const ro = rolloutOf(await r.handlerNow());
+          return ro?.versionId === 'v2' && ['Aborted', 'Succeeded'].includes(ro.phase)
+            ? ro
+            : pending(JSON.stringify(ro ?? null));
+        },
+        4 * MINUTE,
+        1000,
+      );
+      await client.stop();
+      t.equal(
+        ro.phase,
+        want,
+        `v2 at ${errorPercent} % beside v1 at 10 %: ${ro.phase} (${ro.message})`,
+      );
+      const [errors, ceiling] = ro.analysis?.metrics ?? [];
+      t.match(errors, { name: 'errors' });
+      t.ok(
+        Math.abs((errors?.baselineValue ?? -1) - 0.1) <= 0.05,
+        `the incumbent's real error ratio was the baseline: ${errors?.baselineValue}`,
+      );
+      t.equal(ceiling?.result, 'Passed', `under the absolute ceiling: ${ceiling?.value}`);
+      if (want === 'Aborted') {
+        t.match(ro, {
+          reason: 'AnalysisFailed',
+          message: /errors: value [\d.]+ against baseline [\d.]+: over maxRatio 2/,
+        });
+        t.same(await r.weights(), { v1: 100, v2: 0 }, 'v2 back to 0');
+      } else t.equal(ro.analysis?.failures, 0, 'no check failed');
+    }
   },
 };
 

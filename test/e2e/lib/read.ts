@@ -28,7 +28,7 @@ export function routeWeights(
   return out;
 }
 
-/** The pin rules of an HTTPRoute as header value → versionId. */
+/** The pin rules of an HTTPRoute as pinned value (a version or an alias, by header or query) → versionId. */
 export function routePins(
   route: Obj | undefined,
   handler: string,
@@ -37,11 +37,32 @@ export function routePins(
   const names = byService(handler, ids);
   const out: Record<string, string> = {};
   for (const rule of (route?.spec?.rules ?? []) as Obj[]) {
-    const header = ((rule.matches ?? []) as Obj[]).flatMap((m) => (m.headers ?? []) as Obj[])[0];
     const backend = ((rule.backendRefs ?? []) as Obj[])[0];
-    if (header && backend) out[header.value] = names.get(backend.name) ?? backend.name;
+    const selectors = ((rule.matches ?? []) as Obj[]).flatMap(
+      (m) => [...(m.headers ?? []), ...(m.queryParams ?? [])] as Obj[],
+    );
+    if (backend)
+      for (const sel of selectors) out[sel.value] = names.get(backend.name) ?? backend.name;
   }
   return out;
+}
+
+/** Every parent `controller` (a gateway's controllerName) reports for the route says Accepted=True at the route's current generation. */
+export function gatewayAccepted(route: Obj | undefined, controller: string): boolean {
+  const parents = ((route?.status?.parents ?? []) as Obj[]).filter(
+    (p) => p.controllerName === controller,
+  );
+  return (
+    parents.length > 0 &&
+    parents.every((p) =>
+      ((p.conditions ?? []) as Obj[]).some(
+        (c) =>
+          c.type === 'Accepted' &&
+          c.status === 'True' &&
+          c.observedGeneration === route?.metadata?.generation,
+      ),
+    )
+  );
 }
 
 export const versionsOf = (handler: Obj | undefined): Obj[] =>

@@ -23,8 +23,7 @@ import {
   type Kind,
   type Obj,
 } from './api.js';
-import { unsupported, use, type ClusterDriver, type Knobs } from './driver.js';
-import { POLICY_STORIES } from './policy-stories.js';
+import { unsupported, use, type ClusterDriver, type Need } from './driver.js';
 import {
   brief,
   conditionOf,
@@ -70,8 +69,8 @@ export interface Story {
   name: string;
   /** Namespace suffix; the namespace is `story-<slug>`. */
   slug: string;
-  /** Knobs the story cannot do without; it is skipped with the driver's reason otherwise. */
-  needs?: Array<keyof Knobs>;
+  /** Knobs (or the data plane) the story cannot do without; it is skipped with the driver's reason otherwise. */
+  needs?: Need[];
   /** Bound of the whole story. */
   timeoutMs: number;
   run(t: Test, s: StoryContext): Promise<void>;
@@ -107,7 +106,12 @@ export function handler(s: StoryContext, name: string, version: string, spec: Ob
 }
 
 /** A GatiVersion `<handler>-<versionId>` of `handlerName` carrying `versionId`. */
-function gatiVersion(s: StoryContext, handlerName: string, versionId: string, spec: Obj = {}): Obj {
+export function gatiVersion(
+  s: StoryContext,
+  handlerName: string,
+  versionId: string,
+  spec: Obj = {},
+): Obj {
   return {
     apiVersion: 'gati.dev/v1alpha1',
     kind: 'GatiVersion',
@@ -428,7 +432,9 @@ const rollout: Story = {
     const w = world(s, name, ['v1', 'v2']);
     const pause = 20;
     await s.api.apply(
-      handler(s, name, 'v1', { rollout: { steps: [{ weight: 50, pauseSeconds: pause }] } }),
+      handler(s, name, 'v1', {
+        rollout: { steps: [{ weight: 50, pauseSeconds: pause }], rollbackWindowSeconds: 0 },
+      }),
     );
     await w.settle({ v1: 100 }, ['v1']);
     t.pass('v1 Active with all weighted traffic');
@@ -645,7 +651,9 @@ const neverAvailable: Story = {
     const w = world(s, name, ['v1', 'v9']);
     const deadline = 20;
     await s.api.apply(
-      handler(s, name, 'v1', { rollout: { steps: [], progressDeadlineSeconds: deadline } }),
+      handler(s, name, 'v1', {
+        rollout: { steps: [], progressDeadlineSeconds: deadline, rollbackWindowSeconds: 0 },
+      }),
     );
     await w.settle({ v1: 100 }, ['v1']);
     const start = Date.now();
@@ -949,7 +957,11 @@ async function rolloutAt25(s: StoryContext, name: string) {
     { weight: 25, pauseSeconds: 600 },
     { weight: 50, pauseSeconds: 600 },
   ];
-  await s.api.apply(handler(s, name, 'v1', { rollout: { steps, progressDeadlineSeconds: 300 } }));
+  await s.api.apply(
+    handler(s, name, 'v1', {
+      rollout: { steps, progressDeadlineSeconds: 300, rollbackWindowSeconds: 0 },
+    }),
+  );
   await w.settle({ v1: 100 }, ['v1']);
   await s.api.patch('GatiHandler', s.ns, name, {
     spec: { version: 'v2', image: s.driver.image('v2') },
@@ -1180,7 +1192,6 @@ export const STORIES: Story[] = [
   pauseResume,
   abort,
   nameConflict,
-  ...POLICY_STORIES,
 ];
 
 /** Story namespaces are `story-<slug>`. */
@@ -1247,7 +1258,7 @@ export async function runStories(
 ): Promise<void> {
   for (const story of stories) {
     const missing = (story.needs ?? [])
-      .map((k) => unsupported(driver.knobs[k]))
+      .map((k) => unsupported(k === 'traffic' ? driver.traffic : driver.knobs[k]))
       .filter((r): r is string => r !== undefined);
     if (missing.length) {
       await t.test(story.name, { skip: `${driver.name}: ${missing.join('; ')}` }, async () => {});

@@ -1,8 +1,10 @@
 /**
- * The loop cluster driver: the stories of test/e2e/lib/stories.ts against the loopback control
- * plane of ./loop.ts. Images are never pulled: the kubelet stand-in makes every Deployment
- * Available except those whose image ends in UNAVAILABLE_SUFFIX. Routes attach to a Gateway
- * the stand-in reports status for. Every knob is supported.
+ * The loop cluster driver: the stories of test/e2e/lib/stories.ts and traffic-stories.ts
+ * against the loopback control plane of ./loop.ts. Images are never pulled: the kubelet
+ * stand-in makes every Deployment Available except those whose image ends in
+ * UNAVAILABLE_SUFFIX. Routes attach to Traefik's Gateway when the loop has its data plane (the
+ * Gateway rejects a namespace's routes when told to), else to a Gateway the stand-in reports
+ * status for. Every knob is supported.
  */
 import { Api, CHILD_KINDS, GATI_KINDS, type Obj } from '../../e2e/lib/api.js';
 import type { ClusterDriver, HookCalls } from '../../e2e/lib/driver.js';
@@ -25,23 +27,41 @@ export function loopDriver(
 ): ClusterDriver {
   const api: Api = loop.api;
   const front = loop.front;
+  const plane = 'traefik' in loop.dataPlane ? loop.dataPlane : undefined;
+  const gateway = loop.gateway;
+  const image = (tag: string) => `registry.example/gati-story:${tag}`;
   return {
     name: 'loop',
     api,
     waitScale: opts.waitScale ?? 1,
     resyncPeriodSeconds: loop.resyncPeriodSeconds,
     gatiVersionFinalizer: loop.gatiVersionFinalizer,
-    parentRefs: [{ name: 'public', namespace: 'gateways' }],
-    image: (tag) => `registry.example/gati-story:${tag}`,
+    parentRefs: plane?.traefik.parentRefs ?? [{ name: 'public', namespace: 'gateways' }],
+    image,
     unavailableImage: (tag) => `registry.example/gati-story:${tag}${UNAVAILABLE_SUFFIX}`,
+    traffic: plane?.traffic(image) ?? {
+      unsupported: `loop without its data plane: ${'unsupported' in loop.dataPlane ? loop.dataPlane.unsupported : ''}`,
+    },
     knobs: {
-      gatewayRejects: (ns, route, reject) => loop.gateway.reject(ns, route, reject),
+      // Traefik refuses every route of the namespace (its listener no longer allows it).
+      gatewayRejects: plane
+        ? (ns, _route, reject) => plane.traefik.rejectNamespace(ns, reject)
+        : (ns, route, reject) => gateway!.reject(ns, route, reject),
       stopHookServer: () => loop.hook.stop(),
       startHookServer: () => loop.hook.start(),
       failHooks: async (on) => {
         if (!front) throw new Error('failHooks needs the front');
         front.failing = on;
       },
+      hostilePrometheus: async (on) => {
+        loop.prometheusFront.hostile = on;
+      },
+    },
+    async hookServer() {
+      const ready = await fetch(`${loop.hook.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      return { pid: loop.hook.pid(), ready };
     },
     async hookCalls(): Promise<HookCalls | undefined> {
       if (!front) return undefined;
@@ -60,9 +80,15 @@ export function loopDriver(
         ['metacontroller', loop.metacontroller.proc, 200],
         ['hook server', loop.hook.proc, 80],
         ['kube-controller-manager', loop.cluster.processes['kube-controller-manager'], 40],
+        ['traefik', plane?.traefik.proc, 60],
+        ['prometheus', plane?.prometheus.proc, 20],
       ] as const;
       for (const [name, p, lines] of procs)
-        parts.push(`===== ${name} log\n${p?.tail(lines) ?? ''}`);
+        if (p) parts.push(`===== ${name} log\n${p.tail(lines)}`);
+      if (plane)
+        parts.push(
+          `===== versions' servers\n${JSON.stringify(plane.pods.apps())}\nslice errors: ${plane.pods.errors().join('; ') || 'none'}`,
+        );
       if (front)
         parts.push(
           `===== hook calls\n${JSON.stringify({ total: front.total, failed: front.failed })}`,

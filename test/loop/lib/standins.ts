@@ -6,6 +6,8 @@
  *   kubelet would once its pods run: every replica updated, ready and available, at the
  *   Deployment's generation. A Deployment whose pod image ends in UNAVAILABLE_SUFFIX is held
  *   unavailable (0 ready, Available=False), like pods that never pass their readiness probe.
+ *   With a pod runtime (./pods.ts) its versions also answer requests: a version's server and
+ *   ready endpoints exist before its Deployment reports Available.
  * - gateway: sets HTTPRoute parent status for every parentRef, Accepted and ResolvedRefs at the
  *   route's generation, or Accepted=False for the routes told to reject.
  *
@@ -14,6 +16,7 @@
  */
 import type { TestCluster } from '../../apiserver/lib/cluster.js';
 import { pathOf, type Api, type Kind, type Obj } from '../../e2e/lib/api.js';
+import type { PodRuntime } from './pods.js';
 import { watch, type Watch } from './watch.js';
 
 /** A pod image ending in this never becomes Available under the kubelet stand-in. */
@@ -93,11 +96,16 @@ function standIn(
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Its pods never become Available: replicas wanted, and an image ending in UNAVAILABLE_SUFFIX. */
+function heldUnavailable(d: Obj): boolean {
+  const images = ((d.spec?.template?.spec?.containers ?? []) as Obj[]).map((c) => String(c.image));
+  return (d.spec?.replicas ?? 1) > 0 && images.some((i) => i.endsWith(UNAVAILABLE_SUFFIX));
+}
+
 /** The status a Deployment controller and kubelet would report for this spec, or undefined if it already does. */
 export function deploymentStatus(d: Obj, now = new Date()): Obj | undefined {
   const replicas: number = d.spec?.replicas ?? 1;
-  const images = ((d.spec?.template?.spec?.containers ?? []) as Obj[]).map((c) => String(c.image));
-  const held = replicas > 0 && images.some((i) => i.endsWith(UNAVAILABLE_SUFFIX));
+  const held = heldUnavailable(d);
   const up = held ? 0 : replicas;
   const numbers = {
     observedGeneration: d.metadata.generation,
@@ -138,9 +146,36 @@ export function deploymentStatus(d: Obj, now = new Date()): Obj | undefined {
   };
 }
 
-/** startKubelet: the Deployment status stand-in. */
-export function startKubelet(cluster: Cluster, api: Api): StandIn {
-  return standIn(cluster, api, 'Deployment', (d) => deploymentStatus(d));
+/**
+ * startKubelet: the Deployment status stand-in; with `pods`, also the runtime of the versions'
+ * servers and their EndpointSlices (a Deployment reports Available only once its server is up).
+ */
+export function startKubelet(cluster: Cluster, api: Api, pods?: PodRuntime): StandIn {
+  if (!pods) return standIn(cluster, api, 'Deployment', (d) => deploymentStatus(d));
+  const writer = statusWriter(api, 'Deployment', (d) => deploymentStatus(d));
+  const deployments = watch(cluster, pathOf('Deployment'), (type, d) => {
+    if (type === 'DELETED') {
+      void pods.removed(d);
+      return;
+    }
+    const up = (d.spec?.replicas ?? 1) > 0 && !d.metadata.deletionTimestamp && !heldUnavailable(d);
+    const done = pods.reconcile(d, up);
+    // Starting: Available only once it answers. Stopping: the status says so at once.
+    if (up) void done.then(() => writer.offer(d));
+    else writer.offer(d);
+  });
+  const services = watch(cluster, pathOf('Service'), (type, svc) => {
+    if (type === 'DELETED') pods.serviceDeleted(svc);
+    else void pods.service(svc);
+  });
+  return {
+    synced: Promise.all([deployments.synced, services.synced]).then(() => {}),
+    writes: writer.writes,
+    stop: () => {
+      deployments.stop();
+      services.stop();
+    },
+  };
 }
 
 /* -------------------------------------------------------------------------------- gateway */
