@@ -15,7 +15,8 @@ export const LAYERS = {
   status: 4, //    status and conditions from the plan and the observed children
   hooks: 5, //     the pure hooks, the controller table, callHook()
   install: 6, //   the install manifests and Metacontroller objects
-  server: 6, //    the Fastify hook server: the only I/O
+  server: 6, //    the Fastify hook server: the only I/O of the hooks
+  notify: 6, //    gati-operator notify: Events and notifications from status transitions
   render: 7, //    offline renderers (Helm, GitOps, static), fed by the hooks and the install set
   cli: 8, //       gati-operator
 };

@@ -5,9 +5,40 @@ import { routeName } from '../../src/resources/names.js';
 
 const GATEWAY = [{ name: 'public', namespace: 'gateways' }];
 
-/** n handlers `<prefix>-<i>` at v2, each with GatiVersions v1 and v2 at routingWeight 50. */
-export function handlerObjects(namespace: string, n: number, prefix = 'h'): Obj[] {
-  const out: Obj[] = [];
+/** The policy every handler names with --policy (#24): a realistic one, steps to notifications. */
+function benchPolicy(namespace: string): Obj {
+  return {
+    apiVersion: 'gati.dev/v1alpha1',
+    kind: 'GatiRolloutPolicy',
+    metadata: { name: 'app', namespace },
+    spec: {
+      steps: [
+        { weight: 10, pauseSeconds: 300 },
+        { weight: 50, pauseSeconds: 600 },
+      ],
+      analysis: {
+        intervalSeconds: 30,
+        metrics: [
+          {
+            name: 'errors',
+            query:
+              'sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[2m])) / sum(rate(http_requests_total{service="{{service}}"}[2m]))',
+            baseline: { maxRatio: 1.5, maxIncrease: 0.01 },
+          },
+        ],
+      },
+      webhooks: [{ name: 'smoke', type: 'pre-rollout', url: 'http://smoke.example/run' }],
+      notifications: [{ name: 'chat', type: 'slack', url: 'https://chat.example/hook' }],
+    },
+  };
+}
+
+/**
+ * n handlers `<prefix>-<i>` at v2, each with GatiVersions v1 and v2 at routingWeight 50; with
+ * `policy`, one GatiRolloutPolicy first and every handler naming it.
+ */
+export function handlerObjects(namespace: string, n: number, prefix = 'h', policy = false): Obj[] {
+  const out: Obj[] = policy ? [benchPolicy(namespace)] : [];
   for (let i = 0; i < n; i++) {
     const name = `${prefix}-${String(i).padStart(3, '0')}`;
     out.push({
@@ -20,6 +51,7 @@ export function handlerObjects(namespace: string, n: number, prefix = 'h'): Obj[
         image: 'registry.example/bench:v2',
         replicas: 1,
         routing: { parentRefs: GATEWAY },
+        ...(policy ? { rollout: { policyRef: { name: 'app' } } } : {}),
       },
     });
     for (const v of ['v1', 'v2'])

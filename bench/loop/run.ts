@@ -12,6 +12,7 @@
  *
  *   npm run bench:loop -- --n 25,100 --limits tuned,defaults [--timeout 1500] [--hook dist|tsx]
  *     [--repeat k] [--servers real,floor] [--log-level info] [--append] [--out loop-<date>.json]
+ *     [--policy]   (every handler names one GatiRolloutPolicy)
  *   npm run bench:loop -- --report-only --append [--out …]   (recompute the ratios of a file)
  *   npm run bench:loop -- --traffic [--repeat k] [--out …]   (the end-to-end figure: ./traffic.ts)
  *
@@ -195,6 +196,8 @@ interface RunOptions {
   logLevel: string;
   /** Extra node flags for the real hook server, from BENCH_NODE_ARGS (e.g. --cpu-prof). */
   nodeArgs: string[];
+  /** --policy: every handler names one GatiRolloutPolicy (#24). */
+  policy?: boolean;
 }
 
 async function runOnce(
@@ -226,7 +229,7 @@ async function runOnce(
     // Warm-up: one handler in its own namespace, so the JIT, the informers and Metacontroller's
     // controllers are running before the clock starts.
     await loop.api.ensureNamespace('warmup');
-    await applyAll(loop, handlerObjects('warmup', 1, 'warm'));
+    await applyAll(loop, handlerObjects('warmup', 1, 'warm', opts.policy));
     await sleep(5000);
     // What each process burns doing nothing (timers, probes, metrics), over 10 s of idle.
     const idle0 = cpuOf(loop);
@@ -238,7 +241,7 @@ async function runOnce(
     const c0 = await countersOf(loop, server);
     const t0 = Date.now();
     const waiting = waitConverged(loop, n, t0 + opts.timeoutMs);
-    await applyAll(loop, handlerObjects(NS, n));
+    await applyAll(loop, handlerObjects(NS, n, 'h', opts.policy));
     const result = await waiting;
     const seconds = (Date.now() - t0) / 1000;
     const cpu1 = cpuOf(loop);
@@ -362,7 +365,8 @@ async function main(): Promise<void> {
   try {
     for (const n of ns) {
       const recording = join(work, `recording-${n}.json`);
-      const opts: RunOptions = { hook, recording, timeoutMs, logLevel, nodeArgs };
+      const policy = process.argv.includes('--policy');
+      const opts: RunOptions = { hook, recording, timeoutMs, logLevel, nodeArgs, policy };
       if (servers.includes('floor')) {
         log(`N=${n}: recording run (every call answered by the real hooks in-process)`);
         runs.push(await runOnce(n, 'tuned', 'record', opts));

@@ -26,6 +26,16 @@ export function IntOrString(options: { description?: string; default?: string | 
 /** A DNS-1123 label: what a Kubernetes object name or label value segment may be. */
 export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
+/** A DNS-1123 subdomain: what most Kubernetes object names may be. */
+export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+/**
+ * Marks a field a GatiRolloutPolicy may supply: its default is applied by the hooks after the
+ * policy is merged, so the CRD leaves it out (src/api/crds.ts) — a default the API server
+ * stored would always win over the policy.
+ */
+export const INHERITED = 'x-gati-inherited';
+
 /** Quantity pattern accepted for cpu/memory (the apiserver re-checks it). */
 const QUANTITY = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 

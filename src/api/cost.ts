@@ -12,7 +12,6 @@ import { StringEnum, VersionId } from './common.js';
 
 /** spec.scaling: Proportional sizes each version by its share of weighted traffic; Full as before. */
 const SCALING_MODES = ['Proportional', 'Full'] as const;
-type ScalingMode = (typeof SCALING_MODES)[number];
 
 export const Scaling = StringEnum([...SCALING_MODES], {
   default: 'Proportional',

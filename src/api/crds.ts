@@ -1,8 +1,9 @@
 import { APP_NAME_LABEL, APP_PART_OF_LABEL, OPERATOR_NAME, PART_OF } from './keys.js';
 import type { TSchema } from '@sinclair/typebox';
-import { GROUP, VERSION } from './common.js';
+import { GROUP, INHERITED, VERSION } from './common.js';
 import { GatiHandlerSpec, GatiHandlerStatus } from './gatihandler.js';
 import { GatiModuleSpec, GatiModuleStatus } from './gatimodule.js';
+import { GatiRolloutPolicySpec } from './gatirolloutpolicy.js';
 import { GatiVersionSpec, GatiVersionStatus } from './gativersion.js';
 
 /** A JSON-schema node as it appears in a CRD (openAPIV3Schema). */
@@ -22,7 +23,8 @@ interface CrdDefinition {
   singular: string;
   shortNames: string[];
   spec: TSchema;
-  status: TSchema;
+  /** Absent: no controller writes one (no status subresource). */
+  status?: TSchema;
   columns: PrinterColumn[];
 }
 
@@ -34,7 +36,7 @@ const READY: PrinterColumn = {
 const PHASE: PrinterColumn = { name: 'Phase', type: 'string', jsonPath: '.status.phase' };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
-/** The three Gati resources, in the order their CRDs are written. */
+/** The Gati resources, in the order their CRDs are written. */
 export const DEFINITIONS: CrdDefinition[] = [
   {
     kind: 'GatiHandler',
@@ -103,6 +105,14 @@ export const DEFINITIONS: CrdDefinition[] = [
       AGE,
     ],
   },
+  {
+    kind: 'GatiRolloutPolicy',
+    plural: 'gatirolloutpolicies',
+    singular: 'gatirolloutpolicy',
+    shortNames: ['grp'],
+    spec: GatiRolloutPolicySpec,
+    columns: [{ name: 'Steps', type: 'string', jsonPath: '.spec.steps[*].weight' }, AGE],
+  },
 ];
 
 /** Keywords a structural CRD schema may carry; anything else is a generator bug. */
@@ -149,7 +159,9 @@ export function toStructural(schema: TSchema, path = ''): JSONSchemaProps {
   if (Array.isArray(s.anyOf)) return unionToStructural(s, path);
   const out: JSONSchemaProps = {};
   for (const [k, v] of Object.entries(s)) {
-    if (DROPPED.has(k)) continue;
+    if (DROPPED.has(k) || k === INHERITED) continue;
+    // A field a GatiRolloutPolicy may supply is defaulted by the hooks, after the merge.
+    if (k === 'default' && s[INHERITED] === true) continue;
     if (k === 'patternProperties') {
       const values = Object.values(v as Record<string, TSchema>);
       out.additionalProperties = toStructural(values[0] as TSchema, `${path}.*`);
@@ -250,7 +262,7 @@ export function crdFor(def: CrdDefinition): Record<string, unknown> {
       kind: { type: 'string' },
       metadata: { type: 'object' },
       spec: toStructural(def.spec, '.spec'),
-      status: toStructural(def.status, '.status'),
+      ...(def.status ? { status: toStructural(def.status, '.status') } : {}),
     },
   };
   return {
@@ -276,7 +288,7 @@ export function crdFor(def: CrdDefinition): Record<string, unknown> {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          ...(def.status ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: def.columns,
           schema: { openAPIV3Schema },
         },

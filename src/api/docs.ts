@@ -143,7 +143,7 @@ export function crdsMarkdown(): string {
     DOCS_HEADER,
     '# Custom resources',
     '',
-    `API group \`${GROUP}\`, version \`${VERSION}\`, all namespaced with the status subresource. This page is generated`,
+    `API group \`${GROUP}\`, version \`${VERSION}\`, all namespaced; all but GatiRolloutPolicy (no controller) have the status subresource. This page is generated`,
     'from the TypeBox schemas in `src/api/` — the same schemas that generate `crds/` — so it says exactly what the',
     'API server enforces. "Required" means required with no default; a field with a default may be left out.',
     'Cross-field rules (CEL) are listed on the object that carries them.',
@@ -163,7 +163,7 @@ export function crdsMarkdown(): string {
     };
     const props = crd.spec.versions[0]!.schema.openAPIV3Schema.properties;
     const spec = props.spec!;
-    const status = props.status!;
+    const status = props.status;
     parts.push(
       '',
       `## ${def.kind}`,
@@ -179,14 +179,15 @@ export function crdsMarkdown(): string {
       '',
       table(fieldDocs(spec, '.spec', titlesOf(def.spec, '.spec'))),
     );
-    parts.push(
-      '',
-      `### ${def.kind}.status`,
-      '',
-      'Written by the operator (through Metacontroller); never set it yourself.',
-      '',
-      table(fieldDocs(status, '.status')),
-    );
+    if (status)
+      parts.push(
+        '',
+        `### ${def.kind}.status`,
+        '',
+        'Written by the operator (through Metacontroller); never set it yourself.',
+        '',
+        table(fieldDocs(status, '.status')),
+      );
   }
   return parts.join('\n') + '\n';
 }

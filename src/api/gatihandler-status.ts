@@ -3,6 +3,12 @@ import { StatusCommon, StringEnum } from './common.js';
 import { CostStatusFields, PreScale } from './cost.js';
 import { INCONCLUSIVE_REASONS, type InconclusiveReason } from './signals.js';
 import {
+  MetricStatus,
+  TRANSITIONS_KEPT,
+  TransitionRecord,
+  WebhookStatus,
+} from './analysis-status.js';
+import {
   ALL_ROLLOUT_REASONS,
   MOVE_KINDS,
   ONE_SHOT_ACTIONS,
@@ -54,6 +60,12 @@ export const AnalysisStatus = Type.Object({
   failuresInARow: Type.Integer({ minimum: 0 }),
   inconclusiveInARow: Type.Integer({ minimum: 0 }),
   message: Type.Optional(Type.String({ description: 'What the last check found, in words.' })),
+  metrics: Type.Optional(
+    Type.Array(MetricStatus, {
+      maxItems: 16,
+      description: 'Each named metric of the last check: its value, the baseline, the result.',
+    }),
+  ),
 });
 export type AnalysisStatus = Static<typeof AnalysisStatus>;
 
@@ -117,6 +129,14 @@ export const RolloutStatus = Type.Object({
   finishedAt: Time('When it Succeeded or was Aborted.'),
   analysis: Type.Optional(AnalysisStatus),
   preScale: Type.Optional(PreScale),
+  preRollout: Type.Optional(
+    Type.Object(AnalysisStatus.properties, {
+      description: 'The pre-rollout webhooks, checked before the first step (as analysis checks).',
+    }),
+  ),
+  webhooks: Type.Optional(
+    Type.Array(WebhookStatus, { maxItems: 16, description: "The move's webhooks, last answers." }),
+  ),
   lastAction: Type.Optional(RolloutActionRecord),
   queue: Type.Optional(
     Type.Array(QueuedMove, {
@@ -194,6 +214,18 @@ export const GatiHandlerStatus = Type.Object({
   route: Type.Optional(Type.String({ description: 'Name of the HTTPRoute.' })),
   service: Type.Optional(Type.String({ description: 'Name of the apex Service.' })),
   rollout: Type.Optional(RolloutStatus),
+  transitionSeq: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Transitions so far: each one gets the next number (Events and notifications).',
+    }),
+  ),
+  transitions: Type.Optional(
+    Type.Array(TransitionRecord, {
+      maxItems: TRANSITIONS_KEPT,
+      description: `The last ${TRANSITIONS_KEPT} transitions, oldest first.`,
+    }),
+  ),
   versions: Type.Optional(
     Type.Array(VersionStatus, {
       'x-kubernetes-list-type': 'map',

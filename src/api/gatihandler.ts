@@ -1,82 +1,47 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Autoscaling, Condition, Resource, Resources, StringEnum, VersionId } from './common.js';
+import {
+  Autoscaling,
+  Condition,
+  DNS_SUBDOMAIN,
+  INHERITED,
+  Resource,
+  Resources,
+  StringEnum,
+  VersionId,
+} from './common.js';
+import { Analysis, Webhooks } from './analysis.js';
 import { cel } from './cel.js';
+import { Notifications, RolloutStep } from './gatirolloutpolicy.js';
 import { Routing } from './routing.js';
 import { GatiHandlerStatus } from './gatihandler-status.js';
 import { PodSettingsFields, podSettingsRules } from './pod.js';
 import { Retirement, Scaling } from './cost.js';
 
-const RolloutStep = Type.Object({
-  weight: Type.Integer({
-    minimum: 1,
-    maximum: 100,
-    description: 'Percent of weighted traffic the new version receives.',
-  }),
-  pauseSeconds: Type.Integer({
-    minimum: 0,
-    maximum: 604800,
-    default: 0,
-    description: 'How long to hold this step.',
-  }),
-});
-
-/**
- * Metric analysis of a rollout: a PromQL check of the new version, evaluated by the server
- * while a step holds and passed into the planner as an observation.
- */
-export const Analysis = Type.Object(
-  {
-    metricQuery: Type.String({
-      minLength: 1,
-      maxLength: 4096,
-      description:
-        'PromQL giving one number for the new version (e.g. its error ratio). `{{namespace}}`, `{{handler}}`, `{{version}}`, `{{service}}` are substituted. An empty result or NaN is inconclusive.',
-    }),
-    threshold: Type.Number({ description: 'The value a check compares against.' }),
-    comparison: StringEnum(['<=', '>='], {
-      default: '<=',
-      description: 'A check passes when `value <comparison> threshold`.',
-    }),
-    intervalSeconds: Type.Integer({
-      minimum: 1,
-      maximum: 3600,
-      default: 30,
-      description:
-        'Seconds between checks; the first check of a step comes one interval after it starts.',
-    }),
-    failureLimit: Type.Integer({
-      minimum: 1,
-      maximum: 100,
-      default: 2,
-      description: 'Failed checks in a row that fail the rollout (then onFailure).',
-    }),
-    inconclusiveLimit: Type.Integer({
-      minimum: 1,
-      maximum: 100,
-      default: 3,
-      description:
-        'Failed or empty queries in a row that pause the rollout: never passed, never aborted on a monitoring outage.',
-    }),
-    onFailure: StringEnum(['Abort', 'Pause'], {
-      default: 'Abort',
-      description: '`Abort`: the new version goes to weight 0 and drains. `Pause`: hold the step.',
-    }),
-  },
-  { description: 'Gate every rollout step on a metric of the new version.' },
-);
-export type Analysis = Static<typeof Analysis>;
+export { Analysis } from './analysis.js';
 
 /** Progressive rollout of a new spec.version. */
 export const Rollout = Type.Object(
   {
+    policyRef: Type.Optional(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN }) },
+        {
+          description:
+            'A GatiRolloutPolicy of this namespace supplying steps, analysis, webhooks and notifications this spec.rollout does not set. Missing: the handler holds as it is (PolicyNotFound).',
+        },
+      ),
+    ),
     steps: Type.Array(RolloutStep, {
       maxItems: 20,
       default: [
         { weight: 10, pauseSeconds: 300 },
         { weight: 50, pauseSeconds: 600 },
       ],
+      // Defaulted by the hooks after the policy is merged, never by the API server: a stored
+      // default would always win over the policy's steps.
+      [INHERITED]: true,
       description:
-        'Default: 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
+        'Default (unless the policy sets them): 10% for 300 s, 50% for 600 s, then 100%. An empty list switches at once.',
     }),
     progressDeadlineSeconds: Type.Integer({
       minimum: 1,
@@ -85,6 +50,8 @@ export const Rollout = Type.Object(
         'A version not Available this long after it appeared is Failed and never gets weight.',
     }),
     analysis: Type.Optional(Analysis),
+    webhooks: Type.Optional(Webhooks),
+    notifications: Type.Optional(Notifications),
     rollbackWindowSeconds: Type.Integer({
       minimum: 0,
       maximum: 86400,

@@ -1,5 +1,6 @@
 import { GatiHandlerSpec, type GatiHandler } from './gatihandler.js';
 import { GatiModuleSpec, type GatiModule } from './gatimodule.js';
+import { GatiRolloutPolicySpec } from './gatirolloutpolicy.js';
 import { GatiVersionSpec, type GatiVersion } from './gativersion.js';
 import { validate, type Validated } from './validate.js';
 
@@ -7,6 +8,8 @@ export * from './common.js';
 export * from './gatihandler.js';
 export * from './gatimodule.js';
 export * from './gativersion.js';
+export * from './gatirolloutpolicy.js';
+export { Baseline, Metric, Webhook, WEBHOOK_TYPES, type WebhookType } from './analysis.js';
 export * from './metacontroller.js';
 export * from './kinds.js';
 export * from './keys.js';
@@ -41,4 +44,9 @@ export function validateModuleSpec(spec: unknown): Validated<GatiModule['spec']>
 /** validateVersionSpec defaults and checks a GatiVersion spec. */
 export function validateVersionSpec(spec: unknown): Validated<GatiVersion['spec']> {
   return validate(GatiVersionSpec, spec, 'spec');
+}
+
+/** validatePolicySpec defaults and checks a GatiRolloutPolicy spec. */
+export function validatePolicySpec(spec: unknown): Validated<GatiRolloutPolicySpec> {
+  return validate(GatiRolloutPolicySpec, spec, 'spec');
 }

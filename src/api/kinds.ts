@@ -57,6 +57,12 @@ export const GATI_VERSION = {
   resource: 'gativersions',
 } as const satisfies ResourceType;
 
+export const GATI_ROLLOUT_POLICY = {
+  apiVersion: 'gati.dev/v1alpha1',
+  kind: 'GatiRolloutPolicy',
+  resource: 'gatirolloutpolicies',
+} as const satisfies ResourceType;
+
 /** groupKey is the key Metacontroller uses for a type in `children`/`related`: `<Kind>.<apiVersion>`. */
 export function groupKey(t: ResourceType): string {
   return `${t.kind}.${t.apiVersion}`;

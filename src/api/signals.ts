@@ -1,5 +1,5 @@
 /**
- * What an external signal (a Prometheus answer) may tell the hooks, in one place: the shape of
+ * What an external signal (a Prometheus answer, a webhook's) may tell the hooks, in one place: the shape of
  * an observation and the closed list of reasons one is inconclusive. The server produces them,
  * the core judges them, status and logs carry the reason, docs list the words.
  */
@@ -15,12 +15,14 @@ export const INCONCLUSIVE_REASONS = {
   NoSeries: 'the query returned no series',
   ManySeries: 'the query returned more than one series (aggregate it to one, e.g. sum(...))',
   NotFinite: 'the value is NaN or infinite',
+  NotAllowed: 'the host is not in WEBHOOK_ALLOWED_HOSTS on the hook server: never called',
+  NoBaseline: 'no incumbent version serves to compare with',
 } as const;
 export type InconclusiveReason = keyof typeof INCONCLUSIVE_REASONS;
 
 /**
  * One observation of one query: a finite value and the time of its sample, or why there is
- * none. `detail` is a short fixed-form text the server writes (an HTTP status, a series count,
+ * none. A webhook's answer is its HTTP status as the value, at the time it answered. `detail` is a short fixed-form text the server writes (an HTTP status, a series count,
  * an error code) — never text from the answer or an error message, which may hold credentials.
  */
 export type Observation =

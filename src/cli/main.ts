@@ -4,6 +4,7 @@ import { renderCommand, RENDER_USAGE } from './render.js';
 import { serveCommand } from './serve.js';
 import { docsCommand, manifestsCommand, OUTPUT_OPTION } from './install.js';
 import { hookCommand } from './hook.js';
+import { notifyCommand } from './notify.js';
 import { rolloutCommand, ROLLOUT_USAGE } from './rollout.js';
 import { CliError, EXIT } from './errors.js';
 import { parseOptionsOnly, UsageError } from './usage.js';
@@ -18,6 +19,7 @@ interface Command {
 /** Every subcommand of gati-operator. Each lives in its own module under src/cli/. */
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  notify: notifyCommand,
   manifests: manifestsCommand,
   docs: docsCommand,
   hook: {

@@ -2,6 +2,7 @@ import {
   DEPLOYMENT,
   GATI_HANDLER,
   GATI_MODULE,
+  GATI_ROLLOUT_POLICY,
   GATI_VERSION,
   HPA,
   HTTP_ROUTE,
@@ -12,7 +13,8 @@ import {
   type ResourceType,
 } from '../api/kinds.js';
 import type { Needed } from '../timescape/observations.js';
-import { gatihandlerHooks, handlerObservations } from './gatihandler.js';
+import { gatihandlerHooks } from './gatihandler.js';
+import { handlerObservations } from './handler-observations.js';
 import { gatimoduleHooks } from './gatimodule.js';
 import { gativersionHooks } from './gativersion.js';
 import type {
@@ -57,13 +59,14 @@ export type ControllerTable = Record<ControllerName, Controller>;
 export const CONTROLLERS: ControllerTable = {
   // A handler asks only for the GatiVersions labelled with its name: the GatiVersion
   // controller resolves a version's handler once and records it as that label. A handler and
-  // a module ask for each other by name: the one of the same name wants the same Service.
+  // a module ask for each other by name: the one of the same name wants the same Service. A
+  // handler asks for the one GatiRolloutPolicy it names, by name.
   gatihandler: {
     name: 'gatihandler',
     kind: 'CompositeController',
     parent: GATI_HANDLER,
     children: [DEPLOYMENT, SERVICE, HPA, SCALED_OBJECT, PDB, HTTP_ROUTE],
-    related: [GATI_VERSION, GATI_MODULE],
+    related: [GATI_VERSION, GATI_MODULE, GATI_ROLLOUT_POLICY],
     hooks: gatihandlerHooks,
     observations: handlerObservations,
     reportsTransitions: true,

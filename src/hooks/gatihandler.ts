@@ -1,4 +1,4 @@
-import { validateHandlerSpec, validateVersionSpec } from '../api/index.js';
+import { validateVersionSpec } from '../api/index.js';
 import { GatiHandlerStatus, type VersionStatus } from '../api/gatihandler.js';
 import { HANDLER_LABEL, ROLLOUT_ACTION_ANNOTATION, VERSION_ID_ANNOTATION } from '../api/keys.js';
 import {
@@ -17,7 +17,6 @@ import type {
   SyncRequest,
   SyncResponse,
 } from '../api/metacontroller.js';
-import type { Observation } from '../api/signals.js';
 import { formatErrors, readStatus } from '../api/validate.js';
 import {
   annotationsOf,
@@ -37,12 +36,14 @@ import {
   versionName,
 } from '../resources/names.js';
 import { handlerStatus } from '../status/handler.js';
+import { withHistory } from '../status/history.js';
 import { invalidSpecResponse, respond } from '../status/response.js';
-import { observationsNeeded, type Needed } from '../timescape/observations.js';
 import { planVersions, routedVersions, type Plan } from '../timescape/plan.js';
 import type { OwnedVersion } from '../timescape/versions.js';
+import { forHandler } from './handler-observations.js';
+import { handlerSpec, policyRule } from './policy.js';
 import { declaredOnly, serviceConflict, validParent } from './steps.js';
-import { versionKey, type CompositeHooks, type HookContext } from './types.js';
+import type { CompositeHooks, HookContext } from './types.js';
 
 /**
  * GatiHandler controller: one controller owns everything for a handler (DESIGN §2). Each
@@ -53,7 +54,17 @@ import { versionKey, type CompositeHooks, type HookContext } from './types.js';
  * (src/kube/rivals.ts): the handler leaves its apex Service out and reports NameConflict.
  */
 export function syncHandler(request: SyncRequest, ctx: HookContext): SyncResponse {
-  const v = validParent(request, validateHandlerSpec, ctx.now);
+  // The handler's GatiRolloutPolicy is merged under its own spec.rollout before validation.
+  const merged = handlerSpec(readParent(request).spec, request.related);
+  if ('missing' in merged)
+    return invalidSpecResponse(
+      readParent(request),
+      request.children,
+      merged.missing,
+      ctx.now,
+      'PolicyNotFound',
+    );
+  const v = validParent(request, () => merged, ctx.now);
   if ('response' in v) return v.response;
   const { parent } = v;
   const spec = { value: v.spec };
@@ -131,7 +142,7 @@ export function syncHandler(request: SyncRequest, ctx: HookContext): SyncRespons
     aliases: spec.value.routing.aliases !== undefined,
     now: ctx.now,
   });
-  return respond(report, children, plan.resyncAfterSeconds);
+  return respond(withHistory(previous, report, ctx.now), children, plan.resyncAfterSeconds);
 }
 
 function routeOf(handler: HandlerParent, plan: Plan) {
@@ -218,19 +229,6 @@ function deploymentsByVersion(
   return out;
 }
 
-/** forHandler: this handler's observations, by versionId. */
-function forHandler(
-  all: Record<string, Observation> | undefined,
-  namespace: string,
-  name: string,
-): Record<string, Observation> {
-  const prefix = versionKey(namespace, name, '');
-  const out: Record<string, Observation> = {};
-  for (const [k, v] of Object.entries(all ?? {}))
-    if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
-  return out;
-}
-
 /**
  * customizeHandler asks only for the GatiVersions labelled with the handler's name: the
  * GatiVersion controller records each version's handler as that label, so a handler's request
@@ -255,37 +253,9 @@ export function customizeHandler(request: CustomizeRequest): CustomizeResponse {
         ...at,
         names: [parent.name],
       },
+      ...policyRule(request, parent.namespace),
     ],
   };
-}
-
-/**
- * handlerObservations is what the server must ask Prometheus before a handler sync: the core's
- * list of due checks. A spec without analysis, a drain query or retirement asks for nothing (and is not
- * validated twice); a request the hook would refuse or hold asks for nothing either.
- */
-export function handlerObservations(request: unknown, now: Date): Needed[] {
-  const parent = (request as Partial<SyncRequest> | null)?.parent;
-  const spec = parent?.spec;
-  if (!isObject(spec) || !isObject(parent?.metadata)) return [];
-  const wantsMetrics =
-    (isObject(spec.drain) && spec.drain.metricQuery !== undefined) ||
-    (isObject(spec.rollout) && spec.rollout.analysis !== undefined) ||
-    spec.retirement !== undefined;
-  const name = parent.metadata.name;
-  if (!wantsMetrics || typeof name !== 'string') return [];
-  const valid = validateHandlerSpec(spec);
-  const status = readStatus<GatiHandlerStatus>(GatiHandlerStatus, parent.status);
-  if (!valid.ok || !status.ok) return [];
-  const namespace = parent.metadata.namespace;
-  return observationsNeeded({
-    namespace: typeof namespace === 'string' ? namespace : '',
-    name,
-    spec: valid.value,
-    status: status.value,
-    annotations: annotationsOf(parent as KubeObject),
-    now,
-  });
 }
 
 /** The GatiHandler controller: sync and customize. */

@@ -67,6 +67,9 @@ return hs
 `;
 
 /** argoKey is Argo CD's `<group>_<kind>` key of a resource customization. */
+/** The Gati kinds a controller writes (a GatiRolloutPolicy has no status and no finalizer). */
+const CONTROLLED = DEFINITIONS.filter((d) => d.status !== undefined);
+
 function argoKey(kind: string): string {
   return `${GROUP}_${kind}`;
 }
@@ -77,7 +80,7 @@ function argoKey(kind: string): string {
  */
 export function argocdConfigPatch(): Obj {
   const data: Record<string, string> = {};
-  for (const d of DEFINITIONS) {
+  for (const d of CONTROLLED) {
     data[`resource.customizations.health.${argoKey(d.kind)}`] = HEALTH_LUA;
     data[`resource.customizations.ignoreDifferences.${argoKey(d.kind)}`] =
       'managedFieldsManagers:\n  - metacontroller\njqPathExpressions:\n  - .metadata.finalizers\n';
@@ -99,7 +102,7 @@ export function argocdConfigPatch(): Obj {
  * the fields it manages) is not drift for Argo CD.
  */
 export function gatiIgnoreDifferences(): Array<Record<string, unknown>> {
-  return DEFINITIONS.map((d) => ({
+  return CONTROLLED.map((d) => ({
     group: GROUP,
     kind: d.kind,
     managedFieldsManagers: ['metacontroller'],

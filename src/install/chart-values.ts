@@ -147,6 +147,35 @@ export const ChartValuesSchema = Type.Object(
       },
       'Prometheus for drain evidence and scraping.',
     ),
+    webhooks: obj(
+      {
+        allowedHosts: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9*.:-]+$' }), {
+          default: [],
+          description:
+            'Hosts spec.rollout.webhooks may call (WEBHOOK_ALLOWED_HOSTS: host, host:port or *.domain). Empty: none. Allow the egress with a NetworkPolicy of your own.',
+        }),
+      },
+      'Rollout webhooks, called by the hook server.',
+    ),
+    notify: obj(
+      {
+        enabled: bool(
+          false,
+          'Run gati-operator notify: Events and notifications for rollout transitions, with its own ServiceAccount.',
+        ),
+        replicas: Type.Integer({
+          minimum: 1,
+          default: 1,
+          description: 'Notifier replicas (more are safe: each Event and post is made once).',
+        }),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9*.:-]+$' }), {
+          default: [],
+          description:
+            'Hosts notification targets may be posted to (NOTIFY_ALLOWED_HOSTS). Empty: none.',
+        }),
+      },
+      'The notifier (docs/security.md).',
+    ),
     serviceMonitor: obj(
       {
         enabled: bool(

@@ -25,6 +25,7 @@ import {
 } from './constants.js';
 import { controllerName, metacontrollerObject } from './controllers.js';
 import { operatorManifests } from './manifests.js';
+import { notifyObjects } from './notify.js';
 import { ALL_KINDS_INSTALL, OPTIONAL_KINDS, optionalKind } from '../api/switches.js';
 
 /** Where the operator chart is written, relative to the repository root. */
@@ -83,6 +84,10 @@ function deploymentTemplate(d: Obj): Obj {
     when(TLS, { name: 'TLS_CERT_FILE', value: `${TLS_DIR}/tls.crt` }),
     when(TLS, { name: 'TLS_KEY_FILE', value: `${TLS_DIR}/tls.key` }),
     when('.Values.prometheus.url', { name: 'PROMETHEUS_URL', value: q('.Values.prometheus.url') }),
+    when('.Values.webhooks.allowedHosts', {
+      name: 'WEBHOOK_ALLOWED_HOSTS',
+      value: q('join "," .Values.webhooks.allowedHosts'),
+    }),
   );
   c.volumeMounts.push(
     when(TOKEN, TOKEN_MOUNT),
@@ -174,8 +179,26 @@ function templates(): Array<{ file: string; template: Obj; cond?: string }> {
       template: drainEvidenceTemplate(),
       cond: '.Values.prometheus.url',
     },
+    ...notifyObjects().map(({ file, object }) => ({
+      file: `notify-${file}`,
+      template: file === 'deployment.yaml' ? notifyTemplate(object) : object,
+      cond: '.Values.notify.enabled',
+    })),
   );
   return out.map((t) => ({ ...t, template: substitute(t.template, RELEASE_NS) }));
+}
+
+/** notifyTemplate: the notifier's Deployment with the chart's image, replicas and allowed hosts. */
+function notifyTemplate(d: Obj): Obj {
+  const o = structuredClone(d) as Obj & {
+    spec: Obj & { template: { spec: { containers: Array<Obj & { env: Obj[] }> } } };
+  };
+  o.spec.replicas = expr('.Values.notify.replicas');
+  const c = o.spec.template.spec.containers[0]!;
+  c.image = q('printf "%s:%s" .Values.image.repository .Values.image.tag');
+  c.imagePullPolicy = q('.Values.image.pullPolicy');
+  c.env[0] = { name: 'NOTIFY_ALLOWED_HOSTS', value: q('join "," .Values.notify.allowedHosts') };
+  return o;
 }
 
 function drainEvidenceTemplate(): Obj {

@@ -21,6 +21,7 @@ import {
 } from './constants.js';
 import { allControllers } from './controllers.js';
 import { operatorManifests } from './manifests.js';
+import { notifyObjects } from './notify.js';
 import { dashboard } from './dashboard.js';
 import {
   metacontrollerHelmValues,
@@ -134,6 +135,15 @@ export function installFiles(): Map<string, string> {
     'manifests/components/drain-evidence/networkpolicy.yaml',
     yamlFile([drainEvidencePolicy()]),
   );
+  files.set(
+    'manifests/components/notify/kustomization.yaml',
+    yamlFile(
+      [kustomization({ resources: notifyObjects().map((o) => o.file) }, true)],
+      'gati-operator notify: Events and notifications for rollout transitions, with its own\nServiceAccount (read Gati objects, create and read Events). Helm: notify.enabled=true. See docs/security.md.',
+    ),
+  );
+  for (const { file, object } of notifyObjects())
+    files.set(`manifests/components/notify/${file}`, yamlFile([object]));
 
   files.set('manifests/extras/argocd/health.lua', HEALTH_LUA);
   files.set(

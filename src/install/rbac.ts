@@ -1,4 +1,5 @@
-import { controllerList } from '../hooks/controllers.js';
+import { GROUP } from '../api/common.js';
+import { DEFINITIONS } from '../api/crds.js';
 import { LABELS } from './constants.js';
 
 type Obj = Record<string, unknown>;
@@ -10,16 +11,9 @@ const EDIT_VERBS = [...VIEW_VERBS, 'create', 'update', 'patch', 'delete', 'delet
 const AGGREGATE_TO = (roles: string[]): Record<string, string> =>
   Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, 'true']));
 
-/** gatiRules: one rule per API group of the parent kinds of the controller table (custom resources, so always in a group). */
+/** gatiRules: one rule over every Gati kind (src/api/crds.ts), the policies included. */
 function gatiRules(verbs: string[]): Obj[] {
-  const byGroup = new Map<string, Set<string>>();
-  for (const { parent } of controllerList()) {
-    const group = parent.apiVersion.split('/')[0]!;
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(parent.resource));
-  }
-  return [...byGroup]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs }));
+  return [{ apiGroups: [GROUP], resources: DEFINITIONS.map((d) => d.plural).sort(), verbs }];
 }
 
 /**

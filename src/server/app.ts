@@ -22,6 +22,7 @@ import { createMetrics, type HookMetrics } from './metrics.js';
 import { pressureOptions } from './pressure.js';
 import { createObserver, type Observe } from './observe.js';
 import { createPrometheusClient } from './prometheus.js';
+import { createWebhookClient } from './webhooks.js';
 import { registerHookRoutes } from './routes.js';
 
 /** Readiness is flipped to false when shutdown starts, so /readyz turns 503 at once. */
@@ -105,7 +106,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const hookPaths = registerHookRoutes(app, {
     controllers,
     clock: options.clock ?? (() => new Date()),
-    observe: options.observe ?? prometheusObserver(config.prometheus, metrics),
+    observe: options.observe ?? prometheusObserver(config, metrics),
     metrics,
     guards,
   });
@@ -123,8 +124,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
 const OPEN_PATHS = ['/healthz', '/readyz', '/metrics'];
 
-/** prometheusObserver: the observer of the configured Prometheus (NotConfigured answers without one). */
-function prometheusObserver(config: Config['prometheus'], metrics: HookMetrics): Observe {
+/**
+ * prometheusObserver: the observer of the configured Prometheus (NotConfigured answers without
+ * one) and of the rollout webhooks (NotAllowed on every host not in WEBHOOK_ALLOWED_HOSTS).
+ */
+function prometheusObserver(all: Config, metrics: HookMetrics): Observe {
+  const config = all.prometheus;
   const client = createPrometheusClient({
     ...config,
     ...(config.auth
@@ -135,6 +140,7 @@ function prometheusObserver(config: Config['prometheus'], metrics: HookMetrics):
   return createObserver(client, {
     maxQueriesPerCall: config.maxQueriesPerCall,
     host: prometheusHost(config.url),
+    webhooks: createWebhookClient({ ...all.webhooks, onCall: metrics.observeWebhookCall }),
   });
 }
 

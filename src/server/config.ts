@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { WEBHOOK_ENV, webhookConfig, type WebhookConfig } from './webhook-config.js';
 
 const int = (minimum: number, maximum: number, dflt: number, description: string) =>
   Type.Integer({ minimum, maximum, default: dflt, description });
@@ -97,6 +98,7 @@ const EnvSchema = Type.Object({
     1048576,
     'Largest Prometheus answer read (decompressed); a larger one is inconclusive (AnswerTooLarge) and never held in memory whole.',
   ),
+  ...WEBHOOK_ENV,
   SHUTDOWN_GRACE_MS: int(
     0,
     600000,
@@ -139,6 +141,7 @@ export interface Config {
     /** How often the credential files are re-read (AUTH_TOKEN_RELOAD_MS). */
     reloadMs: number;
   };
+  webhooks: WebhookConfig;
   shutdownGraceMs: number;
   overload: { maxEventLoopDelayMs: number; maxHeapPercent: number; retryAfterSeconds: number };
 }
@@ -203,6 +206,7 @@ function toConfig(e: Env): Config {
       ? { tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } }
       : {}),
     prometheus: prometheusConfig(e),
+    webhooks: webhookConfig(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     overload: {
       maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

@@ -34,6 +34,8 @@ export interface HookMetrics {
   observeHandler(transitions: Transition[], check: Check | undefined): void;
   /** Counts one Prometheus query sent (drain evidence or rollout analysis) by outcome. */
   observePrometheusQuery(outcome: 'ok' | 'error'): void;
+  /** Counts one rollout webhook called, by outcome (an answer, or none: error). */
+  observeWebhookCall(outcome: 'ok' | 'error'): void;
 }
 
 /** Reasons and transitions become label values only when they look like a stable CamelCase word. */
@@ -96,6 +98,12 @@ export function createMetrics(registry: Registry): HookMetrics {
     labelNames: ['outcome'],
     registers,
   });
+  const webhookCalls = new Counter({
+    name: `${PREFIX}webhook_calls_total`,
+    help: 'Rollout webhooks called (refused hosts and cache hits excluded), by outcome: ok (any HTTP status), or error (unreachable, timed out, answer too large).',
+    labelNames: ['outcome'],
+    registers,
+  });
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   // Resolving a label set hashes it; there are only a few dozen, so each is resolved once.
   const series = new Map<string, (seconds: number, req: number, res: number) => void>();
@@ -121,6 +129,9 @@ export function createMetrics(registry: Registry): HookMetrics {
     },
     observePrometheusQuery(outcome) {
       queries.inc({ outcome });
+    },
+    observeWebhookCall(outcome) {
+      webhookCalls.inc({ outcome });
     },
     observeHandler(ts, check) {
       for (const t of ts) {

@@ -3,6 +3,7 @@ import type { Controller } from '../hooks/controllers.js';
 import type { HookName, Observations } from '../hooks/types.js';
 import type { Needed } from '../timescape/observations.js';
 import type { PrometheusClient, QueryAnswer } from './prometheus.js';
+import type { WebhookClient } from './webhooks.js';
 
 /** The few logger methods the observer uses (pino and Fastify loggers both fit). */
 export interface WarnLogger {
@@ -30,6 +31,8 @@ export interface ObserverOptions {
   maxQueriesPerCall: number;
   /** Where Prometheus is, for logs (host only: never a URL that could carry credentials). */
   host?: string;
+  /** Calls the webhooks of spec.rollout.webhooks; absent: every webhook is NotAllowed. */
+  webhooks?: WebhookClient;
 }
 
 const NOT_CONFIGURED: Observation = { inconclusive: 'NotConfigured' };
@@ -47,16 +50,14 @@ export function createObserver(
     if (hook === 'customize' || !controller.observations) return {};
     const needed = controller.observations(request, now);
     if (needed.length === 0) return {};
-    if (!client)
+    const asked = capped(needed, opts.maxQueriesPerCall);
+    if (!client && asked.every((n) => n.purpose !== 'webhook'))
       return collect(
-        needed,
-        needed.map(() => NOT_CONFIGURED),
+        asked,
+        asked.map(() => NOT_CONFIGURED),
       );
-    const asked = needed.slice(0, opts.maxQueriesPerCall);
     const owner = ownerOf(request);
-    const calls = asked.map((n) =>
-      client({ promql: n.promql, empty: n.empty, maxAgeSeconds: n.maxAgeSeconds, owner }),
-    );
+    const calls = asked.map((n) => ask(n, client, opts.webhooks, owner));
     return Promise.all(calls.map((c) => c.answer)).then((answers) => {
       answers.forEach((a, i) => {
         if (a && 'inconclusive' in a && calls[i]!.fresh) warn(log, asked[i]!, a, opts.host);
@@ -66,15 +67,45 @@ export function createObserver(
   };
 }
 
+/**
+ * capped keeps the per-call cap without ever splitting a check: the gate parts of the move
+ * (its metrics, baselines and webhooks, bounded by the schema) are asked together — a check
+ * missing one part could never count — and drain, then demand checks fill what is left of the cap.
+ */
+function capped(needed: Needed[], max: number): Needed[] {
+  const later = (n: Needed) => n.purpose === 'drain' || n.purpose === 'demand';
+  const gates = needed.filter((n) => !later(n));
+  const rest = needed.filter(later);
+  return [...gates, ...rest.slice(0, Math.max(0, max - gates.length))];
+}
+
+const REFUSED: QueryAnswer = { inconclusive: 'NotAllowed', detail: 'no webhook client' };
+
+/** ask sends one needed observation to the client it belongs to. */
+function ask(
+  n: Needed,
+  client: PrometheusClient | undefined,
+  webhooks: WebhookClient | undefined,
+  owner: string,
+): { fresh: boolean; answer: Promise<QueryAnswer> } {
+  if (n.purpose === 'webhook') {
+    if (!webhooks) return { fresh: false, answer: Promise.resolve(REFUSED) };
+    const { url, timeoutSeconds, body, maxAgeSeconds } = n;
+    return webhooks({ url, timeoutSeconds, body, maxAgeSeconds, owner });
+  }
+  if (!client) return { fresh: false, answer: Promise.resolve(NOT_CONFIGURED) };
+  return client({ promql: n.promql, empty: n.empty, maxAgeSeconds: n.maxAgeSeconds, owner });
+}
+
 /** collect files each answer under its key; a query not asked leaves its key absent. */
 function collect(needed: Needed[], answers: QueryAnswer[]): Observations {
   const out: Observations = {};
   needed.forEach((n, i) => {
     const a = answers[i];
     if (a === undefined) return;
-    if (n.purpose === 'analysis') (out.analysis ??= {})[n.key] = a;
+    if (n.purpose === 'drain') (out.requestRates ??= {})[n.key] = a;
     else if (n.purpose === 'demand') (out.demand ??= {})[n.key] = a;
-    else (out.requestRates ??= {})[n.key] = a;
+    else (out.analysis ??= {})[n.key] = a;
   });
   return out;
 }
@@ -87,7 +118,12 @@ function warn(
   host: string | undefined,
 ): void {
   const fields = { key: n.key, purpose: n.purpose, host, reason: a.inconclusive, detail: a.detail };
-  if (n.purpose === 'analysis')
+  if (n.purpose === 'webhook')
+    log.warn(
+      { ...fields, host: a.inconclusive === 'NotAllowed' ? a.detail : hostOf(n.url) },
+      `webhook of ${n.key} unavailable (${a.inconclusive}); it counts as inconclusive`,
+    );
+  else if (n.purpose === 'analysis')
     log.warn(
       fields,
       `rollout analysis of ${n.key} unavailable (${a.inconclusive}); the check counts as inconclusive`,
@@ -109,4 +145,13 @@ function ownerOf(request: unknown): string {
   const m = (request as { parent?: { metadata?: { namespace?: unknown; name?: unknown } } })?.parent
     ?.metadata;
   return `${String(m?.namespace ?? '')}/${String(m?.name ?? '')}`;
+}
+
+/** hostOf: a URL's host for logs (never the URL: its path or query may carry a token). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }

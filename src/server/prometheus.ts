@@ -140,7 +140,7 @@ async function exchange(
  * from Content-Length before reading, else while streaming (a chunked or compressed answer is
  * counted as it arrives, decompressed).
  */
-async function readCapped(res: Response, cap: number): Promise<string | undefined> {
+export async function readCapped(res: Response, cap: number): Promise<string | undefined> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > cap) {
     await res.body?.cancel().catch(() => {});

@@ -92,10 +92,16 @@ export function workloadVerdicts(f: DeploymentFacts): { phase: Phase; verdicts: 
   return { phase, verdicts };
 }
 
-/** invalidSpecVerdicts: Ready=False and Stalled=True with reason InvalidSpec (or InvalidStatus); the phase is Failed. */
+/**
+ * Why a parent is held as it is (every child kept, the status kept): its spec, its status, or
+ * (a GatiHandler) the GatiRolloutPolicy it names is missing.
+ */
+export type HoldReason = 'InvalidSpec' | 'InvalidStatus' | 'PolicyNotFound';
+
+/** invalidSpecVerdicts: Ready=False and Stalled=True with the hold's reason; the phase is Failed. */
 export function invalidSpecVerdicts(
   message: string,
-  reason: 'InvalidSpec' | 'InvalidStatus' = 'InvalidSpec',
+  reason: HoldReason = 'InvalidSpec',
 ): { phase: Phase; verdicts: Verdict[] } {
   return {
     phase: 'Failed',

@@ -2,7 +2,7 @@ import { DEPLOYMENT } from '../api/kinds.js';
 import type { ChildObject, ObjectGroups, SyncResponse } from '../api/metacontroller.js';
 import { keepObserved, observedGroup, type ParentInfo } from '../kube/observed.js';
 import { statusWith } from './conditions.js';
-import { invalidSpecVerdicts, replicaCounts } from './module.js';
+import { invalidSpecVerdicts, replicaCounts, type HoldReason } from './module.js';
 
 /**
  * respond is a sync answer: the desired children, the status and, when a timer is running,
@@ -28,7 +28,7 @@ export function invalidSpecResponse(
   observed: ObjectGroups | undefined,
   message: string,
   now: Date,
-  reason: 'InvalidSpec' | 'InvalidStatus' = 'InvalidSpec',
+  reason: HoldReason = 'InvalidSpec',
 ): SyncResponse {
   const { phase, verdicts } = invalidSpecVerdicts(message, reason);
   const counts = replicaCounts(observedGroup(observed, DEPLOYMENT));

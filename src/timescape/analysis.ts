@@ -1,7 +1,9 @@
 import type { Analysis } from '../api/gatihandler.js';
+import type { WebhookStatus } from '../api/analysis-status.js';
 import type { AnalysisStatus } from '../api/gatihandler-status.js';
-import { describeObservation, isNewer, type Observation } from '../api/signals.js';
+import type { Observation } from '../api/signals.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
+import { judge, metricsOf, metricStatus, type CheckPlan, type Judged } from './metrics.js';
 
 /** What one sync's look at the analysis of a step found. */
 export interface CheckOutcome {
@@ -16,6 +18,8 @@ export interface CheckOutcome {
   stepPassed: boolean;
   /** Seconds until the next check is due (or, when one is due but had no new sample, soon). */
   dueInSeconds: number;
+  /** The webhooks this check counted, answered now. */
+  webhooks: WebhookStatus[];
 }
 
 const EMPTY: AnalysisStatus = {
@@ -29,17 +33,18 @@ const EMPTY: AnalysisStatus = {
 /** A check due without a new sample is retried this soon: the server asks on the next call. */
 const NOT_YET_SECONDS = 2;
 
-/** verdictOf judges one observation against the analysis threshold. */
+/** verdictOf judges one observation against the one-metric shorthand's threshold. */
 export function verdictOf(
   config: Analysis,
   obs: Observation,
 ): { result: 'Passed' | 'Failed' | 'Inconclusive'; value?: number; message: string } {
-  if ('inconclusive' in obs)
-    return { result: 'Inconclusive', message: `metric unavailable: ${describeObservation(obs)}` };
-  const pass =
-    config.comparison === '>=' ? obs.value >= config.threshold : obs.value <= config.threshold;
-  const words = `value ${obs.value} ${pass ? '' : 'not '}${config.comparison} threshold ${config.threshold}`;
-  return { result: pass ? 'Passed' : 'Failed', value: obs.value, message: words };
+  const [m] = metricsOf(config);
+  const s = metricStatus(m!, obs);
+  return {
+    result: s.result,
+    ...(s.value !== undefined ? { value: s.value } : {}),
+    message: s.message!,
+  };
 }
 
 /** checkDue: seconds since the last check of this step (or since the step started). */
@@ -60,38 +65,29 @@ export function analysisDue(
 }
 
 /**
- * usable: the observation may be counted. An absent one (the server could not ask) and a
- * sample not newer than the last one counted (a cache, another replica or a replayed request
- * handing the same sample again) are "not yet" — never a vote.
- */
-function usable(obs: Observation | undefined, prev: AnalysisStatus): obs is Observation {
-  if (obs === undefined) return false;
-  return 'inconclusive' in obs || isNewer(obs.sampleAt, prev.lastSampleAt);
-}
-
-/**
  * runCheck counts an analysis check when one is due — the first one interval after the step
  * started, then one per interval — and a new sample (or a reason there is none) is at hand.
  * Everything is counted in status, so checks survive a restart of the hook server and a
  * replayed request counts nothing twice (the check and sample times are in status).
  */
-export function runCheck(input: {
-  config: Analysis;
-  record?: AnalysisStatus;
-  obs?: Observation;
-  step: number;
-  stepStartedAt: string;
-  now: Date;
-}): CheckOutcome {
+export function runCheck(input: CheckInput): CheckOutcome {
   const { config, now, step } = input;
   const prev = input.record ?? EMPTY;
-  const since = sinceLastCheck(prev, step, input.stepStartedAt, now);
+  const since =
+    input.immediate && prev.lastCheckAt === undefined
+      ? config.intervalSeconds
+      : sinceLastCheck(prev, step, input.stepStartedAt, now);
   const due = since >= config.intervalSeconds;
-  const obs = input.obs;
-  const checked = due && usable(obs, prev);
-  const record = checked ? counted(prev, verdictOf(config, obs!), obs!, step, now) : prev;
+  const plan = input.plan ?? { target: '', metrics: metricsOf(config), webhooks: [] };
+  const observations = input.observations ?? (input.obs ? { '': input.obs } : {});
+  const judged = due
+    ? judge(plan, observations, prev, input.webhooks ?? [], rfc3339(now))
+    : undefined;
+  const checked = judged !== undefined;
+  const record = judged ? counted(prev, judged, step, now) : prev;
   return {
     record,
+    webhooks: judged?.webhooks ?? [],
     checked,
     failed: record.failuresInARow >= config.failureLimit,
     inconclusive: record.inconclusiveInARow >= config.inconclusiveLimit,
@@ -104,13 +100,27 @@ export function runCheck(input: {
   };
 }
 
-function counted(
-  prev: AnalysisStatus,
-  v: ReturnType<typeof verdictOf>,
-  obs: Observation,
-  step: number,
-  now: Date,
-): AnalysisStatus {
+/** What runCheck reads. */
+export interface CheckInput {
+  /** The limits (interval, failureLimit, inconclusiveLimit) and, without `plan`, the metrics. */
+  config: Analysis;
+  /** What the check asks for; default: the analysis's metrics of the one version in `obs`. */
+  plan?: CheckPlan;
+  record?: AnalysisStatus;
+  /** The last answers of the move's webhooks (a webhook answer counts once too). */
+  webhooks?: WebhookStatus[];
+  /** The handler's gate observations by key (metrics.ts metricKey / webhookKey). */
+  observations?: Record<string, Observation>;
+  /** The shorthand's answer, for a plan-less check. */
+  obs?: Observation;
+  step: number;
+  stepStartedAt: string;
+  now: Date;
+  /** The first check is due at once (pre-rollout), not one interval after stepStartedAt. */
+  immediate?: boolean;
+}
+
+function counted(prev: AnalysisStatus, v: Judged, step: number, now: Date): AnalysisStatus {
   const record: AnalysisStatus = {
     ...prev,
     lastValue: v.value,
@@ -124,8 +134,9 @@ function counted(
     failuresInARow: v.result === 'Failed' ? prev.failuresInARow + 1 : 0,
     inconclusiveInARow: v.result === 'Inconclusive' ? prev.inconclusiveInARow + 1 : 0,
   };
-  if ('sampleAt' in obs) record.lastSampleAt = obs.sampleAt;
-  if ('inconclusive' in obs) record.lastReason = obs.inconclusive;
+  if (v.sampleAt !== undefined) record.lastSampleAt = v.sampleAt;
+  if (v.reason !== undefined) record.lastReason = v.reason;
   else delete record.lastReason;
+  if (v.metrics.length > 0) record.metrics = v.metrics;
   return record;
 }

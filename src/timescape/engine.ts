@@ -2,7 +2,17 @@ import type { SuccessReason } from '../api/rollout.js';
 import type { Observation } from '../api/signals.js';
 import { elapsed } from '../kube/time.js';
 import { actOn } from './actions.js';
-import { runCheck } from './analysis.js';
+import type { AnalysisStatus } from '../api/gatihandler-status.js';
+import type { CheckOutcome } from './analysis.js';
+import {
+  confirmation,
+  confirmDue,
+  hooksOf,
+  limitsOf,
+  preRolloutCheck,
+  stepCheck,
+  stepPlan,
+} from './gates.js';
 import { aborted, inFlight, paused, preScaled, resumed, startStep, succeeded } from './records.js';
 import {
   completed,
@@ -71,54 +81,56 @@ export function transition(state: RolloutState, e: RolloutEvent, ctx: EngineCont
           )
         : same(state);
     case 'Step':
-      return step(state, e.observation, ctx);
+      return step(state, e.observations, ctx);
   }
 }
 
-/** step: the target's readiness starts the first step; each step holds its wait and its check. */
-function step(state: RolloutState, obs: Observation | undefined, ctx: EngineContext): Transition {
+/** step: the target's readiness starts the first step; each step holds its wait and its gates. */
+function step(
+  state: RolloutState,
+  obs: Record<string, Observation> | undefined,
+  ctx: EngineContext,
+): Transition {
   if (state.kind !== 'WaitingForTarget' && state.kind !== 'Stepping') return same(state);
   const r = state.record;
+  const answers = obs ?? {};
   if (!ctx.targetReady) return same(state);
   if (!inFlight(r))
     return completed(succeeded(r, immediateReason(r), `${r.versionId} is Available`, ctx.now));
   if (state.kind === 'WaitingForTarget') {
-    const first = ctx.steps[r.step];
-    if (!first || first.weight >= 100) return nextStep(r, ctx, 'Completed', r.step);
+    const pre = preRolloutCheck(r, answers, ctx);
+    if (pre) {
+      const held = gateOutcome(pre.record, pre.record.preRollout!, pre.check, 'pre-rollout', ctx);
+      if (held || !pre.check.stepPassed) return held ?? same(fromRecord(pre.record));
+    }
+    const rec = pre?.record ?? r;
+    const first = ctx.steps[rec.step];
+    if (!first || first.weight >= 100) return promote(rec, answers, ctx, 'Completed', rec.step);
     // Its pods for the first step run before it takes any weight (spec.scaling Proportional).
-    const gate = ctx.capacity?.(r.step);
+    const gate = ctx.capacity?.(rec.step);
     if (gate && !gate.ready)
       return same(
         fromRecord(
-          preScaled(r, { step: r.step, reason: 'Started', replicas: gate.replicas }, ctx.now),
+          preScaled(rec, { step: rec.step, reason: 'Started', replicas: gate.replicas }, ctx.now),
         ),
       );
-    return same(fromRecord(startStep(r, first, ctx.now)));
+    return same(fromRecord(startStep(rec, first, ctx.now)));
   }
   let rec = r;
   let passed = true;
-  if (ctx.analysis) {
-    const c = runCheck({
-      config: ctx.analysis,
-      record: r.analysis,
-      obs,
-      step: r.step,
-      stepStartedAt: r.stepStartedAt!,
-      now: ctx.now,
-    });
-    rec = { ...rec, analysis: c.record };
-    if (c.failed) return failedAnalysis(rec, ctx);
-    if (c.inconclusive) {
-      const why = `analysis inconclusive ${c.record.inconclusiveInARow} times in a row (${c.record.message}): paused, never passed`;
-      return stopAt(paused(rec, 'AnalysisInconclusive', why, ctx.now));
-    }
-    passed = c.stepPassed;
+  const plan = stepPlan(r, ctx);
+  if (plan) {
+    const c = stepCheck(r, plan, answers, ctx);
+    rec = c.record;
+    const held = gateOutcome(rec, rec.analysis!, c.check, 'analysis', ctx);
+    if (held) return held;
+    passed = c.check.stepPassed;
   }
   // An advance decided earlier waits only for the pods of the next step (spec.scaling).
   if (rec.preScale) return afterPreScale(rec, ctx);
   const wait = ctx.steps[rec.step]?.pauseSeconds ?? 0;
   if (elapsed(rec.stepStartedAt!, ctx.now) >= wait && passed)
-    return nextStep(rec, ctx, 'StepCompleted');
+    return promote(rec, answers, ctx, 'StepCompleted');
   return same(fromRecord(rec));
 }
 
@@ -131,6 +143,41 @@ function afterPreScale(r: RolloutRecord, ctx: EngineContext): Transition {
   if (gate && !gate.ready)
     return same(fromRecord(preScaled(r, { ...p, replicas: gate.replicas }, ctx.now)));
   return completed(succeeded(r, 'PromotedFull', 'promoted to 100%', ctx.now));
+}
+
+/** gateOutcome: failureLimit failures in a row fail the move; inconclusiveLimit pause it. */
+function gateOutcome(
+  r: RolloutRecord,
+  a: AnalysisStatus,
+  c: CheckOutcome,
+  what: 'analysis' | 'pre-rollout',
+  ctx: EngineContext,
+): Transition | undefined {
+  if (c.failed) return failedAnalysis(r, a, what, ctx);
+  if (c.inconclusive) {
+    const why = `${what} inconclusive ${a.inconclusiveInARow} times in a row (${a.message}): paused, never passed`;
+    return stopAt(paused(r, 'AnalysisInconclusive', why, ctx.now));
+  }
+  return undefined;
+}
+
+/**
+ * promote goes to the next step — unless that completes the move and a confirm-promotion
+ * webhook has not approved it yet: then the last step holds (the record says which).
+ */
+function promote(
+  r: RolloutRecord,
+  obs: Record<string, Observation>,
+  ctx: EngineContext,
+  reason: 'StepCompleted' | 'Completed',
+  next = r.step + 1,
+): Transition {
+  const s = ctx.steps[next];
+  if (!s || s.weight >= 100) {
+    const c = confirmation(r, obs, ctx);
+    if (!c.approved) return same(fromRecord(c.record));
+  }
+  return nextStep(r, ctx, reason, next);
 }
 
 /** immediateReason: how a move without steps ends — a first deploy, or a rollback. */
@@ -169,9 +216,14 @@ function nextStep(
 }
 
 /** failedAnalysis: failureLimit failures in a row → onFailure (Abort rolls back; Pause holds). */
-function failedAnalysis(r: RolloutRecord, ctx: EngineContext): Transition {
-  const why = `analysis failed ${r.analysis!.failuresInARow} checks in a row (${r.analysis!.message})`;
-  if (ctx.analysis!.onFailure === 'Pause')
+function failedAnalysis(
+  r: RolloutRecord,
+  a: AnalysisStatus,
+  what: 'analysis' | 'pre-rollout',
+  ctx: EngineContext,
+): Transition {
+  const why = `${what} failed ${a.failuresInARow} checks in a row (${a.message})`;
+  if (limitsOf(ctx).onFailure === 'Pause')
     return stopAt(paused(r, 'AnalysisFailed', `${why}: paused`, ctx.now));
   const back = r.previousVersionId ?? `weight ${r.move?.fromWeight ?? 0}`;
   return stopAt(aborted(r, 'AnalysisFailed', `${why}: rolled back to ${back}`, ctx.now));
@@ -194,18 +246,30 @@ export function advance(
   return { state: s, effects, dueInSeconds: dueOf(s, ctx) };
 }
 
-/** dueOf: seconds until the step's wait ends or its next check, whichever comes first. */
+/** dueOf: seconds until the step's wait ends, its next check, or its next gate answer. */
 function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
-  if (s.kind !== 'Stepping') return undefined;
+  if (s.kind !== 'Stepping' && s.kind !== 'WaitingForTarget') return undefined;
   const r = s.record;
+  const limits = limitsOf(ctx);
+  if (s.kind === 'WaitingForTarget') {
+    // A ready target waits for its pre-rollout webhooks (asked at once, then per interval) or,
+    // without steps, for a confirmation; an unready one for its Deployment (a watch event).
+    if (!ctx.targetReady) return undefined;
+    const pre = hooksOf(ctx, 'pre-rollout').length > 0 && r.preRollout?.lastResult !== 'Passed';
+    const last = r.preRollout?.lastCheckAt;
+    if (pre)
+      return last ? Math.max(1, Math.ceil(limits.intervalSeconds - elapsed(last, ctx.now))) : 2;
+    return confirmDue(r, ctx) ? limits.intervalSeconds : undefined;
+  }
   // Waiting for pods: the Deployment's status change re-triggers the sync; this is a backstop.
   if (r.preScale) return PRESCALE_POLL_SECONDS;
   const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);
   const dues = toEnd > 0 ? [toEnd] : [];
-  if (ctx.analysis) {
+  if (stepPlan(r, ctx)) {
     const last = r.analysis?.lastCheckStep === r.step ? r.analysis.lastCheckAt : undefined;
-    dues.push(ctx.analysis.intervalSeconds - elapsed(last ?? r.stepStartedAt!, ctx.now));
+    dues.push(limits.intervalSeconds - elapsed(last ?? r.stepStartedAt!, ctx.now));
   }
+  if (confirmDue(r, ctx)) dues.push(limits.intervalSeconds);
   return dues.length > 0 ? Math.max(1, Math.ceil(Math.min(...dues))) : undefined;
 }
 

@@ -1,4 +1,6 @@
+import type { Webhook } from '../api/analysis.js';
 import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import { canonical } from '../kube/canonical.js';
 import { elapsed } from '../kube/time.js';
 import { RETIREMENT_REASONS } from '../api/cost.js';
 import { versionName } from '../resources/names.js';
@@ -6,7 +8,15 @@ import { promqlString, substitute } from '../resources/template.js';
 import { readAction } from './actions.js';
 import { analysisDue } from './analysis.js';
 import { CHECK_INTERVAL_SECONDS } from './drain.js';
-import { advance, fromRecord, type RolloutEvent } from './engine.js';
+import {
+  advance,
+  fromRecord,
+  type EngineContext,
+  type RolloutEvent,
+  type RolloutRecord,
+} from './engine.js';
+import { confirmDue, hooksOf, limitsOf, postRolloutPending, stepPlan } from './gates.js';
+import { baselineOf, metricKey, webhookKey, type CheckPlan, type MetricSpec } from './metrics.js';
 import { inFlight } from './records.js';
 
 /**
@@ -14,16 +24,36 @@ import { inFlight } from './records.js';
  * the answers (DESIGN §4b): the server only executes the list. Only checks that are due are
  * asked for, so a handler costs Prometheus one query per interval, not one per sync.
  */
-export interface Needed {
+export type Needed = QueryNeeded | WebhookNeeded;
+
+/** A Prometheus query: an analysis metric (of the target or its baseline), drain evidence or
+ * a superseded version's demand (spec.retirement). */
+interface QueryNeeded {
   purpose: 'analysis' | 'drain' | 'demand';
   versionId: string;
-  /** Where the answer goes in Observations: versionKey(namespace, handler, versionId). */
+  /**
+   * Where the answer goes in Observations: versionKey(namespace, handler, <local key>), the
+   * local key being the versionId, or metrics.ts metricKey() for a named metric.
+   */
   key: string;
   promql: string;
   /** An answer older than this cannot be counted as a new sample: it is not reused. */
   maxAgeSeconds: number;
   /** Analysis: an empty answer is no answer. Drain and demand: no series means no requests. */
   empty: 'nothing' | 'zero';
+}
+
+/** A webhook call (gates.ts): its answer goes in Observations.analysis under `key`. */
+interface WebhookNeeded {
+  purpose: 'webhook';
+  versionId: string;
+  key: string;
+  url: string;
+  timeoutSeconds: number;
+  /** The JSON body, in canonical key order. */
+  body: string;
+  /** An answer is reused at most this long (0: never). */
+  maxAgeSeconds: number;
 }
 
 /** versionKey is the key of one handler version in Observations (requestRates and analysis). */
@@ -43,14 +73,13 @@ export interface NeedsInput {
 }
 
 /**
- * observationsNeeded lists the queries due now, most urgent first: the rollout target's
- * analysis check, then drain checks, then demand checks of superseded versions
- * (spec.retirement) — each kind the one checked longest ago first (never-checked before all),
- * so a cap on queries per call serves every version in turn.
+ * observationsNeeded lists the queries and webhook calls due now, most urgent first: the move's
+ * gates (its analysis check, its webhooks), then drain checks, then demand checks of superseded
+ * versions (spec.retirement) — each kind the one checked longest ago first (never-checked before
+ * all), so a cap per call serves every version in turn.
  */
 export function observationsNeeded(input: NeedsInput): Needed[] {
-  const analysis = analysisNeeded(input);
-  return [...(analysis ? [analysis] : []), ...drainsNeeded(input), ...demandNeeded(input)];
+  return [...gatesNeeded(input), ...drainsNeeded(input), ...demandNeeded(input)];
 }
 
 function vars(input: NeedsInput, versionId: string, service?: string) {
@@ -63,13 +92,13 @@ function vars(input: NeedsInput, versionId: string, service?: string) {
 }
 
 /**
- * analysisNeeded: a check of the step in flight is due — after this sync's action, computed by
- * the same engine the hook runs, so the sync that resumes a paused move asks for its check.
+ * gatesNeeded: what the move's gates ask this sync — after this sync's action, computed by the
+ * same engine the hook runs, so the sync that resumes a paused move asks for its check.
  */
-function analysisNeeded(input: NeedsInput): Needed | undefined {
-  const config = input.spec.rollout.analysis;
+function gatesNeeded(input: NeedsInput): Needed[] {
   const prev = input.status?.rollout;
-  if (!config || !prev) return undefined;
+  const { analysis, webhooks, steps } = input.spec.rollout;
+  if (!prev || (!analysis && !webhooks?.length)) return [];
   const action = readAction(input.annotations, prev.lastAction);
   const events: RolloutEvent[] = [
     ...(action.kind === 'one-shot' && action.fresh
@@ -77,24 +106,107 @@ function analysisNeeded(input: NeedsInput): Needed | undefined {
       : []),
     action.kind === 'pause' ? { kind: 'Pause' } : { kind: 'PauseLifted' },
   ];
-  const { state } = advance(fromRecord(prev), events, {
+  const versions = input.status?.versions ?? [];
+  const ctx = {
     now: input.now,
-    steps: input.spec.rollout.steps,
-    analysis: config,
+    steps,
+    analysis,
+    webhooks,
+    baseline: baselineOf(prev.versionId, prev.previousVersionId, versions),
     targetReady: true,
     over: false,
-  });
-  if (state.kind !== 'Stepping' || !inFlight(state.record)) return undefined;
-  const r = state.record;
-  if (!analysisDue(config, r.analysis, r.step, r.stepStartedAt!, input.now)) return undefined;
-  return {
-    purpose: 'analysis',
-    versionId: r.versionId,
-    key: versionKey(input.namespace, input.name, r.versionId),
-    promql: substitute(config.metricQuery, vars(input, r.versionId), promqlString),
-    maxAgeSeconds: Math.floor(config.intervalSeconds / 2),
-    empty: 'nothing',
   };
+  const post = postRolloutPending(prev, ctx).map((w) => webhookNeeded(input, prev, w, 0));
+  const { state } = advance(fromRecord(prev), events, ctx);
+  if ((state.kind !== 'Stepping' && state.kind !== 'WaitingForTarget') || !inFlight(state.record))
+    return post;
+  const r = state.record;
+  const half = Math.floor(limitsOf(ctx).intervalSeconds / 2);
+  const hook = (w: Webhook) => webhookNeeded(input, r, w, half);
+  const out: Needed[] = [];
+  if (state.kind === 'WaitingForTarget') {
+    // Its Deployment was Available at the last sync: a smoke test would fail on a missing target.
+    const ready = versions.some((v) => v.versionId === r.versionId && v.phase === 'Active');
+    if (ready && preRolloutDue(r, ctx)) out.push(...hooksOf(ctx, 'pre-rollout').map(hook));
+  } else {
+    const plan = stepPlan(r, ctx);
+    if (plan && analysisDue(limitsOf(ctx), r.analysis, r.step, r.stepStartedAt!, input.now))
+      out.push(...checkNeeded(input, plan, half, versions), ...plan.webhooks.map(hook));
+  }
+  if (confirmDue(r, ctx)) out.push(...hooksOf(ctx, 'confirm-promotion').map(hook));
+  return out;
+}
+
+/** preRolloutDue: the pre-rollout check has not passed and is due (at once, then per interval). */
+function preRolloutDue(r: RolloutRecord, ctx: EngineContext): boolean {
+  if (hooksOf(ctx, 'pre-rollout').length === 0 || r.preRollout?.lastResult === 'Passed')
+    return false;
+  const last = r.preRollout?.lastCheckAt;
+  return !last || elapsed(last, ctx.now) >= limitsOf(ctx).intervalSeconds;
+}
+
+/** checkNeeded: the metric queries of one check, for the target and, for baselines, the incumbent. */
+function checkNeeded(
+  input: NeedsInput,
+  plan: CheckPlan,
+  maxAgeSeconds: number,
+  versions: VersionStatus[],
+): Needed[] {
+  const service = (id: string) => versions.find((v) => v.versionId === id)?.service;
+  const query = (m: MetricSpec, id: string): Needed => ({
+    purpose: 'analysis',
+    versionId: id,
+    key: versionKey(input.namespace, input.name, metricKey(id, m.name)),
+    promql: substitute(m.query, vars(input, id, service(id)), promqlString),
+    maxAgeSeconds,
+    empty: 'nothing',
+  });
+  return plan.metrics.flatMap((m) => [
+    query(m, plan.target),
+    ...(m.baseline && plan.baseline ? [query(m, plan.baseline)] : []),
+  ]);
+}
+
+/** webhookNeeded: one call of a webhook about the move `r`, with its JSON body. */
+function webhookNeeded(
+  input: NeedsInput,
+  r: RolloutRecord,
+  w: Webhook,
+  maxAgeSeconds: number,
+): Needed {
+  return {
+    purpose: 'webhook',
+    versionId: r.versionId,
+    key: versionKey(input.namespace, input.name, webhookKey(r.versionId, w.name)),
+    url: w.url,
+    timeoutSeconds: w.timeoutSeconds,
+    body: webhookBody(input, r, w),
+    maxAgeSeconds,
+  };
+}
+
+/**
+ * webhookBody is what a webhook is told (Flagger's fields, plus the versions): no timestamps,
+ * so the same question is the same body and a short cache can answer it.
+ */
+function webhookBody(
+  input: Pick<NeedsInput, 'namespace' | 'name'>,
+  r: RolloutRecord,
+  w: Webhook,
+): string {
+  const body: Record<string, unknown> = {
+    handler: input.name,
+    metadata: w.metadata ?? {},
+    name: w.name,
+    namespace: input.namespace,
+    ...(r.previousVersionId ? { incumbentVersion: r.previousVersionId } : {}),
+    phase: r.phase,
+    ...(r.reason ? { reason: r.reason } : {}),
+    step: r.step + 1,
+    targetVersion: r.versionId,
+    type: w.type,
+  };
+  return JSON.stringify(canonical(body));
 }
 
 /** drainsNeeded: draining versions past their minimum wait whose next quiet check is due. */

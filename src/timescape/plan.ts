@@ -12,6 +12,8 @@ import { capacityGate, sizeVersions } from './sizing.js';
 import { planBridges } from './bridges.js';
 import { desireOf, grantedOf, justDone, weigh } from './weigh.js';
 import { incumbentOf } from './records.js';
+import { postRollout, postRolloutPending } from './gates.js';
+import { baselineOf } from './metrics.js';
 import type { Plan, PlanInput, Working } from './types.js';
 import { candidates, withinLimit, type Candidate } from './versions.js';
 
@@ -69,6 +71,7 @@ export function planVersions(input: PlanInput): Plan {
     now,
     steps: spec.rollout.steps,
     analysis: spec.rollout.analysis,
+    webhooks: spec.rollout.webhooks,
     targetReady: false,
     over: false,
   };
@@ -93,6 +96,7 @@ export function planVersions(input: PlanInput): Plan {
     record !== undefined && kindOf(record) === 'Version' && record.versionId !== spec.version;
   const tail = advance(head.state, eventsOf(action, record, incumbent, input), {
     ...ctx,
+    baseline: record && baselineOf(record.versionId, record.previousVersionId, previous),
     targetReady,
     capacity: capacityGate(record, byId, spec),
     over,
@@ -111,7 +115,8 @@ export function planVersions(input: PlanInput): Plan {
   sizeVersions(work, tail.state, spec, route);
   planBridges(work);
   // A first deploy starts a move, so from the first sync on there is always a record.
-  const final = toRecord(tail.state)!;
+  const final = postRollout(toRecord(tail.state)!, input.analysis, ctx);
+  if (postRolloutPending(final, ctx).length > 0) dues.push(2);
   return assemble(
     work,
     input,
@@ -148,7 +153,7 @@ function eventsOf(
     out.push({ kind: 'Action', action: action.action, value: action.value });
   if (r?.previousVersionId && incumbent?.phase !== 'Active') out.push({ kind: 'IncumbentGone' });
   out.push(action.kind === 'pause' ? { kind: 'Pause' } : { kind: 'PauseLifted' });
-  out.push({ kind: 'Step', observation: r ? input.analysis[r.versionId] : undefined });
+  out.push({ kind: 'Step', observations: input.analysis });
   return out;
 }
 

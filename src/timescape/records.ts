@@ -75,8 +75,10 @@ export function resumed(r: RolloutRecord, now: Date): RolloutRecord {
     ? rfc3339(new Date(Date.parse(r.stepStartedAt) + shift * 1000))
     : undefined;
   const analysis = r.analysis && { ...r.analysis, failuresInARow: 0, inconclusiveInARow: 0 };
+  const preRollout = r.preRollout && { ...r.preRollout, failuresInARow: 0, inconclusiveInARow: 0 };
   return {
     ...r,
+    preRollout,
     phase: 'Progressing',
     reason: 'Resumed',
     message: `resumed at step ${r.step + 1}`,

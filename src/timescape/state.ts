@@ -1,4 +1,4 @@
-import type { Analysis } from '../api/gatihandler.js';
+import type { Analysis, Webhook } from '../api/analysis.js';
 import type { RolloutStatus } from '../api/gatihandler-status.js';
 import type { AbortReason, OneShotAction, PauseReason, SuccessReason } from '../api/rollout.js';
 import type { Observation } from '../api/signals.js';
@@ -53,8 +53,11 @@ export type RolloutEvent =
   | { kind: 'PauseLifted' }
   /** The incumbent of a Version move no longer serves: nothing is left to hand over from. */
   | { kind: 'IncumbentGone' }
-  /** The step's own business: the target's readiness, its analysis check and its wait. */
-  | { kind: 'Step'; observation?: Observation };
+  /**
+   * The step's own business: the target's readiness, its gates (analysis, webhooks) and its
+   * wait. `observations`: the handler's gate answers by key (metrics.ts metricKey/webhookKey).
+   */
+  | { kind: 'Step'; observations?: Record<string, Observation> };
 export type EventKind = RolloutEvent['kind'];
 export const EVENT_KINDS: readonly EventKind[] = [
   'AnnotationCleared',
@@ -73,6 +76,10 @@ export interface EngineContext {
   now: Date;
   steps: Step[];
   analysis?: Analysis;
+  /** The move's webhooks (gates.ts). */
+  webhooks?: Webhook[];
+  /** The version baseline metrics compare with (metrics.ts baselineOf). */
+  baseline?: string;
   /** The target is Available and may take weighted traffic. */
   targetReady: boolean;
   /** spec.version is not the record's target (it went back after an abort): nothing to act on. */

@@ -31,14 +31,21 @@ t.test('each CRD validates as apiextensions.k8s.io/v1 CustomResourceDefinition',
   for (const crd of crds) {
     t.doesNotThrow(() => new CustomResourceDefinition(crd as any).validate(), crd.metadata.name);
     const v = crd.spec.versions[0];
-    t.strictSame(v.subresources, { status: {} }, `${crd.metadata.name}: status subresource`);
-    t.ok(
+    // A GatiRolloutPolicy has no controller: no status, no Ready.
+    const controlled = crd.spec.names.kind !== 'GatiRolloutPolicy';
+    t.strictSame(
+      v.subresources,
+      controlled ? { status: {} } : undefined,
+      `${crd.metadata.name}: status subresource only with a controller`,
+    );
+    t.equal(
       v.additionalPrinterColumns.some((c: any) => c.name === 'Ready'),
-      `${crd.metadata.name}: READY column`,
+      controlled,
+      `${crd.metadata.name}: READY column only with a controller`,
     );
     t.equal(crd.spec.names.shortNames.length, 1, `${crd.metadata.name}: short name`);
   }
-  t.strictSame(crds.map((c) => c.spec.names.shortNames[0]).sort(), ['gh', 'gm', 'gv']);
+  t.strictSame(crds.map((c) => c.spec.names.shortNames[0]).sort(), ['gh', 'gm', 'grp', 'gv']);
 });
 
 t.test(

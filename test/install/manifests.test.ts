@@ -2,6 +2,7 @@
 // kustomize renderer, through `kubectl kustomize` (when kubectl is on PATH) and in operator.yaml;
 // and names, namespace, image and ports agree between the controllers, the Service and the pods.
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import {
@@ -51,6 +52,8 @@ const VALIDATORS: Record<string, (o: Json) => void> = {
   'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o as any).validate(),
   'argoproj.io/v1alpha1/Application': (o) => new Application(o as any).validate(),
   'rbac.authorization.k8s.io/v1/ClusterRole': (o) => new ClusterRole(o as any).validate(),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (o) =>
+    new ClusterRoleBinding(o as any).validate(),
 };
 /** Kinds with no published model here: checked by their own tests (the validator) or below. */
 const CHECKED_ELSEWHERE = new Set([

@@ -6,6 +6,7 @@ import { STORIES, runStories } from '../e2e/lib/stories.js';
 import { TRAFFIC_STORIES } from '../e2e/lib/traffic-stories.js';
 import { SIGNAL_STORIES } from '../e2e/lib/signal-stories.js';
 import { COST_STORIES } from '../e2e/lib/cost-stories.js';
+import { POLICY_STORIES } from '../e2e/lib/policy-stories.js';
 import { log, MINUTE } from '../e2e/lib/wait.js';
 import { machine, today } from '../../bench/lib.js';
 import { loopDriver } from './lib/driver.js';
@@ -43,7 +44,13 @@ if ('skip' in started) {
   t.teardown(() => loop.stop());
   const artifacts = env.LOOP_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'gati-loop-artifacts-'));
   const driver = loopDriver(loop, { waitScale, artifacts });
-  const all = [...STORIES, ...TRAFFIC_STORIES, ...SIGNAL_STORIES, ...COST_STORIES];
+  const all = [
+    ...STORIES,
+    ...TRAFFIC_STORIES,
+    ...SIGNAL_STORIES,
+    ...COST_STORIES,
+    ...POLICY_STORIES,
+  ];
   const only = env.LOOP_STORIES?.split(',').filter(Boolean);
   const stories = only ? all.filter((s) => only.includes(s.slug)) : all;
   log('loop', `${stories.length} stories; diagnostics on failure under ${artifacts}`);

@@ -75,6 +75,32 @@ export class Driver {
       metric && 'value' in metric && !('sampleAt' in metric)
         ? { value: metric.value, sampleAt: at(s).toISOString() }
         : (metric as Observation | undefined);
+    return this.syncKeyed(s, sp, analysis ? anyVersion(analysis) : {});
+  }
+
+  /**
+   * syncWith runs one sync with the gate answers by local key (`v2`, `v2#m:errors`,
+   * `v2#w:smoke`, as src/timescape/metrics.ts names them); a bare `{ value }` is sampled then.
+   */
+  syncWith(
+    s: number,
+    sp: ReturnType<typeof spec>,
+    answers: Record<string, Observation | { value: number }>,
+  ): Plan {
+    const sampled = Object.fromEntries(
+      Object.entries(answers).map(([k, v]) => [
+        k,
+        'value' in v && !('sampleAt' in v) ? { value: v.value, sampleAt: at(s).toISOString() } : v,
+      ]),
+    ) as Record<string, Observation>;
+    return this.syncKeyed(s, sp, sampled);
+  }
+
+  private syncKeyed(
+    s: number,
+    sp: ReturnType<typeof spec>,
+    analysis: Record<string, Observation>,
+  ): Plan {
     const plan = planVersions({
       name: 'users',
       namespace: 'shop',
@@ -87,8 +113,8 @@ export class Driver {
       rates: {},
       demand: this.demand,
       route: this.route,
-      // Whatever the target of the move: the driver's handler has one analysis answer per sync.
-      analysis: analysis ? anyVersion(analysis) : {},
+      // sync(): whatever the target of the move, one analysis answer per sync.
+      analysis,
     });
     this.plan = plan;
     if (this.gateway) this.route = this.observedRoute(sp, plan);
