@@ -50,3 +50,14 @@ export const LABELS: Record<string, string> = {
 /** Pinned versions of the CRDs the declared children need (Metacontroller resolves every child by discovery). */
 export const GATEWAY_API_VERSION = 'v1.3.0';
 export const KEDA_VERSION = 'v2.17.2';
+
+/** The container securityContext of the operator's own processes (hook server, notifier). */
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: RUN_AS_UID,
+  runAsGroup: RUN_AS_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};

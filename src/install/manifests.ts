@@ -1,5 +1,6 @@
 import { DNS_EGRESS } from '../resources/networkpolicy.js';
 import {
+  CONTAINER_SECURITY,
   CONTAINER_PORT,
   IMAGE,
   LABELS,
@@ -36,16 +37,6 @@ function serviceAccount(): Obj {
     automountServiceAccountToken: false,
   };
 }
-
-const CONTAINER_SECURITY = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  runAsUser: RUN_AS_UID,
-  runAsGroup: RUN_AS_UID,
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 /**
  * V8 flags of the hook server. The old-space cap keeps the heap below the container's 512Mi

@@ -1,7 +1,7 @@
 import { APP_NAME_LABEL, APP_PART_OF_LABEL, APP_VERSION_LABEL, PART_OF } from '../api/keys.js';
 import { GROUP } from '../api/common.js';
 import { GATI_HANDLER, GATI_ROLLOUT_POLICY, GATI_VERSION } from '../api/kinds.js';
-import { IMAGE, NAME, NAMESPACE, OPERATOR_VERSION, RUN_AS_UID } from './constants.js';
+import { CONTAINER_SECURITY, IMAGE, NAME, NAMESPACE, OPERATOR_VERSION } from './constants.js';
 
 /**
  * The optional notifier (`gati-operator notify`, docs/security.md): its own ServiceAccount, a
@@ -92,15 +92,7 @@ function notifyDeployment(): Obj {
                 requests: { cpu: '20m', memory: '64Mi' },
                 limits: { cpu: '500m', memory: '256Mi' },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                runAsUser: RUN_AS_UID,
-                runAsGroup: RUN_AS_UID,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: CONTAINER_SECURITY,
             },
           ],
         },
