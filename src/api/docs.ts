@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { GROUP, VERSION } from './common.js';
-import { crdFor, DEFINITIONS, type JSONSchemaProps } from './crds.js';
+import { DEFINITIONS } from './crd-definitions.js';
+import { crdFor, type JSONSchemaProps } from './crds.js';
 import { UPSTREAM_VERSION } from './upstream.js';
 
 /** Header of the generated docs/crds.md. */

@@ -16,7 +16,8 @@ export * from './keys.js';
 export { GatiError, type ErrorCode } from './errors.js';
 export { defaultsOf } from './defaults.js';
 export { validate, formatErrors, type FieldError, type Validated } from './validate.js';
-export { allCRDs, crdFor, structuralProblems, toStructural, DEFINITIONS } from './crds.js';
+export { allCRDs, crdFor, structuralProblems, toStructural } from './crds.js';
+export { DEFINITIONS } from './crd-definitions.js';
 
 /** The kinds of Gati resource, and the spec schema of each. */
 export const SPEC_SCHEMAS = {

@@ -1,6 +1,6 @@
 import { APP_PART_OF_LABEL } from '../api/keys.js';
 import { GROUP } from '../api/common.js';
-import { DEFINITIONS } from '../api/crds.js';
+import { DEFINITIONS } from '../api/crd-definitions.js';
 
 type Obj = Record<string, unknown>;
 

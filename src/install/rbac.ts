@@ -1,5 +1,5 @@
 import { GROUP } from '../api/common.js';
-import { DEFINITIONS } from '../api/crds.js';
+import { DEFINITIONS } from '../api/crd-definitions.js';
 import { LABELS } from './constants.js';
 
 type Obj = Record<string, unknown>;
