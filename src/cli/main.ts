@@ -52,7 +52,9 @@ export const COMMANDS: Record<string, Command> = {
 
 function help(): string {
   const lines = ['Usage: gati-operator <command> [options]', '', 'Commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  for (const [name, c] of Object.entries(COMMANDS))
+    lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
   lines.push('', 'Run `gati-operator <command> --help` for the options of one command.');
   return lines.join('\n') + '\n';
 }
