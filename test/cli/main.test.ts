@@ -17,7 +17,7 @@ t.test('main: exit code and output per command line', async (t) => {
       code: EXIT.usage,
       out: /^Usage: gati-operator <command>/,
     },
-    { reason: 'help', args: ['help'], code: EXIT.ok, out: /\n {2}rollout {2}show or steer/ },
+    { reason: 'help', args: ['help'], code: EXIT.ok, out: /\n {2}rollout {4}show or steer/ },
     { reason: '-h', args: ['-h'], code: EXIT.ok, out: /Commands:/ },
     {
       reason: 'unknown command',
