@@ -175,7 +175,7 @@ const baselineStory: Story = {
     // Both new versions are under the absolute ceiling (50 %): only the baseline tells them apart.
     await s.api.apply(
       policy(s, 'app', {
-        steps: [{ weight: 50, pauseSeconds: 40 }],
+        steps: [{ weight: 50, pauseSeconds: 30 }],
         analysis: {
           intervalSeconds: 5,
           failureLimit: 2,

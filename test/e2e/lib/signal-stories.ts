@@ -143,8 +143,8 @@ const moves: Story = {
     const w = world(s, name, ids);
     const rollout = {
       steps: [
-        { weight: 10, pauseSeconds: 20 },
-        { weight: 50, pauseSeconds: 20 },
+        { weight: 10, pauseSeconds: 10 },
+        { weight: 50, pauseSeconds: 10 },
       ],
       progressDeadlineSeconds: 300,
       rollbackWindowSeconds: 0,
