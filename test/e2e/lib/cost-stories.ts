@@ -230,6 +230,7 @@ const sunset: Story = {
       },
       'its pin rule sets Deprecation and Sunset',
     );
+    const announcedAt = Date.now() + r.tp.applySeconds * SECOND;
     await sleep(2 * retirement.intervalSeconds * SECOND);
     t.equal(
       versionEntry(await r.handlerNow(), 'v1')?.reason,
@@ -238,6 +239,14 @@ const sunset: Story = {
     );
     const answers = await pinned.stop();
     const stopped = Date.now();
+    const announced = answers.filter((a) => a.at >= announcedAt && a.status === 200);
+    t.ok(
+      announced.length > 0 &&
+        announced.every(
+          (a) => a.deprecation === headers.Deprecation && a.sunset === headers.Sunset,
+        ),
+      `through the gateway, the ${announced.length} pinned answers after that carry them (${JSON.stringify(announced.slice(-1).map((a) => [a.deprecation, a.sunset]))})`,
+    );
     const got = tally(answers, 'v1');
     t.equal(
       failures(got),
@@ -330,6 +339,11 @@ const bridge: Story = {
     const got = await r.send(200, { headers: { 'x-gati-version': 'v1.0.0' } });
     t.equal(failures(got), 0, `no failed request (${got.samples.join('; ')})`);
     t.same(got.byVersion, { 'v2.0.0': 200 }, 'through the gateway, every one reaches v2.0.0');
+    t.same(
+      got.transformedFrom,
+      { 'v1.0.0': 200 },
+      'and arrives with x-gati-transform-from: v1.0.0 (echoed by v2.0.0)',
+    );
   },
 };
 

@@ -38,6 +38,11 @@ export interface Answer {
   version?: string;
   /** The x-gati-version the version echoed, when it got one. */
   echo?: string;
+  /** The x-gati-transform-from the version echoed: the gateway added it on a bridged pin. */
+  transformFrom?: string;
+  /** The Deprecation and Sunset response headers, when the gateway set them. */
+  deprecation?: string;
+  sunset?: string;
   /** A connection error or timeout (status 0). */
   error?: string;
 }
@@ -57,6 +62,8 @@ export interface Tally {
   errors: number;
   /** Answers whose echoed pin header differs from the one sent. */
   echoMismatches: number;
+  /** Answers by the x-gati-transform-from their version echoed (bridged pins). */
+  transformedFrom: Record<string, number>;
   /** The first few failures, for messages. */
   samples: string[];
 }
@@ -99,6 +106,7 @@ export function tally(answers: Answer[], pin?: string): Tally {
     status4xx: 0,
     errors: 0,
     echoMismatches: 0,
+    transformedFrom: {},
     samples: [],
   };
   const fail = (a: Answer, why: string) => {
@@ -117,6 +125,8 @@ export function tally(answers: Answer[], pin?: string): Tally {
       fail(a, `${a.status} from ${a.version ?? 'the gateway'}`);
     } else if (a.version) t.byVersion[a.version] = (t.byVersion[a.version] ?? 0) + 1;
     if (pin !== undefined && a.version && a.echo !== pin) t.echoMismatches++;
+    if (a.transformFrom)
+      t.transformedFrom[a.transformFrom] = (t.transformedFrom[a.transformFrom] ?? 0) + 1;
   }
   return t;
 }
@@ -153,6 +163,9 @@ function request(agent: http.Agent, baseUrl: string, spec: RequestSpec): Promise
             status: res.statusCode ?? 0,
             version: header('x-gati-served-by'),
             echo: header('x-gati-version'),
+            transformFrom: header('x-gati-transform-from'),
+            deprecation: header('deprecation'),
+            sunset: header('sunset'),
           });
         });
         res.on('error', (e) => resolve({ at, status: 0, error: e.message }));

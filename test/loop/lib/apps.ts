@@ -1,7 +1,8 @@
 /**
  * Versions that answer: what the pods of a handler version would serve if the loop had a
  * kubelet and a container runtime. One tiny HTTP server per running version Deployment
- * answers every path with its version id, echoes the request's `x-gati-version`, and counts
+ * answers every path with its version id, echoes the request's `x-gati-version` and
+ * `x-gati-transform-from` (the version whose transformer a Gati app would apply), and counts
  * `http_requests_total{version,code}` on /metrics. How a version misbehaves is part of its
  * image, as it would be of a build: `<repo>:<tag>-errors20` answers 20 % of requests 500,
  * `-latency50ms` delays every answer by 50 ms (imageWith() writes such a tag).
@@ -33,6 +34,8 @@ export function imageWith(image: string, behaviour: Partial<Behaviour>): string 
 const SERVED_BY_HEADER = 'x-gati-served-by';
 /** The pin header the server echoes back. */
 const PIN_HEADER = 'x-gati-version';
+/** The bridge header (a retired version's pins, served through a transformer), echoed back. */
+const TRANSFORM_HEADER = 'x-gati-transform-from';
 
 /** One version's server: the app a version's pods would run. */
 export class VersionApp {
@@ -70,6 +73,7 @@ export class VersionApp {
     const p = this.behaviour.errorPercent;
     const code = Math.floor((n * p) / 100) > Math.floor(((n - 1) * p) / 100) ? 500 : 200;
     const pinned = req.headers[PIN_HEADER];
+    const from = req.headers[TRANSFORM_HEADER];
     const answer = () => {
       this.answered[code === 500 ? '500' : '200']++;
       res
@@ -77,6 +81,7 @@ export class VersionApp {
           'content-type': 'application/json',
           [SERVED_BY_HEADER]: this.versionId,
           ...(typeof pinned === 'string' ? { [PIN_HEADER]: pinned } : {}),
+          ...(typeof from === 'string' ? { [TRANSFORM_HEADER]: from } : {}),
         })
         .end(JSON.stringify({ version: this.versionId, code }));
     };
