@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { cel, has } from './cel.js';
-import { DNS_LABEL, StringEnum } from './common.js';
+import { DNS_LABEL, NamedList, StringEnum } from './common.js';
 
 /**
  * What gates a traffic move (docs/progressive-delivery.md): metrics, each against a threshold
@@ -104,13 +104,10 @@ export const Analysis = Type.Object(
       description: 'With metricQuery: a check passes when `value <comparison> threshold`.',
     }),
     metrics: Type.Optional(
-      Type.Array(Metric, {
-        maxItems: 16,
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['name'],
-        description:
-          'Metrics checked together: a check passes when every one passes, fails when any fails.',
-      }),
+      NamedList(
+        Metric,
+        'Metrics checked together: a check passes when every one passes, fails when any fails.',
+      ),
     ),
     intervalSeconds: Type.Integer({
       minimum: 1,
@@ -188,9 +185,7 @@ export const Webhook = Type.Object(
 export type Webhook = Static<typeof Webhook>;
 
 /** The webhooks list, as a GatiHandler's spec.rollout and a GatiRolloutPolicy hold it. */
-export const Webhooks = Type.Array(Webhook, {
-  maxItems: 16,
-  'x-kubernetes-list-type': 'map',
-  'x-kubernetes-list-map-keys': ['name'],
-  description: 'Webhooks of the move, called by the hook server (docs/progressive-delivery.md).',
-});
+export const Webhooks = NamedList(
+  Webhook,
+  'Webhooks of the move, called by the hook server (docs/progressive-delivery.md).',
+);

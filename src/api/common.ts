@@ -7,6 +7,19 @@ export const GROUP = 'gati.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/**
+ * NamedList: a list of at most 16 objects keyed by their `name` (a map-type list: server-side
+ * apply merges by name, and two entries of one name are refused by the API server).
+ */
+export function NamedList<T extends TSchema>(item: T, description: string) {
+  return Type.Array(item, {
+    maxItems: 16,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+    description,
+  });
+}
+
 /** StringEnum is a string restricted to the given values (rendered as `enum` in CRDs). */
 export function StringEnum<T extends string[]>(
   values: [...T],

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Analysis, Webhooks } from './analysis.js';
-import { DNS_LABEL, Resource, StringEnum } from './common.js';
+import { DNS_LABEL, NamedList, Resource, StringEnum } from './common.js';
 import { TRANSITIONS, type TransitionName } from './rollout.js';
 
 /**
@@ -75,12 +75,10 @@ export const Notification = Type.Object(
 );
 export type Notification = Static<typeof Notification>;
 
-export const Notifications = Type.Array(Notification, {
-  maxItems: 16,
-  'x-kubernetes-list-type': 'map',
-  'x-kubernetes-list-map-keys': ['name'],
-  description: 'Where `gati-operator notify` posts the transitions (docs/progressive-delivery.md).',
-});
+export const Notifications = NamedList(
+  Notification,
+  'Where `gati-operator notify` posts the transitions (docs/progressive-delivery.md).',
+);
 
 /** GatiRolloutPolicy.spec: every field optional; a handler's own field wins over it. */
 export const GatiRolloutPolicySpec = Type.Object(
