@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
+import { streamHugeVector } from '../helpers/huge-answer.js';
 import { start, type Running } from './lib/process.js';
 
 // A hostile Prometheus against the real hook server process, run with the shipped heap limit
@@ -9,7 +10,7 @@ import { start, type Running } from './lib/process.js';
 // streamed), an answer that drips past the deadline, many series, values that overflow, a
 // sample handed out twice. The server stays up (same process, /readyz ok), stays well under
 // its heap limit, and every such answer is an inconclusive check with a fixed reason — never
-// a verdict on production traffic. Built inline (no src/ import): the server is the subject.
+// a verdict on production traffic. Built in test code (no src/ import): the server is the subject.
 
 const SHIPPED_NODE_OPTIONS = '--max-old-space-size=352 --max-semi-space-size=32';
 const MB = 1024 * 1024;
@@ -25,26 +26,6 @@ function vector(values: string[], at: number): string {
   });
 }
 
-/** streamHuge writes a valid-looking vector of many series until `bytes` are sent. */
-function streamHuge(res: ServerResponse, bytes: number, declare: boolean): void {
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    ...(declare ? { 'content-length': String(bytes) } : {}),
-  });
-  const series = `{"metric":{"pod":"${'x'.repeat(200)}"},"value":[1,"0.01"]},`;
-  const chunk = series.repeat(Math.ceil(MB / series.length));
-  let sent = 0;
-  res.write('{"status":"success","data":{"resultType":"vector","result":[');
-  const pump = () => {
-    while (sent < bytes && !res.destroyed) {
-      sent += chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', pump);
-    }
-    if (!res.destroyed) res.end('{"metric":{},"value":[1,"0.01"]}]}}');
-  };
-  pump();
-}
-
 /** A Prometheus whose answer depends on the metric name the query asks for. */
 async function hostilePrometheus(t: Test) {
   const asked: string[] = [];
@@ -55,8 +36,8 @@ async function hostilePrometheus(t: Test) {
     const at = Number(u.searchParams.get('time') ?? Date.now() / 1000);
     const mode = /^(\w+)\{/.exec(q)?.[1] ?? '';
     asked.push(mode);
-    if (mode === 'huge_declared') return streamHuge(res, 100 * MB, true);
-    if (mode === 'huge_streamed') return streamHuge(res, 100 * MB, false);
+    if (mode === 'huge_declared') return streamHugeVector(res, 100 * MB, true);
+    if (mode === 'huge_streamed') return streamHugeVector(res, 100 * MB, false);
     if (mode === 'drip') {
       res.writeHead(200);
       const timer = setInterval(() => res.write(' '), 100);

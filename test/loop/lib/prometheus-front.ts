@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { streamHugeVector } from '../../helpers/huge-answer.js';
 
 const MB = 1024 * 1024;
 
@@ -38,7 +39,10 @@ export class PrometheusFront {
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://x');
     const query = u.searchParams.get('query') ?? '';
-    if (this.hostile && /^\s*hostile_/.test(query)) return this.huge(res, 100 * MB);
+    if (this.hostile && /^\s*hostile_/.test(query)) {
+      this.hostileAnswers++;
+      return streamHugeVector(res, 100 * MB);
+    }
     if (!this.upstream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('{"status":"success","data":{"resultType":"vector","result":[]}}');
@@ -55,23 +59,5 @@ export class PrometheusFront {
     } catch {
       res.writeHead(502).end();
     }
-  }
-
-  /** huge streams a valid-looking vector of many series until `bytes` are sent or the reader leaves. */
-  private huge(res: http.ServerResponse, bytes: number): void {
-    this.hostileAnswers++;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const series = `{"metric":{"pod":"${'x'.repeat(200)}"},"value":[1,"0.01"]},`;
-    const chunk = series.repeat(Math.ceil(MB / series.length));
-    let sent = 0;
-    res.write('{"status":"success","data":{"resultType":"vector","result":[');
-    const pump = () => {
-      while (sent < bytes && !res.destroyed) {
-        sent += chunk.length;
-        if (!res.write(chunk)) return void res.once('drain', pump);
-      }
-      if (!res.destroyed) res.end('{"metric":{},"value":[1,"0.01"]}]}}');
-    };
-    pump();
   }
 }
