@@ -8,11 +8,13 @@
  *   RECORDING           a recording to replay (JSON: { "<path> <fingerprint>": "<answer>" })
  *   RECORD_OUT          where POST /recording writes every answer known so far
  *   VERIFY_EVERY        every k-th hit is also answered by the real hooks and compared (0: never)
+ *   CAPTURE_OUT         append every hook call to this file, one JSON line each ({ms, path, body}:
+ *                       ms since the first call), for bench/loop/replay-calls.ts
  *
  * GET /readyz, GET /stats (calls, hits, misses, bytes per controller/hook).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { realHook } from './real-hook.js';
 
@@ -108,6 +110,13 @@ function main(): void {
       );
     return s;
   };
+  const captureOut = process.env.CAPTURE_OUT;
+  let firstCallAt: number | undefined;
+  const capture = (path: string, body: string) => {
+    if (!captureOut) return;
+    firstCallAt ??= Date.now();
+    appendFileSync(captureOut, `${JSON.stringify({ ms: Date.now() - firstCallAt, path, body })}\n`);
+  };
   const json = (res: http.ServerResponse, code: number, body: string) =>
     res.writeHead(code, { 'content-type': 'application/json' }).end(body);
 
@@ -133,6 +142,7 @@ function main(): void {
       const m = /^\/hooks\/([^/]+)\/([^/]+)$/.exec(url);
       if (req.method !== 'POST' || !m) return json(res, 404, '{"error":"not found"}');
       const body = Buffer.concat(chunks).toString('utf8');
+      capture(url, body);
       const s = statsOf(`${m[1]}/${m[2]}`);
       s.calls++;
       s.requestBytes += Buffer.byteLength(body);

@@ -194,7 +194,7 @@ interface RunOptions {
   timeoutMs: number;
   /** LOG_LEVEL of the real hook server (production default: info). */
   logLevel: string;
-  /** Extra node flags for the real hook server, from BENCH_NODE_ARGS (e.g. --cpu-prof). */
+  /** Extra node flags for both hook servers (real and replay), from BENCH_NODE_ARGS (e.g. --cpu-prof). */
   nodeArgs: string[];
   /** --policy: every handler names one GatiRolloutPolicy (#24). */
   policy?: boolean;
@@ -206,7 +206,13 @@ async function runOnce(
   server: ServerKind,
   opts: RunOptions,
 ): Promise<RunResult> {
-  const floorCommand = [process.execPath, '--import', 'tsx', 'bench/loop/replay-server.ts'];
+  const floorCommand = [
+    process.execPath,
+    ...opts.nodeArgs,
+    '--import',
+    'tsx',
+    'bench/loop/replay-server.ts',
+  ];
   const env: Record<string, string> = {
     real: { LOG_LEVEL: opts.logLevel },
     // Every replay run adds its misses to the recording, so later runs replay more.

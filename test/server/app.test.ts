@@ -109,6 +109,11 @@ t.test('unknown routes and missing hooks are 404 with a body saying why', async 
   for (const [url, why] of cases) {
     const res = await post(app, url, syncRequest());
     t.equal(res.statusCode, 404, url);
+    t.match(
+      res.headers['x-request-id'],
+      /^[0-9a-f-]{36}$/,
+      `${url}: a 404 carries a request id too`,
+    );
     t.equal(JSON.parse(res.body).error.code, 'GATI_ERR_NOT_FOUND');
     t.match(JSON.parse(res.body).error.message, why);
   }

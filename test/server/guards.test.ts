@@ -26,6 +26,7 @@ t.test(
     const { app, sink } = makeApp(t, { env: { AUTH_TOKEN_FILE: file } });
     const missing = await post(app, '/hooks/gatihandler/sync', syncRequest());
     t.equal(missing.statusCode, 401);
+    t.ok(missing.headers['x-request-id'], 'a 401 carries a request id');
     t.equal(missing.headers['www-authenticate'], 'Bearer');
     t.same(JSON.parse(missing.body), {
       error: { code: 'GATI_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' },
@@ -109,6 +110,7 @@ t.test(
     const res = await post(app, '/hooks/gatihandler/sync', syncRequest());
     t.equal(res.statusCode, 429);
     t.equal(res.headers['retry-after'], '7');
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'a 429 carries a request id');
     t.equal(JSON.parse(res.body).error.code, 'GATI_ERR_OVERLOADED');
     t.equal((await app.inject('/healthz')).statusCode, 200);
     t.equal((await app.inject('/readyz')).statusCode, 200);

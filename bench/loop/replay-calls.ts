@@ -1,0 +1,185 @@
+/**
+ * `npx tsx bench/loop/replay-calls.ts <capture.jsonl> [rounds]`: the hook server's CPU per call
+ * on the loop's own requests, without the loop. A capture (`CAPTURE_OUT=calls.jsonl npm run
+ * bench:loop -- --n 100 --limits tuned --servers floor`: the replay server appends every call
+ * Metacontroller sent it, with its time; the first run, the recording one, is used) — this
+ * sends them again, at their original pace and up to 10 at once (Metacontroller's tuned
+ * workers), to our server (`dist/`, the Deployment's V8 flags, LOG_LEVEL info, its log to a
+ * file) and to the replay floor, alternately `rounds` times each, and prints each one's CPU per
+ * call from /proc. The floor is warmed with one untimed pass, so it replays every call (its hit
+ * rate in the loop is lower: there, misses cost it a real hook call). Both answer on loopback
+ * with nothing else running, so a change to the server's own per-call work shows in a minute
+ * instead of a loop run; the loop (`npm run bench:loop`) stays the figure of record.
+ * REPLAY_OUT names a results file under bench/results/ (every round and the medians).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import { cpuSeconds } from '../../test/apiserver/lib/process.js';
+import { freePort } from '../../test/apiserver/lib/cluster.js';
+import { machine, median, ROOT, SERVER_NODE_OPTIONS, writeResult } from '../lib.js';
+
+interface Call {
+  ms: number;
+  path: string;
+  body: string;
+}
+
+/**
+ * REPLAY_SERVERS: which servers take turns (default real,floor): real (dist/), floor, record
+ * (the floor answering every call with the real hooks), alt (the build in ALT_DIST, e.g. a
+ * copy of dist/ with a change, to compare two builds of ours).
+ */
+type Kind = 'real' | 'floor' | 'record' | 'alt';
+const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function start(kind: Kind, work: string, recording: string) {
+  const port = await freePort();
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [
+    ...nodeArgs,
+    ...(kind === 'floor' || kind === 'record'
+      ? ['--import', 'tsx', 'bench/loop/replay-server.ts']
+      : [
+          join(kind === 'alt' ? (process.env.ALT_DIST ?? 'dist') : 'dist', 'cli', 'main.js'),
+          'serve',
+        ]),
+  ];
+  const log = openSync(join(work, `${kind}.log`), 'a');
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: SERVER_NODE_OPTIONS,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...(existsSync(recording) && kind === 'floor' ? { RECORDING: recording } : {}),
+      RECORD_OUT: recording,
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i > 300) throw new Error(`${kind} server did not start`);
+    await sleep(100);
+  }
+  return { child, base, pid: child.pid! };
+}
+
+/** play sends every call at its captured offset (10 connections) and returns the non-2xx count. */
+async function play(base: string, calls: Call[]): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  const t0 = Date.now();
+  let failed = 0;
+  const post = (c: Call) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        `${base}${c.path}`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if ((res.statusCode ?? 0) >= 300) failed++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(c.body);
+    });
+  await Promise.all(
+    calls.map(async (c) => {
+      await sleep(c.ms - (Date.now() - t0));
+      await post(c);
+    }),
+  );
+  agent.destroy();
+  return failed;
+}
+
+/**
+ * firstRun: the timed calls of the capture's first run. A `bench:loop` invocation appends each
+ * of its runs in turn (the time restarts at 0 with each server process); a run starts with its
+ * warm-up handler, then 15 s of quiet, then the timed apply — whatever follows the first pause
+ * over 5 s, with times counted from there.
+ */
+function firstRun(all: Call[]): Call[] {
+  const end = all.findIndex((c, i) => i > 0 && c.ms < all[i - 1]!.ms);
+  const run = end < 0 ? all : all.slice(0, end);
+  const start = run.findIndex((c, i) => i > 0 && c.ms - run[i - 1]!.ms > 5000);
+  const timed = start < 0 ? run : run.slice(start);
+  const t0 = timed[0]?.ms ?? 0;
+  return timed.map((c) => ({ ...c, ms: c.ms - t0 }));
+}
+
+async function main(): Promise<void> {
+  const [file, roundsArg = '3'] = process.argv.slice(2);
+  if (!file) throw new Error('usage: npx tsx bench/loop/replay-calls.ts <capture.jsonl> [rounds]');
+  const calls = firstRun(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Call),
+  );
+  const work = mkdtempSync(join(tmpdir(), 'gati-replay-calls-'));
+  const recording = join(work, 'recording.json');
+  const results: Record<Kind, number[]> = { real: [], floor: [], record: [], alt: [] };
+  try {
+    // The floor's untimed pass: every answer recorded, so the timed passes only replay.
+    if (KINDS.includes('floor')) {
+      const s = await start('floor', work, recording);
+      await play(s.base, calls);
+      await fetch(`${s.base}/recording`, { method: 'POST' });
+      s.child.kill('SIGTERM');
+      await sleep(500);
+    }
+    for (let round = 0; round < Number(roundsArg); round++) {
+      for (const kind of KINDS) {
+        const s = await start(kind, work, recording);
+        // A few calls first, so neither is measured compiling its code.
+        await play(
+          s.base,
+          calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
+        );
+        await sleep(2000);
+        const cpu0 = cpuSeconds(s.pid) ?? NaN;
+        const failed = await play(s.base, calls);
+        const cpu = (cpuSeconds(s.pid) ?? NaN) - cpu0;
+        s.child.kill('SIGTERM');
+        await sleep(500);
+        const perCall = (cpu * 1000) / calls.length;
+        results[kind].push(perCall);
+        console.log(
+          `${kind}: ${calls.length} calls, ${failed} not 2xx, ${cpu.toFixed(2)} CPU-s, ${perCall.toFixed(3)} ms CPU/call`,
+        );
+      }
+    }
+    const medians = Object.fromEntries(KINDS.map((k) => [k, median(results[k])]));
+    for (const kind of KINDS.filter((k) => k !== 'real'))
+      console.log(
+        `median: real ${medians.real!.toFixed(3)} ms, ${kind} ${medians[kind]!.toFixed(3)} ms a call: real is ${(medians.real! / medians[kind]!).toFixed(2)}× ${kind}`,
+      );
+    if (process.env.REPLAY_OUT)
+      writeResult(process.env.REPLAY_OUT, {
+        date: new Date().toISOString(),
+        command: `REPLAY_SERVERS=${KINDS.join(',')} npx tsx bench/loop/replay-calls.ts <capture> ${roundsArg}`,
+        machine: machine(),
+        capture: { calls: calls.length, seconds: (calls.at(-1)?.ms ?? 0) / 1000 },
+        cpuMsPerCall: results,
+        medians,
+      });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
