@@ -12,14 +12,13 @@
  * instead of a loop run; the loop (`npm run bench:loop`) stays the figure of record.
  * REPLAY_OUT names a results file under bench/results/ (every round and the medians).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { cpuSeconds } from '../../test/apiserver/lib/process.js';
-import { freePort } from '../../test/apiserver/lib/cluster.js';
-import { machine, median, ROOT, SERVER_NODE_OPTIONS, writeResult } from '../lib.js';
+import { HookServer, replayServerCommand } from '../../test/loop/lib/hook-server.js';
+import { machine, median, writeResult } from '../lib.js';
 
 interface Call {
   ms: number;
@@ -36,43 +35,32 @@ type Kind = 'real' | 'floor' | 'record' | 'alt';
 const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function start(kind: Kind, work: string, recording: string) {
-  const port = await freePort();
+/** start runs one server of `kind` through the loop suite's HookServer (free port, /readyz, the Deployment's V8 flags). */
+async function start(kind: Kind, work: string, recording: string): Promise<HookServer> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [
-    ...nodeArgs,
-    ...(kind === 'floor' || kind === 'record'
-      ? ['--import', 'tsx', 'bench/loop/replay-server.ts']
+  const command =
+    kind === 'floor' || kind === 'record'
+      ? replayServerCommand(nodeArgs)
       : [
+          process.execPath,
+          ...nodeArgs,
           join(kind === 'alt' ? (process.env.ALT_DIST ?? 'dist') : 'dist', 'cli', 'main.js'),
           'serve',
-        ]),
-  ];
-  const log = openSync(join(work, `${kind}.log`), 'a');
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ['ignore', log, log],
+        ];
+  const server = new HookServer({
+    command,
+    logDir: work,
+    name: kind,
     env: {
-      PATH: process.env.PATH ?? '',
-      NODE_OPTIONS: SERVER_NODE_OPTIONS,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      HOST: '127.0.0.1',
-      PORT: String(port),
+      // Only the floor replays; `record` answers every call with the real hooks.
       ...(existsSync(recording) && kind === 'floor' ? { RECORDING: recording } : {}),
       RECORD_OUT: recording,
+      CAPTURE_OUT: '',
     },
   });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 300) throw new Error(`${kind} server did not start`);
-    await sleep(100);
-  }
-  return { child, base, pid: child.pid! };
+  await server.start();
+  return server;
 }
 
 /** play sends every call at its captured offset (10 connections) and returns the non-2xx count. */
@@ -137,25 +125,24 @@ async function main(): Promise<void> {
     // The floor's untimed pass: every answer recorded, so the timed passes only replay.
     if (KINDS.includes('floor')) {
       const s = await start('floor', work, recording);
-      await play(s.base, calls);
-      await fetch(`${s.base}/recording`, { method: 'POST' });
-      s.child.kill('SIGTERM');
-      await sleep(500);
+      await play(s.url, calls);
+      await fetch(`${s.url}/recording`, { method: 'POST' });
+      await s.stop();
     }
     for (let round = 0; round < Number(roundsArg); round++) {
       for (const kind of KINDS) {
         const s = await start(kind, work, recording);
         // A few calls first, so neither is measured compiling its code.
         await play(
-          s.base,
+          s.url,
           calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
         );
         await sleep(2000);
-        const cpu0 = cpuSeconds(s.pid) ?? NaN;
-        const failed = await play(s.base, calls);
-        const cpu = (cpuSeconds(s.pid) ?? NaN) - cpu0;
-        s.child.kill('SIGTERM');
-        await sleep(500);
+        const pid = s.pid() ?? -1;
+        const cpu0 = cpuSeconds(pid) ?? NaN;
+        const failed = await play(s.url, calls);
+        const cpu = (cpuSeconds(pid) ?? NaN) - cpu0;
+        await s.stop();
         const perCall = (cpu * 1000) / calls.length;
         results[kind].push(perCall);
         console.log(

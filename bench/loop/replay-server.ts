@@ -9,7 +9,8 @@
  *   RECORD_OUT          where POST /recording writes every answer known so far
  *   VERIFY_EVERY        every k-th hit is also answered by the real hooks and compared (0: never)
  *   CAPTURE_OUT         append every hook call to this file, one JSON line each ({ms, path, body}:
- *                       ms since the first call), for bench/loop/replay-calls.ts
+ *                       ms since the first call), for bench/loop/replay-calls.ts; a synchronous
+ *                       append per call, so a capturing run's CPU figures are not the floor's
  *
  * GET /readyz, GET /stats (calls, hits, misses, bytes per controller/hook).
  */

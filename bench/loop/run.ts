@@ -24,7 +24,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds } from '../../test/apiserver/lib/process.js';
 import type { Obj } from '../../test/e2e/lib/api.js';
-import { hookServerCommand, type HookEntry } from '../../test/loop/lib/hook-server.js';
+import {
+  hookServerCommand,
+  replayServerCommand,
+  type HookEntry,
+} from '../../test/loop/lib/hook-server.js';
 import { startLoop, type Loop } from '../../test/loop/lib/loop.js';
 import { watch } from '../../test/loop/lib/watch.js';
 import { machine, median, ROOT, today, writeResult } from '../lib.js';
@@ -206,13 +210,7 @@ async function runOnce(
   server: ServerKind,
   opts: RunOptions,
 ): Promise<RunResult> {
-  const floorCommand = [
-    process.execPath,
-    ...opts.nodeArgs,
-    '--import',
-    'tsx',
-    'bench/loop/replay-server.ts',
-  ];
+  const floorCommand = replayServerCommand(opts.nodeArgs);
   const env: Record<string, string> = {
     real: { LOG_LEVEL: opts.logLevel },
     // Every replay run adds its misses to the recording, so later runs replay more.

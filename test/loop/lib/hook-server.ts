@@ -23,6 +23,11 @@ export function hookServerCommand(entry: HookEntry = 'tsx', nodeArgs: string[] =
     : [process.execPath, ...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'serve'];
 }
 
+/** The command line of the loop benchmark's replay floor (bench/loop/replay-server.ts). */
+export function replayServerCommand(nodeArgs: string[] = []): string[] {
+  return [process.execPath, ...nodeArgs, '--import', 'tsx', 'bench/loop/replay-server.ts'];
+}
+
 export interface HookServerOptions {
   /** argv of the server; it must listen on $PORT at $HOST and answer GET /readyz. Default: hookServerCommand(). */
   command?: string[];
