@@ -98,3 +98,14 @@ t.test("npm start's command serves on 0.0.0.0:8080 with no config", { skip: busy
   srv.child.kill('SIGINT');
   t.equal(await srv.exited, 0);
 });
+
+t.test(
+  'a log line is on stdout before the next statement runs: a SIGKILL right after loses nothing',
+  async (t) => {
+    const srv = start(t, ['test/server/lib/log-then-kill.ts'], {});
+    const closed = new Promise((r) => srv.child.stdout!.on('close', r));
+    t.equal(await srv.exited, null, 'killed by a signal');
+    await closed;
+    t.match(srv.lines, [{ level: 30, parent: 'ns1/h', msg: 'last words' }]);
+  },
+);
