@@ -47,8 +47,8 @@ function serializeRequest(req: LoggableRequest): Record<string, unknown> {
  * createLogger builds the server's pino logger, writing to `stream` (default: stdout, written
  * synchronously). pino's own default stdout stream is asynchronous: each line goes through
  * libuv's thread pool (a worker woken, its write, an eventfd back to the event loop) — about
- * 33 µs of CPU a line on the 2-core bench VM against 0.5 µs for the write itself, and a dozen
- * system calls per hook call instead of one — and whatever is still queued is lost when the
+ * 33 µs of CPU a line on the 2-core bench VM against 0.5 µs for the write itself, and about
+ * seven system calls a line instead of one — and whatever is still queued is lost when the
  * container is OOM-killed, which is when the last lines matter. A line per hook call is a few
  * hundred bytes; the container runtime drains stdout long before its pipe buffer fills.
  */
