@@ -128,7 +128,7 @@ function stalledCondition(input: HandlerStatusInput, own: VersionStatus): Verdic
   return undefined;
 }
 
-/** readyCondition: Ready once spec.version is Active, no rollout runs and the route is accepted. */
+/** readyCondition: Ready once spec.version is Active, no rollout runs and the route is accepted with its backends resolved. */
 function readyCondition(input: HandlerStatusInput, own: VersionStatus, live: number): Verdict {
   const { plan, version } = input;
   const r = plan.rollout;
@@ -146,11 +146,22 @@ function readyCondition(input: HandlerStatusInput, own: VersionStatus, live: num
       rolloutWords(r),
     );
   if (!plan.routeAccepted) return condition('Ready', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
+  if (plan.routeRefsUnresolved)
+    return condition(
+      'Ready',
+      false,
+      REFS_UNRESOLVED,
+      refsUnresolvedWords(plan.routeRefsUnresolved),
+    );
   return condition('Ready', true, 'Ready', `${version} is serving; ${live} live version(s)`);
 }
 
 const WAITING_FOR_ROUTE =
   'waiting for the gateway to accept the HTTPRoute at its latest generation';
+
+const REFS_UNRESOLVED = 'BackendRefsUnresolved';
+const refsUnresolvedWords = (why: string) =>
+  `the gateway accepted the HTTPRoute but cannot resolve some of its backends (${why}); requests it sends to them fail`;
 
 /** availableCondition: some version is Active with weight (or provider none). */
 function availableCondition(serving: VersionStatus[]): Verdict {
@@ -178,14 +189,21 @@ function trafficRoutedCondition(input: HandlerStatusInput): Verdict {
       'NoRoutableVersion',
       'no version is Available yet: no HTTPRoute written',
     );
-  return input.plan.routeAccepted
-    ? condition(
-        'TrafficRouted',
-        true,
-        'Accepted',
-        'the HTTPRoute is accepted at its latest generation',
-      )
-    : condition('TrafficRouted', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
+  if (!input.plan.routeAccepted)
+    return condition('TrafficRouted', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
+  if (input.plan.routeRefsUnresolved)
+    return condition(
+      'TrafficRouted',
+      false,
+      REFS_UNRESOLVED,
+      refsUnresolvedWords(input.plan.routeRefsUnresolved),
+    );
+  return condition(
+    'TrafficRouted',
+    true,
+    'Accepted',
+    'the HTTPRoute is accepted at its latest generation',
+  );
 }
 
 /** reconcilingCondition: a rollout runs, or a version is on its way in or out. */

@@ -4,7 +4,7 @@ import type { RoutedVersion } from '../resources/httproute.js';
 import type { AliasPlan } from './aliases.js';
 import type { RolloutRecord } from './engine.js';
 import type { Plan, PlanInput, VersionPlan, Working } from './types.js';
-import { routeAccepted } from './route-status.js';
+import { routeAccepted, unresolvedRefs } from './route-status.js';
 import { MAX_BACKENDS, MAX_RULES } from '../api/limits.js';
 import { percentages } from './weights.js';
 import { announcementOf } from './lifecycle.js';
@@ -56,7 +56,8 @@ export function assemble(
     bridgedBy: w.bridgedBy,
   }));
   const accepted = !routed || routeAccepted(input.route, input.spec);
-  if (routed && !accepted && kept.length > 0) dues.push(5);
+  const refsUnresolved = routed ? unresolvedRefs(input.route, input.spec) : undefined;
+  if (routed && (!accepted || refsUnresolved) && kept.length > 0) dues.push(5);
   const resyncAfterSeconds = dues.length > 0 ? Math.ceil(Math.min(...dues)) : undefined;
   const targetPercent = versions.find((v) => v.status.versionId === rollout.versionId)?.status
     .trafficPercent;
@@ -70,6 +71,7 @@ export function assemble(
     overLimit: [...new Set(overLimit)].sort(),
     excessVersions: extra.excess,
     routeAccepted: accepted,
+    ...(refsUnresolved ? { routeRefsUnresolved: refsUnresolved } : {}),
   };
 }
 

@@ -30,28 +30,68 @@ export function routeWeights(route: KubeObject | undefined): Map<string, number>
   return out;
 }
 
+/** parentConditions: each parent's conditions as the gateway reported them; a malformed entry has none. */
+function parentConditions(route: KubeObject): Array<Array<Record<string, unknown>>> | undefined {
+  const parents = (route.status as { parents?: unknown } | undefined)?.parents;
+  if (!Array.isArray(parents) || parents.length === 0) return undefined;
+  return parents.map((p) =>
+    isObject(p) && Array.isArray(p.conditions)
+      ? (p.conditions.filter(isObject) as Array<Record<string, unknown>>)
+      : [],
+  );
+}
+
+/** current: the condition is about the route's current generation (none given counts as 0). */
+function current(route: KubeObject, c: Record<string, unknown>): boolean {
+  const generation = (route.metadata as { generation?: unknown }).generation;
+  return (
+    typeof generation !== 'number' ||
+    (typeof c.observedGeneration === 'number' ? c.observedGeneration : 0) >= generation
+  );
+}
+
+/** routed: the route has parents to be accepted by (none: it routes nothing, nothing to wait for). */
+const routed = (route: KubeObject | undefined, spec: GatiHandlerSpec): route is KubeObject =>
+  route !== undefined && (spec.routing.parentRefs ?? []).length > 0;
+
 /**
  * routeAccepted: every parent the route attaches to reports Accepted=True at the route's
  * current generation (Flagger's check). A route with no parentRefs routes nothing and is
  * trivially accepted; a missing route is accepted (nothing sends traffic through it).
  */
 export function routeAccepted(route: KubeObject | undefined, spec: GatiHandlerSpec): boolean {
-  if (!route) return true;
-  if ((spec.routing.parentRefs ?? []).length === 0) return true;
-  const generation = (route.metadata as { generation?: unknown }).generation;
-  const parents = (route.status as { parents?: unknown } | undefined)?.parents;
-  if (!Array.isArray(parents) || parents.length === 0) return false;
+  if (!routed(route, spec)) return true;
   // The gateway's status, read defensively: a malformed entry accepts nothing.
-  const conditionsOf = (p: unknown): unknown[] =>
-    isObject(p) && Array.isArray(p.conditions) ? p.conditions : [];
-  return parents.every((p) =>
-    conditionsOf(p).some(
-      (c) =>
-        isObject(c) &&
-        c.type === 'Accepted' &&
-        c.status === 'True' &&
-        (typeof generation !== 'number' ||
-          (typeof c.observedGeneration === 'number' ? c.observedGeneration : 0) >= generation),
-    ),
+  const parents = parentConditions(route);
+  return (
+    parents !== undefined &&
+    parents.every((conditions) =>
+      conditions.some((c) => c.type === 'Accepted' && c.status === 'True' && current(route, c)),
+    )
   );
+}
+
+/**
+ * unresolvedRefs: why the gateway cannot send to some of the route's backends, from the first
+ * parent reporting ResolvedRefs=False at the route's current generation ("<reason>: <message>"),
+ * or undefined. Accepted=True says the gateway applied the route; ResolvedRefs=False says the
+ * requests it would send to the unresolved backends fail (Gateway API: a 500 for their share),
+ * e.g. a Service that does not exist yet or a reference no ReferenceGrant permits. A gateway that
+ * reports no ResolvedRefs, or one for an older generation, is taken at its Accepted.
+ */
+export function unresolvedRefs(
+  route: KubeObject | undefined,
+  spec: GatiHandlerSpec,
+): string | undefined {
+  if (!routed(route, spec)) return undefined;
+  for (const conditions of parentConditions(route) ?? []) {
+    const c = conditions.find(
+      (c) => c.type === 'ResolvedRefs' && c.status === 'False' && current(route, c),
+    );
+    if (!c) continue;
+    const reason = typeof c.reason === 'string' && c.reason ? c.reason : 'ResolvedRefs=False';
+    const message = typeof c.message === 'string' ? c.message.slice(0, 200) : '';
+    return message ? `${reason}: ${message}` : reason;
+  }
+  return undefined;
 }

@@ -64,6 +64,8 @@ export interface Plan {
   /** Versions beyond MAX_LIVE_VERSIONS: reported, not built (most urgent first). */
   excessVersions: string[];
   routeAccepted: boolean;
+  /** Why the gateway cannot resolve some of the route's backends (ResolvedRefs=False), if it says so. */
+  routeRefsUnresolved?: string;
 }
 
 /** One version as planning works on it: its candidate facts and what this sync decides. */

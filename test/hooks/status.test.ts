@@ -1,6 +1,6 @@
 import t from 'tap';
 import { HOOKS } from '../helpers/hooks.js';
-import { versionName } from '../../src/resources/names.js';
+import { routeName, versionName } from '../../src/resources/names.js';
 import { conditions, condition } from '../../src/status/conditions.js';
 import { deploymentFacts } from '../../src/kube/deployment.js';
 import { workloadVerdicts } from '../../src/status/module.js';
@@ -286,3 +286,59 @@ t.test('gatimodule customize: only the GatiHandler of its own name', async (t) =
   });
   t.throws(() => customize({} as any), { statusCode: 400 } as any, 'no parent: 400');
 });
+
+t.test(
+  'handler status: an accepted route whose backends do not resolve is not Ready',
+  async (t) => {
+    const p = handler();
+    p.spec.routing = { parentRefs: [{ name: 'public', namespace: 'gateways' }] };
+    const route = (resolvedRefs: Record<string, unknown>) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: routeName('orders'), namespace: 'shop', generation: 1 },
+      spec: {},
+      status: {
+        parents: [
+          {
+            parentRef: { name: 'public', namespace: 'gateways' },
+            conditions: [
+              { type: 'Accepted', status: 'True', observedGeneration: 1 },
+              { ...resolvedRefs, type: 'ResolvedRefs', observedGeneration: 1 },
+            ],
+          },
+        ],
+      },
+    });
+    const deployment = asStored(
+      observedDeployment(versionName('orders', 'v1'), { replicas: 2 }, {}),
+      deploymentStatus(2),
+    );
+    const sync = (r: unknown) =>
+      HOOKS.gatihandler.sync(syncRequest('gatihandler', p, [deployment, r]), NOW);
+    const byType = (res: any) =>
+      Object.fromEntries(res.status.conditions.map((c: any) => [c.type, c]));
+    const broken = byType(
+      sync(
+        route({
+          status: 'False',
+          reason: 'BackendNotFound',
+          message: 'service shop/orders-v1 not found',
+        }),
+      ),
+    );
+    for (const type of ['Ready', 'TrafficRouted'])
+      t.match(
+        broken[type],
+        {
+          status: 'False',
+          reason: 'BackendRefsUnresolved',
+          message:
+            /cannot resolve some of its backends \(BackendNotFound: service shop\/orders-v1 not found\)/,
+        },
+        `${type} says which backend and why`,
+      );
+    const fine = byType(sync(route({ status: 'True' })));
+    t.match(fine.Ready, { status: 'True' }, 'resolved: Ready');
+    t.match(fine.TrafficRouted, { status: 'True', reason: 'Accepted' });
+  },
+);

@@ -4,6 +4,7 @@ import { HOOKS } from '../helpers/hooks.js';
 import { Cluster, type Obj } from './harness.js';
 import { loadYamlDir } from '../helpers/fixtures.js';
 import { sampled } from '../helpers/observations.js';
+import { versionName } from '../../src/resources/names.js';
 
 // Whole Timescape stories, replayed through Metacontroller's loop (test/scenario/harness.ts)
 // over the pure hooks of all three controllers, with a fake clock, kubelet and gateway.
@@ -373,3 +374,43 @@ t.test('7. same inputs, same bytes: a replayed story gives identical responses',
   };
   t.strictSame(run(), run(), 'two replays are byte-identical at every step');
 });
+
+t.test(
+  "a version's Service deleted under a serving handler: the gateway's BackendNotFound makes it not Ready until the Service is back",
+  async (t) => {
+    const sim = new Cluster({ hooks: HOOKS });
+    sim.apply(handler('v1'));
+    sim.advance(5);
+    const h = () => sim.mustGet('GatiHandler', NS, 'users');
+    t.equal(condition(h(), 'Ready')?.status, 'True', 'serving');
+    const from = sim.responses.length;
+    const service = versionName('users', 'v1');
+    sim.delete('Service', NS, service);
+    sim.advance(1);
+    const readies = sim.responses
+      .slice(from)
+      .filter((c) => c.controller === 'gatihandler' && c.hook === 'sync')
+      .map((c) => {
+        const conditions = (c.response as { status: { conditions: Obj[] } }).status.conditions;
+        const ready = conditions.find((x) => x.type === 'Ready')!;
+        return `${ready.status} ${ready.reason}`;
+      });
+    t.match(
+      readies,
+      ['False BackendRefsUnresolved', 'True Ready'],
+      'not Ready while the gateway cannot resolve the Service, Ready once the re-created one resolves',
+    );
+    const unresolved = sim.responses
+      .slice(from)
+      .map((c) => (c.response as { status?: { conditions?: Obj[] } })?.status?.conditions ?? [])
+      .flat()
+      .find((x) => x.type === 'TrafficRouted' && x.reason === 'BackendRefsUnresolved');
+    t.match(
+      unresolved?.message,
+      `BackendNotFound: Backends not found: Service ${NS}/${service}`,
+      'TrafficRouted names the Service',
+    );
+    t.equal(condition(h(), 'Ready')?.status, 'True', 'Ready again');
+    t.ok(sim.get('Service', NS, service), 'the Service was re-created');
+  },
+);

@@ -13,7 +13,7 @@ import {
   type VersionIdentity,
 } from '../../src/timescape/membership.js';
 import { labelValue } from '../../src/resources/names.js';
-import { routeAccepted, routeWeights } from '../../src/timescape/route-status.js';
+import { routeAccepted, routeWeights, unresolvedRefs } from '../../src/timescape/route-status.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -226,3 +226,67 @@ t.test('route status readers', async (t) => {
   );
   t.ok(routeAccepted(undefined, spec), 'no route: nothing routes through it');
 });
+
+t.test(
+  'unresolved backend references: ResolvedRefs=False at the current generation, with why',
+  async (t) => {
+    const spec: any = { routing: { parentRefs: [{ name: 'gw' }, { name: 'gw2' }] } };
+    const parent = (...conditions: any[]) => ({ conditions });
+    const accepted = { type: 'Accepted', status: 'True', observedGeneration: 3 };
+    const route = (...parents: any[]): any => ({
+      metadata: { name: 'r', generation: 3 },
+      status: { parents },
+    });
+    const notFound = {
+      type: 'ResolvedRefs',
+      status: 'False',
+      reason: 'BackendNotFound',
+      message: 'service ns1/h-v3 not found',
+      observedGeneration: 3,
+    };
+    const resolved = { type: 'ResolvedRefs', status: 'True', observedGeneration: 3 };
+    t.equal(
+      unresolvedRefs(route(parent(accepted, resolved), parent(accepted, notFound)), spec),
+      'BackendNotFound: service ns1/h-v3 not found',
+      'the second parent names the missing Service',
+    );
+    t.ok(
+      routeAccepted(route(parent(accepted, resolved), parent(accepted, notFound)), spec),
+      'still accepted: the gateway applied the route',
+    );
+    t.equal(
+      unresolvedRefs(route(parent(accepted, resolved), parent(accepted, resolved)), spec),
+      undefined,
+      'all resolved',
+    );
+    t.equal(
+      unresolvedRefs(route(parent(accepted), parent(accepted)), spec),
+      undefined,
+      'a gateway that reports no ResolvedRefs is taken at its Accepted',
+    );
+    t.equal(
+      unresolvedRefs(route(parent(accepted, { ...notFound, observedGeneration: 2 })), spec),
+      undefined,
+      'a False about an older generation is stale',
+    );
+    t.equal(
+      unresolvedRefs(
+        route(parent(accepted, { type: 'ResolvedRefs', status: 'False', observedGeneration: 3 })),
+        spec,
+      ),
+      'ResolvedRefs=False',
+      'no reason given: the condition itself',
+    );
+    t.equal(
+      unresolvedRefs(route(parent(accepted, notFound)), { routing: {} } as any),
+      undefined,
+      'no parentRefs: nothing routes through it',
+    );
+    t.equal(unresolvedRefs(undefined, spec), undefined, 'no route');
+    t.equal(
+      unresolvedRefs(route('junk', parent(accepted, notFound)), spec),
+      'BackendNotFound: service ns1/h-v3 not found',
+      'a malformed parent entry is skipped',
+    );
+  },
+);
