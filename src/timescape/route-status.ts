@@ -50,8 +50,8 @@ function current(route: KubeObject, c: Record<string, unknown>): boolean {
   );
 }
 
-/** routed: the route has parents to be accepted by (none: it routes nothing, nothing to wait for). */
-const routed = (route: KubeObject | undefined, spec: GatiHandlerSpec): route is KubeObject =>
+/** attached: the route has parents to be accepted by (none: it routes nothing, nothing to wait for). */
+const attached = (route: KubeObject | undefined, spec: GatiHandlerSpec): route is KubeObject =>
   route !== undefined && (spec.routing.parentRefs ?? []).length > 0;
 
 /**
@@ -60,7 +60,7 @@ const routed = (route: KubeObject | undefined, spec: GatiHandlerSpec): route is 
  * trivially accepted; a missing route is accepted (nothing sends traffic through it).
  */
 export function routeAccepted(route: KubeObject | undefined, spec: GatiHandlerSpec): boolean {
-  if (!routed(route, spec)) return true;
+  if (!attached(route, spec)) return true;
   // The gateway's status, read defensively: a malformed entry accepts nothing.
   const parents = parentConditions(route);
   return (
@@ -83,7 +83,7 @@ export function unresolvedRefs(
   route: KubeObject | undefined,
   spec: GatiHandlerSpec,
 ): string | undefined {
-  if (!routed(route, spec)) return undefined;
+  if (!attached(route, spec)) return undefined;
   for (const conditions of parentConditions(route) ?? []) {
     const c = conditions.find(
       (c) => c.type === 'ResolvedRefs' && c.status === 'False' && current(route, c),
