@@ -145,23 +145,28 @@ function readyCondition(input: HandlerStatusInput, own: VersionStatus, live: num
       r.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut',
       rolloutWords(r),
     );
-  if (!plan.routeAccepted) return condition('Ready', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
-  if (plan.routeRefsUnresolved)
-    return condition(
-      'Ready',
-      false,
-      REFS_UNRESOLVED,
-      refsUnresolvedWords(plan.routeRefsUnresolved),
-    );
+  const route = routeWaiting(plan);
+  if (route) return condition('Ready', false, route.reason, route.message);
   return condition('Ready', true, 'Ready', `${version} is serving; ${live} live version(s)`);
 }
 
-const WAITING_FOR_ROUTE =
-  'waiting for the gateway to accept the HTTPRoute at its latest generation';
-
-const REFS_UNRESOLVED = 'BackendRefsUnresolved';
-const refsUnresolvedWords = (why: string) =>
-  `the gateway accepted the HTTPRoute but cannot resolve some of its backends (${why}); requests it sends to them fail`;
+/**
+ * routeWaiting: what the gateway has not yet done for the route, if anything — accept it at its
+ * latest generation, or resolve all of its backends (Ready and TrafficRouted both say it).
+ */
+function routeWaiting(plan: Plan): { reason: string; message: string } | undefined {
+  if (!plan.routeAccepted)
+    return {
+      reason: 'WaitingForRoute',
+      message: 'waiting for the gateway to accept the HTTPRoute at its latest generation',
+    };
+  if (plan.routeRefsUnresolved)
+    return {
+      reason: 'BackendRefsUnresolved',
+      message: `the gateway accepted the HTTPRoute but cannot resolve some of its backends (${plan.routeRefsUnresolved}); requests it sends to them fail`,
+    };
+  return undefined;
+}
 
 /** availableCondition: some version is Active with weight (or provider none). */
 function availableCondition(serving: VersionStatus[]): Verdict {
@@ -189,15 +194,8 @@ function trafficRoutedCondition(input: HandlerStatusInput): Verdict {
       'NoRoutableVersion',
       'no version is Available yet: no HTTPRoute written',
     );
-  if (!input.plan.routeAccepted)
-    return condition('TrafficRouted', false, 'WaitingForRoute', WAITING_FOR_ROUTE);
-  if (input.plan.routeRefsUnresolved)
-    return condition(
-      'TrafficRouted',
-      false,
-      REFS_UNRESOLVED,
-      refsUnresolvedWords(input.plan.routeRefsUnresolved),
-    );
+  const route = routeWaiting(input.plan);
+  if (route) return condition('TrafficRouted', false, route.reason, route.message);
   return condition(
     'TrafficRouted',
     true,
