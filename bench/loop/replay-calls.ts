@@ -29,7 +29,10 @@ interface Call {
 /**
  * REPLAY_SERVERS: which servers take turns (default real,floor): real (dist/), floor, record
  * (the floor answering every call with the real hooks), alt (the build in ALT_DIST, e.g. a
- * copy of dist/ with a change, to compare two builds of ours).
+ * copy of dist/ with a change, to compare two builds of ours; ALT_NODE_ARGS adds node flags to
+ * it alone, e.g. to compare V8 flags on one build). REPLAY_TOGETHER=1 plays to all of them at
+ * once in each round instead of in turn, so the machine's drift hits them alike (for A/B of two
+ * builds of ours; the floor's figure is then not the loop's).
  */
 type Kind = 'real' | 'floor' | 'record' | 'alt';
 const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
@@ -44,6 +47,7 @@ async function start(kind: Kind, work: string, recording: string): Promise<HookS
       : [
           process.execPath,
           ...nodeArgs,
+          ...(kind === 'alt' ? (process.env.ALT_NODE_ARGS ?? '').split(' ').filter(Boolean) : []),
           join(kind === 'alt' ? (process.env.ALT_DIST ?? 'dist') : 'dist', 'cli', 'main.js'),
           'serve',
         ];
@@ -94,6 +98,16 @@ async function play(base: string, calls: Call[]): Promise<number> {
   return failed;
 }
 
+/** residentMiB: a process's resident memory (VmRSS), for comparing flags that trade memory for CPU. */
+function residentMiB(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * firstRun: the timed calls of the capture's first run. A `bench:loop` invocation appends each
  * of its runs in turn (the time restarts at 0 with each server process); a run starts with its
@@ -130,6 +144,30 @@ async function main(): Promise<void> {
       await s.stop();
     }
     for (let round = 0; round < Number(roundsArg); round++) {
+      if (process.env.REPLAY_TOGETHER) {
+        // All servers at once, each sent every call at the same moment: drift on a shared
+        // machine (the bench VM's ±10 % from minute to minute) hits them alike.
+        const servers = await Promise.all(KINDS.map((kind) => start(kind, work, recording)));
+        for (const s of servers)
+          await play(
+            s.url,
+            calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
+          );
+        await sleep(2000);
+        const cpu0 = servers.map((s) => cpuSeconds(s.pid() ?? -1) ?? NaN);
+        const failed = await Promise.all(servers.map((s) => play(s.url, calls)));
+        const cpu = servers.map((s, i) => (cpuSeconds(s.pid() ?? -1) ?? NaN) - cpu0[i]!);
+        const rss = servers.map((s) => residentMiB(s.pid() ?? -1));
+        await Promise.all(servers.map((s) => s.stop()));
+        KINDS.forEach((kind, i) => {
+          const perCall = (cpu[i]! * 1000) / calls.length;
+          results[kind].push(perCall);
+          console.log(
+            `${kind}: ${calls.length} calls, ${failed[i]} not 2xx, ${cpu[i]!.toFixed(2)} CPU-s, ${perCall.toFixed(3)} ms CPU/call, ${rss[i]} MiB resident (together)`,
+          );
+        });
+        continue;
+      }
       for (const kind of KINDS) {
         const s = await start(kind, work, recording);
         // A few calls first, so neither is measured compiling its code.
