@@ -5,9 +5,10 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_OPTIONS } from '../src/install/manifests.js';
+import { SERVER_NODE_FLAGS, SERVER_NODE_OPTIONS } from '../src/install/manifests.js';
 
-export { SERVER_NODE_OPTIONS };
+/** The node flags of a bench server as shipped: the image's, then the Deployment's NODE_OPTIONS. */
+export const SERVER_NODE_ARGS = [...SERVER_NODE_FLAGS, SERVER_NODE_OPTIONS].join(' ');
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Clock the hooks run at in the benches: two minutes after the fixtures' scenario started. */
 export const NOW = new Date('2026-01-01T00:02:00Z');
@@ -21,11 +22,12 @@ export interface BenchServer {
 
 /**
  * startServer runs bench/server.ts in its own node process (one core for the server, one for
- * the load generator), with the V8 flags the shipped Deployment sets (SERVER_NODE_OPTIONS).
+ * the load generator), with the V8 flags the shipped Deployment and image set
+ * (SERVER_NODE_OPTIONS, SERVER_NODE_FLAGS).
  * BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof --cpu-prof-dir=prof`.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const extra = `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`
+  const extra = `${SERVER_NODE_ARGS} ${process.env.BENCH_NODE_ARGS ?? ''}`
     .split(' ')
     .filter(Boolean);
   const child = spawn(

@@ -21,15 +21,7 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { callHook } from '../src/hooks/call.js';
 import { requestSets, type RequestSet } from './fixtures.js';
-import {
-  machine,
-  median,
-  NOW,
-  SERVER_NODE_OPTIONS,
-  startServer,
-  today,
-  writeResult,
-} from './lib.js';
+import { machine, median, NOW, SERVER_NODE_ARGS, startServer, today, writeResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -257,7 +249,7 @@ async function main() {
       warmupSeconds: WARMUP,
       connections: CONNECTIONS,
       loadGenerator: 'autocannon (same machine, own process)',
-      serverNodeOptions: `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
+      serverNodeOptions: `${SERVER_NODE_ARGS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
       serverLogLevel: 'info (to /dev/null)',
       overloadGuard: 'off in the bench server',
       pureRounds: PURE_ROUNDS,

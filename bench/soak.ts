@@ -13,7 +13,7 @@ import {
   machine,
   median,
   rssBytes,
-  SERVER_NODE_OPTIONS,
+  SERVER_NODE_ARGS,
   startServer,
   today,
   writeResult,
@@ -87,7 +87,7 @@ const out = {
     warmupSeconds: WARMUP,
     connections: CONNECTIONS,
     sampleEverySeconds: SAMPLE_MS / 1000,
-    serverNodeOptions: `${SERVER_NODE_OPTIONS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
+    serverNodeOptions: `${SERVER_NODE_ARGS} ${process.env.BENCH_NODE_ARGS ?? ''}`.trim(),
     mix: '19 small/medium GatiModule/GatiHandler syncs, then one ≥ 5 MiB GatiHandler sync, repeated',
   },
   requests: {

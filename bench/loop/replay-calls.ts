@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { cpuSeconds } from '../../test/apiserver/lib/process.js';
+import { SERVER_NODE_FLAGS } from '../../src/install/manifests.js';
 import { HookServer, replayServerCommand } from '../../test/loop/lib/hook-server.js';
 import { machine, median, writeResult } from '../lib.js';
 
@@ -46,6 +47,7 @@ async function start(kind: Kind, work: string, recording: string): Promise<HookS
       ? replayServerCommand(nodeArgs)
       : [
           process.execPath,
+          ...SERVER_NODE_FLAGS,
           ...nodeArgs,
           ...(kind === 'alt' ? (process.env.ALT_NODE_ARGS ?? '').split(' ').filter(Boolean) : []),
           join(kind === 'alt' ? (process.env.ALT_DIST ?? 'dist') : 'dist', 'cli', 'main.js'),

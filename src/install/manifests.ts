@@ -45,16 +45,21 @@ function serviceAccount(): Obj {
  * with the default young generation those survive scavenges and get copied; the larger one
  * raised both the hook and the parse-only floor by ~60% on the medium bench set
  * (BENCH_NODE_ARGS=--max-semi-space-size=32 npm run bench). Young generation (2 × 32 MiB)
- * plus the 352 MiB old space plus code stays under the limit. No bytecode flushing: V8 drops
- * the bytecode of functions that have not run for a while and compiles them again on their
- * next call; a hook server at tens of calls a second runs much of its code that rarely, and
- * without flushing it cost 0.98× the CPU a call on the loop's own calls (eight rounds, seven
- * lower; `REPLAY_TOGETHER=1 REPLAY_SERVERS=real,alt ALT_NODE_ARGS=--no-flush-bytecode npx tsx
- * bench/loop/replay-calls.ts calls.jsonl 5`), at the same resident memory. The bench runs with
- * these.
+ * plus the 352 MiB old space plus code stays under the limit. The bench runs with these.
  */
-export const SERVER_NODE_OPTIONS =
-  '--max-old-space-size=352 --max-semi-space-size=32 --no-flush-bytecode';
+export const SERVER_NODE_OPTIONS = '--max-old-space-size=352 --max-semi-space-size=32';
+
+/**
+ * V8 flags of the image's ENTRYPOINT (and `npm start`, and the bench and loop servers), which
+ * the Deployment does not override: the semi-space size again, and no bytecode flushing, which
+ * node refuses in NODE_OPTIONS. V8 drops the bytecode of functions that have not run for a
+ * while and compiles them again on their next call; a hook server at tens of calls a second
+ * runs much of its code that rarely. Without flushing it cost 0.98× the CPU a call on the
+ * loop's own calls (eight paired rounds, seven lower; `REPLAY_TOGETHER=1
+ * REPLAY_SERVERS=real,alt ALT_NODE_ARGS=--no-flush-bytecode npx tsx
+ * bench/loop/replay-calls.ts calls.jsonl 5`), at the same resident memory.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32', '--no-flush-bytecode'];
 
 /** Environment of the hook server; see docs/configuration.md for every variable. */
 const ENV = [

@@ -1,7 +1,7 @@
 // No Docker engine or hadolint here: the Dockerfile is parsed and checked against what the
 // build produces (tsconfig.build.json maps src/ to dist/) and what the manifests expect.
 import t from 'tap';
-import { SERVER_NODE_OPTIONS } from '../../src/install/manifests.js';
+import { SERVER_NODE_FLAGS, SERVER_NODE_OPTIONS } from '../../src/install/manifests.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINER_PORT, RUN_AS_UID } from '../../src/install/constants.js';
@@ -77,12 +77,13 @@ t.test(
     const argv = JSON.parse(entry) as string[];
     t.strictSame(
       argv,
-      ['node', '--max-semi-space-size=32', '--no-flush-bytecode', 'dist/cli/main.js', 'serve'],
-      'exec form: no shell at run time',
+      ['node', ...SERVER_NODE_FLAGS, 'dist/cli/main.js', 'serve'],
+      'exec form: no shell at run time, with the server flags',
     );
     t.ok(
-      argv.slice(1, 3).every((flag) => SERVER_NODE_OPTIONS.split(' ').includes(flag)),
-      'the same young-generation size and bytecode flushing as the Deployment sets',
+      SERVER_NODE_OPTIONS.split(' ').includes('--max-semi-space-size=32') &&
+        SERVER_NODE_FLAGS.includes('--max-semi-space-size=32'),
+      'the same young-generation size as the Deployment sets',
     );
     const start = (
       JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
@@ -91,7 +92,7 @@ t.test(
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
-    const script = argv[2]!;
+    const script = argv[1 + SERVER_NODE_FLAGS.length]!;
     const source = script
       .replace(new RegExp(`^${build.compilerOptions.outDir}/`), `${build.compilerOptions.rootDir}/`)
       .replace(/\.js$/, '.ts');

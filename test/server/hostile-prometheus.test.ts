@@ -12,8 +12,7 @@ import { start, type Running } from './lib/process.js';
 // its heap limit, and every such answer is an inconclusive check with a fixed reason — never
 // a verdict on production traffic. Built in test code (no src/ import): the server is the subject.
 
-const SHIPPED_NODE_OPTIONS =
-  '--max-old-space-size=352 --max-semi-space-size=32 --no-flush-bytecode';
+const SHIPPED_NODE_OPTIONS = '--max-old-space-size=352 --max-semi-space-size=32';
 const MB = 1024 * 1024;
 
 /** One series of `value`, or `n` series: an instant-query vector answer. */

@@ -9,23 +9,34 @@ import { join } from 'node:path';
 import { freePort, rawRequest } from '../../apiserver/lib/cluster.js';
 import { startProcess, type ManagedProcess } from '../../apiserver/lib/process.js';
 import { REPO } from '../../e2e/lib/controllers.js';
-import { SERVER_NODE_OPTIONS } from '../../../src/install/manifests.js';
+import { SERVER_NODE_FLAGS, SERVER_NODE_OPTIONS } from '../../../src/install/manifests.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** How to run the real hook server: from src/ through tsx (no build) or the built dist/. */
 export type HookEntry = 'tsx' | 'dist';
 
-/** The command line of the real hook server; nodeArgs go before the script (e.g. --cpu-prof). */
+/**
+ * The command line of the real hook server, with the image's node flags; nodeArgs go before
+ * the script (e.g. --cpu-prof).
+ */
 export function hookServerCommand(entry: HookEntry = 'tsx', nodeArgs: string[] = []): string[] {
+  const node = [process.execPath, ...SERVER_NODE_FLAGS, ...nodeArgs];
   return entry === 'dist'
-    ? [process.execPath, ...nodeArgs, 'dist/cli/main.js', 'serve']
-    : [process.execPath, ...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'serve'];
+    ? [...node, 'dist/cli/main.js', 'serve']
+    : [...node, '--import', 'tsx', 'src/cli/main.ts', 'serve'];
 }
 
-/** The command line of the loop benchmark's replay floor (bench/loop/replay-server.ts). */
+/** The command line of the loop benchmark's replay floor (bench/loop/replay-server.ts), with the same node flags. */
 export function replayServerCommand(nodeArgs: string[] = []): string[] {
-  return [process.execPath, ...nodeArgs, '--import', 'tsx', 'bench/loop/replay-server.ts'];
+  return [
+    process.execPath,
+    ...SERVER_NODE_FLAGS,
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    'bench/loop/replay-server.ts',
+  ];
 }
 
 export interface HookServerOptions {
