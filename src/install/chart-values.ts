@@ -23,8 +23,11 @@ function serverContainer(): { image: string; resources: Record<string, Record<st
 const replicasDefault = (deployment() as { spec: { replicas: number } }).spec.replicas;
 
 const strict = { additionalProperties: false };
-const obj = (properties: Record<string, TSchema>, description: string) =>
-  Type.Object(properties, { ...strict, description });
+const obj = (
+  properties: Record<string, TSchema>,
+  description: string,
+  extra: Record<string, unknown> = {},
+) => Type.Object(properties, { ...strict, description, ...extra });
 const bool = (dflt: boolean, description: string) => Type.Boolean({ default: dflt, description });
 const str = (dflt: string, description: string, extra: Record<string, unknown> = {}) =>
   Type.String({ default: dflt, description, ...extra });
@@ -35,6 +38,23 @@ const quantities = (dflt: Record<string, string>, description: string) =>
   });
 const DNS_LABEL = { minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' };
 const SECRET_NAME = { minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+/** A key of a Secret's data, or empty for none. */
+const SECRET_KEY = { maxLength: 253, pattern: '^[-._a-zA-Z0-9]*$' };
+
+/**
+ * Prometheus credentials are none (every field empty), a bearer token, or a user name and
+ * password: what the server accepts (PROMETHEUS_BEARER_TOKEN_FILE excludes the basic-auth
+ * pair, which goes together). Helm checks it at install, before a pod could fail to start.
+ */
+const EMPTY = { const: '' };
+const SET = { minLength: 1 };
+const prometheusCredentialChoices = {
+  oneOf: [
+    { properties: { secretName: EMPTY, tokenKey: EMPTY, usernameKey: EMPTY, passwordKey: EMPTY } },
+    { properties: { secretName: SET, tokenKey: SET, usernameKey: EMPTY, passwordKey: EMPTY } },
+    { properties: { secretName: SET, tokenKey: EMPTY, usernameKey: SET, passwordKey: SET } },
+  ],
+};
 
 const resources = serverContainer().resources;
 
@@ -144,6 +164,32 @@ export const ChartValuesSchema = Type.Object(
           default: PROMETHEUS_PORT,
           description: 'Port of the Prometheus HTTP API the egress policy allows.',
         }),
+        credentials: obj(
+          {
+            secretName: str(
+              '',
+              'Secret (you create it, in the release namespace) mounted read-only; empty: Prometheus is asked without credentials.',
+              { maxLength: 253, pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' },
+            ),
+            tokenKey: str(
+              '',
+              'Key of a bearer token in the Secret (PROMETHEUS_BEARER_TOKEN_FILE).',
+              SECRET_KEY,
+            ),
+            usernameKey: str(
+              '',
+              'Key of a basic-auth user name (PROMETHEUS_USERNAME_FILE); with passwordKey, instead of tokenKey.',
+              SECRET_KEY,
+            ),
+            passwordKey: str(
+              '',
+              'Key of the basic-auth password (PROMETHEUS_PASSWORD_FILE).',
+              SECRET_KEY,
+            ),
+          },
+          'Credentials for Prometheus from a Secret: none, a bearer token (tokenKey), or a user name and password (usernameKey and passwordKey).',
+          prometheusCredentialChoices,
+        ),
       },
       'Prometheus for drain evidence and scraping.',
     ),

@@ -14,7 +14,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { allCRDs } from '../../src/api/crds.js';
-import { CHART_DIR, TLS_DIR } from '../../src/install/chart.js';
+import { CHART_DIR, PROMETHEUS_CREDENTIALS_DIR, TLS_DIR } from '../../src/install/chart.js';
 import { ChartValuesSchema, defaultValues } from '../../src/install/chart-values.js';
 import { IMAGE, NAME, NAMESPACE } from '../../src/install/constants.js';
 import { installObjects } from '../../src/install/files.js';
@@ -54,6 +54,28 @@ t.test('the chart’s CRDs are crds/ and its values.yaml is the schema’s defau
   t.ok(validate(values), 'values.yaml passes values.schema.json', { errors: validate.errors });
   t.notOk(validate({ ...values, nope: 1 }), 'unknown values are refused');
   t.notOk(validate({ ...values, keda: { enabled: 'yes' } }), 'switches are booleans');
+  const credentials = (c: Record<string, string>) =>
+    validate({
+      ...values,
+      prometheus: {
+        ...values.prometheus,
+        credentials: { ...values.prometheus.credentials, ...c },
+      },
+    });
+  t.ok(credentials({ secretName: 'prom', tokenKey: 'token' }), 'Prometheus: a bearer token');
+  t.ok(
+    credentials({ secretName: 'prom', usernameKey: 'user', passwordKey: 'pass' }),
+    'Prometheus: a user name and password',
+  );
+  const refused: Array<Record<string, string>> = [
+    { secretName: 'prom' },
+    { tokenKey: 'token' },
+    { secretName: 'prom', usernameKey: 'user' },
+    { secretName: 'prom', tokenKey: 'token', usernameKey: 'user', passwordKey: 'pass' },
+    { secretName: 'Prom', tokenKey: 'token' },
+  ];
+  for (const bad of refused)
+    t.notOk(credentials(bad), `Prometheus credentials ${JSON.stringify(bad)} are refused`);
   const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
   for (const key of [
     'image.repository',
@@ -62,6 +84,7 @@ t.test('the chart’s CRDs are crds/ and its values.yaml is the schema’s defau
     'bearerToken.secretName',
     'tls.enabled',
     'prometheus.url',
+    'prometheus.credentials.secretName',
     'serviceMonitor.enabled',
     'metacontroller.namespace',
     'replicas',
@@ -290,12 +313,51 @@ if (!helm) {
     t.equal(deploymentOf(image).spec.replicas, 3);
   });
 
+  t.test('prometheus.credentials mounts the Secret and names each credential file', async (t) => {
+    const token = template([
+      'prometheus.url=http://prometheus.monitoring:9090,prometheus.credentials.secretName=prom,prometheus.credentials.tokenKey=token',
+    ]);
+    t.equal(envOf(token).PROMETHEUS_BEARER_TOKEN_FILE, `${PROMETHEUS_CREDENTIALS_DIR}/token`);
+    t.notOk('PROMETHEUS_USERNAME_FILE' in envOf(token));
+    t.ok(
+      containerOf(token).volumeMounts.some(
+        (m: Json) =>
+          m.name === 'prometheus-credentials' &&
+          m.mountPath === PROMETHEUS_CREDENTIALS_DIR &&
+          m.readOnly,
+      ),
+      'mounted read-only',
+    );
+    t.ok(
+      deploymentOf(token).spec.template.spec.volumes.some(
+        (v: Json) => v.name === 'prometheus-credentials' && v.secret.secretName === 'prom',
+      ),
+    );
+    t.doesNotThrow(() => new Deployment(deploymentOf(token) as any).validate());
+    const basic = envOf(
+      template([
+        'prometheus.credentials.secretName=prom,prometheus.credentials.usernameKey=user,prometheus.credentials.passwordKey=pass',
+      ]),
+    );
+    t.equal(basic.PROMETHEUS_USERNAME_FILE, `${PROMETHEUS_CREDENTIALS_DIR}/user`);
+    t.equal(basic.PROMETHEUS_PASSWORD_FILE, `${PROMETHEUS_CREDENTIALS_DIR}/pass`);
+    t.notOk('PROMETHEUS_BEARER_TOKEN_FILE' in basic);
+    const none = template();
+    t.notOk(
+      Object.keys(envOf(none)).some((k) => k.startsWith('PROMETHEUS_')),
+      'no credentials by default',
+    );
+  });
+
   t.test('values.schema.json refuses bad values in Helm too', async (t) => {
     for (const bad of [
       'nope=1',
       'replicas=0',
       'keda.enabled=maybe',
       'prometheus.url=prometheus:9090',
+      'prometheus.credentials.tokenKey=token',
+      'prometheus.credentials.secretName=prom',
+      'prometheus.credentials.secretName=prom,prometheus.credentials.tokenKey=t,prometheus.credentials.usernameKey=u',
     ])
       t.throws(() => template([bad]), `--set ${bad} is refused`);
   });
