@@ -459,7 +459,7 @@ function report(
         'handler Ready=True at its generation, its HTTPRoute weighting v1 50 / v2 50, both GatiVersions Ready',
       resyncPeriodSeconds: 'as generated (60)',
       hookServer:
-        'real: gati-operator serve (LOG_LEVEL info, the Deployment’s V8 flags); floor: bench/loop/replay-server.ts',
+        'real: gati-operator serve (LOG_LEVEL info, the Deployment’s NODE_OPTIONS and the image’s node flags); floor: bench/loop/replay-server.ts with the same flags',
       cpu: 'user+system seconds from /proc/<pid>/stat between the first apply and convergence; controlPlane = apiserver + etcd + controller-manager + metacontroller + hook server; harness = this process (applies, watches, stand-ins)',
     },
     ratios,
