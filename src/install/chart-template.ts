@@ -28,6 +28,8 @@ export class When {
 export const expr = (e: string): Expr => new Expr(e);
 export const block = (e: string): Block => new Block(e);
 export const when = (cond: string, value: unknown): When => new When(cond, value);
+/** quoted: a string Helm computes, quoted (`{{ expr | quote }}`). */
+export const quoted = (e: string): Expr => expr(`${e} | quote`);
 
 /** scalar writes one literal the way YAML reads it back; refuses what would break a template. */
 function scalar(v: unknown): string {
