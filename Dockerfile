@@ -29,7 +29,8 @@ COPY --chown=0:0 package.json ./
 # Numeric so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 1001:1001
 EXPOSE 8080
-# The V8 flags the shipped Deployment also sets (SERVER_NODE_OPTIONS): hook calls parse large
-# short-lived JSON, and a 32 MiB semi-space keeps it from being copied by scavenges; code that
-# runs rarely keeps its bytecode instead of being compiled again.
+# SERVER_NODE_FLAGS (src/install/manifests.ts). Hook calls parse large short-lived JSON, and a
+# 32 MiB semi-space (which the Deployment's NODE_OPTIONS also sets) keeps it from being copied by
+# scavenges; code that runs rarely keeps its bytecode instead of being compiled again (node
+# refuses --no-flush-bytecode in NODE_OPTIONS, so only the image carries it).
 ENTRYPOINT ["node", "--max-semi-space-size=32", "--no-flush-bytecode", "dist/cli/main.js", "serve"]

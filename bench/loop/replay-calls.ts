@@ -4,7 +4,7 @@
  * bench:loop -- --n 100 --limits tuned --servers floor`: the replay server appends every call
  * Metacontroller sent it, with its time; the first run, the recording one, is used) — this
  * sends them again, at their original pace and up to 10 at once (Metacontroller's tuned
- * workers), to our server (`dist/`, the Deployment's V8 flags, LOG_LEVEL info, its log to a
+ * workers), to our server (`dist/`, the image's and the Deployment's V8 flags, LOG_LEVEL info, its log to a
  * file) and to the replay floor, alternately `rounds` times each, and prints each one's CPU per
  * call from /proc. The floor is warmed with one untimed pass, so it replays every call (its hit
  * rate in the loop is lower: there, misses cost it a real hook call). Both answer on loopback
@@ -39,7 +39,7 @@ type Kind = 'real' | 'floor' | 'record' | 'alt';
 const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** start runs one server of `kind` through the loop suite's HookServer (free port, /readyz, the Deployment's V8 flags). */
+/** start runs one server of `kind` through the loop suite's HookServer (free port, /readyz, the image's and the Deployment's V8 flags). */
 async function start(kind: Kind, work: string, recording: string): Promise<HookServer> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const command =
