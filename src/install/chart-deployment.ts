@@ -1,5 +1,11 @@
 import { block, expr, quoted as q, substitute, when } from './chart-template.js';
-import { TOKEN_ENV, TOKEN_MOUNT, TOKEN_SECRET, TOKEN_VOLUME } from './components.js';
+import {
+  PROMETHEUS_CREDENTIALS_DIR,
+  TOKEN_ENV,
+  TOKEN_MOUNT,
+  TOKEN_SECRET,
+  TOKEN_VOLUME,
+} from './components.js';
 import { NAME } from './constants.js';
 
 /** The chart's Deployment of the hook server: the install's, with what values switch on. */
@@ -8,9 +14,6 @@ type Obj = Record<string, unknown>;
 
 /** Where the TLS Secret is mounted (beside, not inside, the token's read-only mount). */
 export const TLS_DIR = `/var/run/secrets/${NAME}-tls`;
-
-/** Where the Secret with Prometheus credentials is mounted. */
-export const PROMETHEUS_CREDENTIALS_DIR = `/var/run/secrets/${NAME}-prometheus`;
 
 /** Conditions of the values that switch the bearer token and TLS on. */
 export const TOKEN = '.Values.bearerToken.enabled';

@@ -15,6 +15,10 @@ export const TOKEN_DIR = '/var/run/secrets/gati-operator';
 export const PROMETHEUS_NAMESPACE = 'monitoring';
 /** Port of the Prometheus HTTP API the drain-evidence query goes to. */
 export const PROMETHEUS_PORT = 9090;
+/** Where the Secret with Prometheus credentials is mounted (chart and prometheus-token component). */
+export const PROMETHEUS_CREDENTIALS_DIR = `/var/run/secrets/${NAME}-prometheus`;
+/** The prometheus-token component's Secret (created by the user): a bearer token for Prometheus. */
+export const PROMETHEUS_TOKEN_SECRET = { name: `${NAME}-prometheus`, key: 'token' };
 
 /** A kustomization (or component) file; `kind` decides which. */
 export function kustomization(body: Obj, component = false): Obj {
@@ -62,8 +66,8 @@ function authorizationPatch(c: Controller): Obj {
   };
 }
 
-/** The Deployment half of the bearer-token component: mount the Secret and name it in AUTH_TOKEN_FILE. */
-function tokenMountPatch(): Obj {
+/** secretMountPatch: the hook server mounts a Secret read-only and names a file of it in `env`. */
+function secretMountPatch(env: Obj, mount: Obj, volume: Obj): Obj {
   const patch = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -71,8 +75,8 @@ function tokenMountPatch(): Obj {
     spec: {
       template: {
         spec: {
-          containers: [{ name: NAME, env: [TOKEN_ENV], volumeMounts: [TOKEN_MOUNT] }],
-          volumes: [TOKEN_VOLUME],
+          containers: [{ name: NAME, env: [env], volumeMounts: [mount] }],
+          volumes: [volume],
         },
       },
     },
@@ -83,10 +87,41 @@ function tokenMountPatch(): Obj {
   };
 }
 
+/**
+ * prometheusTokenComponent: the hook server sends Prometheus the bearer token in Secret
+ * gati-operator-prometheus (key token), as the chart's `prometheus.credentials` does.
+ */
+export function prometheusTokenComponent(): Obj {
+  const volume = 'prometheus-credentials';
+  return kustomization(
+    {
+      patches: [
+        secretMountPatch(
+          {
+            name: 'PROMETHEUS_BEARER_TOKEN_FILE',
+            value: `${PROMETHEUS_CREDENTIALS_DIR}/${PROMETHEUS_TOKEN_SECRET.key}`,
+          },
+          { name: volume, mountPath: PROMETHEUS_CREDENTIALS_DIR, readOnly: true },
+          {
+            name: volume,
+            secret: { secretName: PROMETHEUS_TOKEN_SECRET.name, defaultMode: 0o440 },
+          },
+        ),
+      ],
+    },
+    true,
+  );
+}
+
 /** bearerTokenComponent: Metacontroller authenticates every hook call with the token in Secret gati-operator-token. */
 export function bearerTokenComponent(): Obj {
   return kustomization(
-    { patches: [...controllerList().map(authorizationPatch), tokenMountPatch()] },
+    {
+      patches: [
+        ...controllerList().map(authorizationPatch),
+        secretMountPatch(TOKEN_ENV, TOKEN_MOUNT, TOKEN_VOLUME),
+      ],
+    },
     true,
   );
 }

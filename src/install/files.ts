@@ -10,6 +10,7 @@ import {
   kustomization,
   optionalKindComponents,
   prometheusScrapePolicy,
+  prometheusTokenComponent,
   serviceMonitor,
 } from './components.js';
 import {
@@ -124,6 +125,13 @@ export function installFiles(): Map<string, string> {
     yamlFile([prometheusScrapePolicy()]),
   );
   files.set('manifests/components/prometheus/servicemonitor.yaml', yamlFile([serviceMonitor()]));
+  files.set(
+    'manifests/components/prometheus-token/kustomization.yaml',
+    yamlFile(
+      [prometheusTokenComponent()],
+      'Needs Secret gati-system/gati-operator-prometheus (key: token): the bearer token the hook server sends Prometheus. Helm: prometheus.credentials. See docs/deployment.md.',
+    ),
+  );
   files.set(
     'manifests/components/drain-evidence/kustomization.yaml',
     yamlFile(

@@ -15,7 +15,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { allCRDs } from '../../src/api/crds.js';
 import { CHART_DIR } from '../../src/install/chart.js';
-import { PROMETHEUS_CREDENTIALS_DIR, TLS_DIR } from '../../src/install/chart-deployment.js';
+import { TLS_DIR } from '../../src/install/chart-deployment.js';
+import { PROMETHEUS_CREDENTIALS_DIR } from '../../src/install/components.js';
 import { ChartValuesSchema } from '../../src/install/chart-values.js';
 import { defaultValues } from '../../src/install/chart-values-files.js';
 import { IMAGE, NAME, NAMESPACE } from '../../src/install/constants.js';
@@ -336,6 +337,16 @@ if (!helm) {
       ),
     );
     t.doesNotThrow(() => new Deployment(deploymentOf(token) as any).validate());
+    if (haveKubectl)
+      t.strictSame(
+        canon(
+          template([
+            'prometheus.credentials.secretName=gati-operator-prometheus,prometheus.credentials.tokenKey=token',
+          ]),
+        ),
+        canon(noNamespace(kustomize(['prometheus-token']))),
+        '= the prometheus-token component',
+      );
     const basic = envOf(
       template([
         'prometheus.credentials.secretName=prom,prometheus.credentials.usernameKey=user,prometheus.credentials.passwordKey=pass',

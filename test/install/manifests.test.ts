@@ -36,7 +36,12 @@ import {
   RUN_AS_UID,
   SHUTDOWN_GRACE_MS,
 } from '../../src/install/constants.js';
-import { TOKEN_DIR, TOKEN_SECRET } from '../../src/install/components.js';
+import {
+  PROMETHEUS_CREDENTIALS_DIR,
+  PROMETHEUS_TOKEN_SECRET,
+  TOKEN_DIR,
+  TOKEN_SECRET,
+} from '../../src/install/components.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { haveKubectl } from './lib.js';
 
@@ -321,7 +326,7 @@ t.test(
     const dir = mkdtempSync(join(tmpdir(), 'gati-overlay-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const base = relative(dir, join(ROOT, 'manifests'));
-    const components = ['bearer-token', 'prometheus', 'drain-evidence'].map(
+    const components = ['bearer-token', 'prometheus', 'drain-evidence', 'prometheus-token'].map(
       (c) => `${base}/components/${c}`,
     );
     writeFileSync(
@@ -351,6 +356,17 @@ t.test(
       'the server reads the same token',
     );
     t.equal(env.PORT, String(CONTAINER_PORT), 'base env kept');
+    t.equal(
+      env.PROMETHEUS_BEARER_TOKEN_FILE,
+      `${PROMETHEUS_CREDENTIALS_DIR}/${PROMETHEUS_TOKEN_SECRET.key}`,
+      'the server sends Prometheus the token of the prometheus-token component',
+    );
+    t.ok(
+      d.spec.template.spec.volumes.some(
+        (v: Json) => v.secret?.secretName === PROMETHEUS_TOKEN_SECRET.name,
+      ),
+      'from its own Secret, beside the hook token',
+    );
     t.ok(
       c.volumeMounts.some((m: Json) => m.mountPath === TOKEN_DIR && m.readOnly),
       'mounted read-only',
