@@ -38,6 +38,7 @@ interface Call {
 type Kind = 'real' | 'floor' | 'record' | 'alt';
 const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const together = Boolean(process.env.REPLAY_TOGETHER);
 
 /** start runs one server of `kind` through the loop suite's HookServer (free port, /readyz, the image's and the Deployment's V8 flags). */
 async function start(kind: Kind, work: string, recording: string): Promise<HookServer> {
@@ -100,6 +101,35 @@ async function play(base: string, calls: Call[]): Promise<number> {
   return failed;
 }
 
+/**
+ * measure runs one round of the servers in `kinds` at once (one of them when taking turns):
+ * starts them, sends each a few calls so none is measured compiling its code, then every call
+ * of the capture to all of them, and returns each one's CPU from /proc and resident memory.
+ */
+async function measure(kinds: Kind[], calls: Call[], work: string, recording: string) {
+  const servers = await Promise.all(kinds.map((kind) => start(kind, work, recording)));
+  for (const s of servers)
+    await play(
+      s.url,
+      calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
+    );
+  await sleep(2000);
+  const cpu0 = servers.map((s) => cpuSeconds(s.pid() ?? -1) ?? NaN);
+  const failed = await Promise.all(servers.map((s) => play(s.url, calls)));
+  const out = servers.map((s, i) => {
+    const cpu = (cpuSeconds(s.pid() ?? -1) ?? NaN) - cpu0[i]!;
+    return {
+      kind: kinds[i]!,
+      failed: failed[i]!,
+      cpu,
+      perCall: (cpu * 1000) / calls.length,
+      rss: residentMiB(s.pid() ?? -1),
+    };
+  });
+  await Promise.all(servers.map((s) => s.stop()));
+  return out;
+}
+
 /** residentMiB: a process's resident memory (VmRSS), for comparing flags that trade memory for CPU. */
 function residentMiB(pid: number): number | undefined {
   try {
@@ -145,51 +175,18 @@ async function main(): Promise<void> {
       await fetch(`${s.url}/recording`, { method: 'POST' });
       await s.stop();
     }
-    for (let round = 0; round < Number(roundsArg); round++) {
-      if (process.env.REPLAY_TOGETHER) {
-        // All servers at once, each sent every call at the same moment: drift on a shared
-        // machine (the bench VM's ±10 % from minute to minute) hits them alike.
-        const servers = await Promise.all(KINDS.map((kind) => start(kind, work, recording)));
-        for (const s of servers)
-          await play(
-            s.url,
-            calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
-          );
-        await sleep(2000);
-        const cpu0 = servers.map((s) => cpuSeconds(s.pid() ?? -1) ?? NaN);
-        const failed = await Promise.all(servers.map((s) => play(s.url, calls)));
-        const cpu = servers.map((s, i) => (cpuSeconds(s.pid() ?? -1) ?? NaN) - cpu0[i]!);
-        const rss = servers.map((s) => residentMiB(s.pid() ?? -1));
-        await Promise.all(servers.map((s) => s.stop()));
-        KINDS.forEach((kind, i) => {
-          const perCall = (cpu[i]! * 1000) / calls.length;
-          results[kind].push(perCall);
+    // Taking turns, one server at a time; REPLAY_TOGETHER: all of them at once, each sent every
+    // call at the same moment, so drift on a shared machine (the bench VM's ±10 % from minute to
+    // minute) hits them alike.
+    const groups = together ? [KINDS] : KINDS.map((k) => [k]);
+    for (let round = 0; round < Number(roundsArg); round++)
+      for (const group of groups)
+        for (const m of await measure(group, calls, work, recording)) {
+          results[m.kind].push(m.perCall);
           console.log(
-            `${kind}: ${calls.length} calls, ${failed[i]} not 2xx, ${cpu[i]!.toFixed(2)} CPU-s, ${perCall.toFixed(3)} ms CPU/call, ${rss[i]} MiB resident (together)`,
+            `${m.kind}: ${calls.length} calls, ${m.failed} not 2xx, ${m.cpu.toFixed(2)} CPU-s, ${m.perCall.toFixed(3)} ms CPU/call, ${m.rss} MiB resident${together ? ' (together)' : ''}`,
           );
-        });
-        continue;
-      }
-      for (const kind of KINDS) {
-        const s = await start(kind, work, recording);
-        // A few calls first, so neither is measured compiling its code.
-        await play(
-          s.url,
-          calls.slice(0, 50).map((c) => ({ ...c, ms: 0 })),
-        );
-        await sleep(2000);
-        const pid = s.pid() ?? -1;
-        const cpu0 = cpuSeconds(pid) ?? NaN;
-        const failed = await play(s.url, calls);
-        const cpu = (cpuSeconds(pid) ?? NaN) - cpu0;
-        await s.stop();
-        const perCall = (cpu * 1000) / calls.length;
-        results[kind].push(perCall);
-        console.log(
-          `${kind}: ${calls.length} calls, ${failed} not 2xx, ${cpu.toFixed(2)} CPU-s, ${perCall.toFixed(3)} ms CPU/call`,
-        );
-      }
-    }
+        }
     const medians = Object.fromEntries(KINDS.map((k) => [k, median(results[k])]));
     for (const kind of KINDS.filter((k) => k !== 'real'))
       console.log(
@@ -198,7 +195,8 @@ async function main(): Promise<void> {
     if (process.env.REPLAY_OUT)
       writeResult(process.env.REPLAY_OUT, {
         date: new Date().toISOString(),
-        command: `REPLAY_SERVERS=${KINDS.join(',')} npx tsx bench/loop/replay-calls.ts <capture> ${roundsArg}`,
+        command: `${together ? 'REPLAY_TOGETHER=1 ' : ''}REPLAY_SERVERS=${KINDS.join(',')} npx tsx bench/loop/replay-calls.ts <capture> ${roundsArg}`,
+        together,
         machine: machine(),
         capture: { calls: calls.length, seconds: (calls.at(-1)?.ms ?? 0) / 1000 },
         cpuMsPerCall: results,
