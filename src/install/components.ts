@@ -17,8 +17,16 @@ export const PROMETHEUS_NAMESPACE = 'monitoring';
 export const PROMETHEUS_PORT = 9090;
 /** Where the Secret with Prometheus credentials is mounted (chart and prometheus-token component). */
 export const PROMETHEUS_CREDENTIALS_DIR = `/var/run/secrets/${NAME}-prometheus`;
-/** The prometheus-token component's Secret (created by the user): a bearer token for Prometheus. */
-export const PROMETHEUS_TOKEN_SECRET = { name: `${NAME}-prometheus`, key: 'token' };
+/** The Secret with the Prometheus credentials of the prometheus-* components (created by the user). */
+const PROMETHEUS_SECRET_NAME = `${NAME}-prometheus`;
+/** The prometheus-token component's Secret: a bearer token for Prometheus. */
+export const PROMETHEUS_TOKEN_SECRET = { name: PROMETHEUS_SECRET_NAME, key: 'token' };
+/** The prometheus-basic-auth component's Secret: a user name and password. */
+export const PROMETHEUS_BASIC_AUTH_SECRET = {
+  name: PROMETHEUS_SECRET_NAME,
+  usernameKey: 'username',
+  passwordKey: 'password',
+};
 
 /** A kustomization (or component) file; `kind` decides which. */
 export function kustomization(body: Obj, component = false): Obj {
@@ -66,8 +74,8 @@ function authorizationPatch(c: Controller): Obj {
   };
 }
 
-/** secretMountPatch: the hook server mounts a Secret read-only and names a file of it in `env`. */
-function secretMountPatch(env: Obj, mount: Obj, volume: Obj): Obj {
+/** secretMountPatch: the hook server mounts a Secret read-only and names files of it in `env`. */
+function secretMountPatch(env: Obj[], mount: Obj, volume: Obj): Obj {
   const patch = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -75,7 +83,7 @@ function secretMountPatch(env: Obj, mount: Obj, volume: Obj): Obj {
     spec: {
       template: {
         spec: {
-          containers: [{ name: NAME, env: [env], volumeMounts: [mount] }],
+          containers: [{ name: NAME, env, volumeMounts: [mount] }],
           volumes: [volume],
         },
       },
@@ -88,23 +96,21 @@ function secretMountPatch(env: Obj, mount: Obj, volume: Obj): Obj {
 }
 
 /**
- * prometheusTokenComponent: the hook server sends Prometheus the bearer token in Secret
- * gati-operator-prometheus (key token), as the chart's `prometheus.credentials` does.
+ * prometheusCredentialsComponent: the hook server mounts Secret gati-operator-prometheus
+ * read-only and reads the Prometheus credentials from the files `env` names (keys of that
+ * Secret), as the chart's `prometheus.credentials` does with the same Secret and keys.
  */
-export function prometheusTokenComponent(): Obj {
+function prometheusCredentialsComponent(env: Array<[name: string, key: string]>): Obj {
   const volume = 'prometheus-credentials';
   return kustomization(
     {
       patches: [
         secretMountPatch(
-          {
-            name: 'PROMETHEUS_BEARER_TOKEN_FILE',
-            value: `${PROMETHEUS_CREDENTIALS_DIR}/${PROMETHEUS_TOKEN_SECRET.key}`,
-          },
+          env.map(([name, key]) => ({ name, value: `${PROMETHEUS_CREDENTIALS_DIR}/${key}` })),
           { name: volume, mountPath: PROMETHEUS_CREDENTIALS_DIR, readOnly: true },
           {
             name: volume,
-            secret: { secretName: PROMETHEUS_TOKEN_SECRET.name, defaultMode: 0o440 },
+            secret: { secretName: PROMETHEUS_SECRET_NAME, defaultMode: 0o440 },
           },
         ),
       ],
@@ -113,13 +119,28 @@ export function prometheusTokenComponent(): Obj {
   );
 }
 
+/** prometheusTokenComponent: the hook server sends Prometheus the bearer token in Secret gati-operator-prometheus (key token). */
+export function prometheusTokenComponent(): Obj {
+  return prometheusCredentialsComponent([
+    ['PROMETHEUS_BEARER_TOKEN_FILE', PROMETHEUS_TOKEN_SECRET.key],
+  ]);
+}
+
+/** prometheusBasicAuthComponent: the hook server sends Prometheus the user name and password in Secret gati-operator-prometheus (keys username, password). */
+export function prometheusBasicAuthComponent(): Obj {
+  return prometheusCredentialsComponent([
+    ['PROMETHEUS_USERNAME_FILE', PROMETHEUS_BASIC_AUTH_SECRET.usernameKey],
+    ['PROMETHEUS_PASSWORD_FILE', PROMETHEUS_BASIC_AUTH_SECRET.passwordKey],
+  ]);
+}
+
 /** bearerTokenComponent: Metacontroller authenticates every hook call with the token in Secret gati-operator-token. */
 export function bearerTokenComponent(): Obj {
   return kustomization(
     {
       patches: [
         ...controllerList().map(authorizationPatch),
-        secretMountPatch(TOKEN_ENV, TOKEN_MOUNT, TOKEN_VOLUME),
+        secretMountPatch([TOKEN_ENV], TOKEN_MOUNT, TOKEN_VOLUME),
       ],
     },
     true,

@@ -10,6 +10,7 @@ import {
   kustomization,
   optionalKindComponents,
   prometheusScrapePolicy,
+  prometheusBasicAuthComponent,
   prometheusTokenComponent,
   serviceMonitor,
 } from './components.js';
@@ -130,6 +131,13 @@ export function installFiles(): Map<string, string> {
     yamlFile(
       [prometheusTokenComponent()],
       'Needs Secret gati-system/gati-operator-prometheus (key: token): the bearer token the hook server sends Prometheus. Helm: prometheus.credentials. See docs/deployment.md.',
+    ),
+  );
+  files.set(
+    'manifests/components/prometheus-basic-auth/kustomization.yaml',
+    yamlFile(
+      [prometheusBasicAuthComponent()],
+      'Needs Secret gati-system/gati-operator-prometheus (keys: username, password): the basic-auth credentials the hook server sends Prometheus. Use this or prometheus-token, not both. Helm: prometheus.credentials. See docs/deployment.md.',
     ),
   );
   files.set(

@@ -16,7 +16,10 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { allCRDs } from '../../src/api/crds.js';
 import { CHART_DIR } from '../../src/install/chart.js';
 import { TLS_DIR } from '../../src/install/chart-deployment.js';
-import { PROMETHEUS_CREDENTIALS_DIR } from '../../src/install/components.js';
+import {
+  PROMETHEUS_BASIC_AUTH_SECRET,
+  PROMETHEUS_CREDENTIALS_DIR,
+} from '../../src/install/components.js';
 import { ChartValuesSchema } from '../../src/install/chart-values.js';
 import { defaultValues } from '../../src/install/chart-values-files.js';
 import { IMAGE, NAME, NAMESPACE } from '../../src/install/constants.js';
@@ -355,6 +358,18 @@ if (!helm) {
     t.equal(basic.PROMETHEUS_USERNAME_FILE, `${PROMETHEUS_CREDENTIALS_DIR}/user`);
     t.equal(basic.PROMETHEUS_PASSWORD_FILE, `${PROMETHEUS_CREDENTIALS_DIR}/pass`);
     t.notOk('PROMETHEUS_BEARER_TOKEN_FILE' in basic);
+    if (haveKubectl) {
+      const { name, usernameKey, passwordKey } = PROMETHEUS_BASIC_AUTH_SECRET;
+      t.strictSame(
+        canon(
+          template([
+            `prometheus.credentials.secretName=${name},prometheus.credentials.usernameKey=${usernameKey},prometheus.credentials.passwordKey=${passwordKey}`,
+          ]),
+        ),
+        canon(noNamespace(kustomize(['prometheus-basic-auth']))),
+        '= the prometheus-basic-auth component',
+      );
+    }
     const none = template();
     t.notOk(
       Object.keys(envOf(none)).some((k) => k.startsWith('PROMETHEUS_')),
