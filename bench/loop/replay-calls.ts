@@ -31,9 +31,11 @@ interface Call {
  * REPLAY_SERVERS: which servers take turns (default real,floor): real (dist/), floor, record
  * (the floor answering every call with the real hooks), alt (the build in ALT_DIST, e.g. a
  * copy of dist/ with a change, to compare two builds of ours; ALT_NODE_ARGS adds node flags to
- * it alone, e.g. to compare V8 flags on one build). REPLAY_TOGETHER=1 plays to all of them at
- * once in each round instead of in turn, so the machine's drift hits them alike (for A/B of two
- * builds of ours; the floor's figure is then not the loop's).
+ * it alone, e.g. to compare V8 flags on one build; ALT_ENV, space-separated NAME=value pairs,
+ * adds to its environment alone). REPLAY_TOGETHER=1 plays to all of them at once in each round
+ * instead of in turn, so the machine's drift hits them alike (for A/B of two builds of ours; the
+ * floor's figure is then not the loop's). REPLAY_NOTE is written as the results file's `note`
+ * (say there what ALT_DIST was).
  */
 type Kind = 'real' | 'floor' | 'record' | 'alt';
 const KINDS = (process.env.REPLAY_SERVERS ?? 'real,floor').split(',') as Kind[];
@@ -60,6 +62,7 @@ async function start(kind: Kind, work: string, recording: string): Promise<HookS
     name: kind,
     env: {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...(kind === 'alt' ? altEnv() : {}),
       // Only the floor replays; `record` answers every call with the real hooks.
       ...(existsSync(recording) && kind === 'floor' ? { RECORDING: recording } : {}),
       RECORD_OUT: recording,
@@ -68,6 +71,27 @@ async function start(kind: Kind, work: string, recording: string): Promise<HookS
   });
   await server.start();
   return server;
+}
+
+/** altEnv: ALT_ENV's NAME=value pairs, for the alt server alone. */
+function altEnv(): Record<string, string> {
+  const pairs = (process.env.ALT_ENV ?? '').split(' ').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const at = p.indexOf('=');
+      if (at < 1) throw new Error(`ALT_ENV: expected NAME=value, got ${JSON.stringify(p)}`);
+      return [p.slice(0, at), p.slice(at + 1)];
+    }),
+  );
+}
+
+/** altSettings: how the alt server differed, for the results file's command. */
+function altSettings(): string {
+  if (!KINDS.includes('alt')) return '';
+  return ['ALT_DIST', 'ALT_NODE_ARGS', 'ALT_ENV']
+    .filter((k) => process.env[k])
+    .map((k) => `${k}=${JSON.stringify(process.env[k])} `)
+    .join('');
 }
 
 /** play sends every call at its captured offset (10 connections) and returns the non-2xx count. */
@@ -188,14 +212,16 @@ async function main(): Promise<void> {
           );
         }
     const medians = Object.fromEntries(KINDS.map((k) => [k, median(results[k])]));
-    for (const kind of KINDS.filter((k) => k !== 'real'))
+    // Each other server against ours (when ours took part).
+    for (const kind of KINDS.includes('real') ? KINDS.filter((k) => k !== 'real') : [])
       console.log(
         `median: real ${medians.real!.toFixed(3)} ms, ${kind} ${medians[kind]!.toFixed(3)} ms a call: real is ${(medians.real! / medians[kind]!).toFixed(2)}× ${kind}`,
       );
     if (process.env.REPLAY_OUT)
       writeResult(process.env.REPLAY_OUT, {
+        ...(process.env.REPLAY_NOTE ? { note: process.env.REPLAY_NOTE } : {}),
         date: new Date().toISOString(),
-        command: `${together ? 'REPLAY_TOGETHER=1 ' : ''}REPLAY_SERVERS=${KINDS.join(',')} npx tsx bench/loop/replay-calls.ts <capture> ${roundsArg}`,
+        command: `${together ? 'REPLAY_TOGETHER=1 ' : ''}${altSettings()}REPLAY_SERVERS=${KINDS.join(',')} npx tsx bench/loop/replay-calls.ts <capture> ${roundsArg}`,
         together,
         machine: machine(),
         capture: { calls: calls.length, seconds: (calls.at(-1)?.ms ?? 0) / 1000 },
