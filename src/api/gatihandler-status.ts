@@ -125,6 +125,9 @@ export const RolloutStatus = Type.Object({
   startedAt: Time(),
   stepStartedAt: Time(),
   stepEndsAt: Time("When the current step's wait ends (while Progressing)."),
+  routeBehindSince: Time(
+    'During a step: since when the gateway reports an older route generation; the step restarts once it has caught up.',
+  ),
   pausedAt: Time(),
   finishedAt: Time('When it Succeeded or was Aborted.'),
   analysis: Type.Optional(AnalysisStatus),

@@ -2,7 +2,9 @@ import { GatiHandlerStatus } from '../api/gatihandler-status.js';
 import type { KubeObject, SyncRequest } from '../api/metacontroller.js';
 import type { Observation } from '../api/signals.js';
 import { readStatus } from '../api/validate.js';
-import { annotationsOf, isObject } from '../kube/observed.js';
+import { HTTP_ROUTE } from '../api/kinds.js';
+import { annotationsOf, isObject, observedNamed } from '../kube/observed.js';
+import { routeName } from '../resources/names.js';
 import { observationsNeeded, versionKey, type Needed } from '../timescape/observations.js';
 import { handlerSpec, policyName } from './policy.js';
 
@@ -36,6 +38,7 @@ export function handlerObservations(request: unknown, now: Date): Needed[] {
     spec: valid.value,
     status: status.value,
     annotations: annotationsOf(parent as KubeObject),
+    route: observedNamed(r?.children, HTTP_ROUTE, routeName(name)),
     now,
   });
 }

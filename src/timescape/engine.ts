@@ -13,7 +13,16 @@ import {
   stepCheck,
   stepPlan,
 } from './gates.js';
-import { aborted, inFlight, paused, preScaled, resumed, startStep, succeeded } from './records.js';
+import {
+  aborted,
+  forGateway,
+  inFlight,
+  paused,
+  preScaled,
+  resumed,
+  startStep,
+  succeeded,
+} from './records.js';
 import {
   completed,
   fromRecord,
@@ -26,6 +35,8 @@ import {
   type RolloutRecord,
   type RolloutState,
   type Transition,
+  PRESCALE_POLL_SECONDS,
+  ROUTE_POLL_SECONDS,
 } from './state.js';
 
 export * from './state.js';
@@ -116,11 +127,14 @@ function step(
       );
     return same(fromRecord(startStep(rec, first, ctx.now)));
   }
-  let rec = r;
+  // A step the gateway has not applied yet is not judged; once it has, it starts over.
+  const g = forGateway(r, ctx.routeBehind, ctx.steps, ctx.now);
+  if (g.held) return same(fromRecord(g.record));
+  let rec = g.record;
   let passed = true;
-  const plan = stepPlan(r, ctx);
+  const plan = stepPlan(rec, ctx);
   if (plan) {
-    const c = stepCheck(r, plan, answers, ctx);
+    const c = stepCheck(rec, plan, answers, ctx);
     rec = c.record;
     const held = gateOutcome(rec, rec.analysis!, c.check, 'analysis', ctx);
     if (held) return held;
@@ -184,9 +198,6 @@ function promote(
 function immediateReason(r: RolloutRecord): SuccessReason {
   return r.move?.kind === 'Rollback' ? 'Rollback' : 'Available';
 }
-
-/** How often a move held for its pods looks again, besides the Deployment's own events. */
-export const PRESCALE_POLL_SECONDS = 5;
 
 /**
  * nextStep moves to step `next` now, or completes the move when there is none — once the
@@ -263,6 +274,8 @@ function dueOf(s: RolloutState, ctx: EngineContext): number | undefined {
   }
   // Waiting for pods: the Deployment's status change re-triggers the sync; this is a backstop.
   if (r.preScale) return PRESCALE_POLL_SECONDS;
+  // Waiting for the gateway: its status change on the route re-triggers the sync; a backstop too.
+  if (r.routeBehindSince) return ROUTE_POLL_SECONDS;
   const toEnd = (ctx.steps[r.step]?.pauseSeconds ?? 0) - elapsed(r.stepStartedAt!, ctx.now);
   const dues = toEnd > 0 ? [toEnd] : [];
   if (stepPlan(r, ctx)) {

@@ -1,7 +1,8 @@
 import type { Webhook } from '../api/analysis.js';
 import type { GatiHandlerSpec, GatiHandlerStatus, VersionStatus } from '../api/gatihandler.js';
+import type { KubeObject } from '../api/metacontroller.js';
 import { canonical } from '../kube/canonical.js';
-import { elapsed } from '../kube/time.js';
+import { elapsed, rfc3339 } from '../kube/time.js';
 import { RETIREMENT_REASONS } from '../api/cost.js';
 import { versionName } from '../resources/names.js';
 import { promqlString, substitute } from '../resources/template.js';
@@ -18,6 +19,7 @@ import {
 import { confirmDue, hooksOf, limitsOf, postRolloutPending, stepPlan } from './gates.js';
 import { baselineOf, metricKey, webhookKey, type CheckPlan, type MetricSpec } from './metrics.js';
 import { inFlight } from './records.js';
+import { gatewayBehind } from './route-status.js';
 
 /**
  * What the server must observe for one handler sync, computed by the same rules that consume
@@ -69,6 +71,8 @@ export interface NeedsInput {
   status?: GatiHandlerStatus;
   /** The handler's annotations: the rollout action decides whether a step runs this sync. */
   annotations: Record<string, string>;
+  /** The observed HTTPRoute: a step the gateway has not applied yet is not checked. */
+  route?: KubeObject;
   now: Date;
 }
 
@@ -128,9 +132,11 @@ function gatesNeeded(input: NeedsInput): Needed[] {
     // Its Deployment was Available at the last sync: a smoke test would fail on a missing target.
     const ready = versions.some((v) => v.versionId === r.versionId && v.phase === 'Active');
     if (ready && preRolloutDue(r, ctx)) out.push(...hooksOf(ctx, 'pre-rollout').map(hook));
-  } else {
+  } else if (!gatewayBehind(input.route, input.spec)) {
+    // As the engine: a step the gateway was seen behind on starts over now (forGateway).
+    const since = r.routeBehindSince ? rfc3339(input.now) : r.stepStartedAt!;
     const plan = stepPlan(r, ctx);
-    if (plan && analysisDue(limitsOf(ctx), r.analysis, r.step, r.stepStartedAt!, input.now))
+    if (plan && analysisDue(limitsOf(ctx), r.analysis, r.step, since, input.now))
       out.push(...checkNeeded(input, plan, half, versions), ...plan.webhooks.map(hook));
   }
   if (confirmDue(r, ctx)) out.push(...hooksOf(ctx, 'confirm-promotion').map(hook));

@@ -8,6 +8,7 @@ import { assemble } from './assemble.js';
 import { advance, fromRecord, toRecord, type RolloutEvent, type RolloutRecord } from './engine.js';
 import { drain, holdLastServing, observedRoute, setPhase, supersede } from './lifecycle.js';
 import { resolveMoves } from './moves.js';
+import { gatewayBehind } from './route-status.js';
 import { capacityGate, sizeVersions } from './sizing.js';
 import { planBridges } from './bridges.js';
 import { desireOf, grantedOf, justDone, weigh } from './weigh.js';
@@ -100,6 +101,7 @@ export function planVersions(input: PlanInput): Plan {
     targetReady,
     capacity: capacityGate(record, byId, spec),
     over,
+    routeBehind: gatewayBehind(input.route, spec),
   });
   if (tail.dueInSeconds) dues.push(tail.dueInSeconds);
   const done = justDone(fromRecord(prevRecord), tail.state);

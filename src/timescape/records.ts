@@ -2,6 +2,7 @@ import type { RolloutStatus } from '../api/gatihandler-status.js';
 import type { PreScale } from '../api/cost.js';
 import type { AbortReason, PauseReason, SuccessReason } from '../api/rollout.js';
 import { elapsed, rfc3339 } from '../kube/time.js';
+import type { RouteLag } from './route-status.js';
 
 /**
  * The record of a move (status.rollout) and the small steps that change it: each sets the
@@ -47,6 +48,7 @@ export function succeeded(
     stepEndsAt: undefined,
     pausedAt: undefined,
     preScale: undefined,
+    routeBehindSince: undefined,
     finishedAt: rfc3339(now),
   };
 }
@@ -104,6 +106,7 @@ export function aborted(
     stepEndsAt: undefined,
     pausedAt: undefined,
     preScale: undefined,
+    routeBehindSince: undefined,
     finishedAt: rfc3339(now),
   };
 }
@@ -113,11 +116,37 @@ export function startStep(r: RolloutRecord, s: Step, now: Date): RolloutRecord {
   return {
     ...r,
     preScale: undefined,
+    routeBehindSince: undefined,
     stepWeight: s.weight,
     stepStartedAt: rfc3339(now),
     stepEndsAt: rfc3339(new Date(now.getTime() + s.pauseSeconds * 1000)),
     message: `step ${r.step + 1}: ${s.weight}% of the move`,
   };
+}
+
+/**
+ * forGateway: while the gateway has applied only an older generation of the route (`lag`), the
+ * step is held — `routeBehindSince` set once, so the status changes once, not every sync; a step
+ * it was seen behind on and has now applied starts over (its wait and its checks count from now).
+ */
+export function forGateway(
+  r: RolloutRecord,
+  lag: RouteLag | undefined,
+  steps: Step[],
+  now: Date,
+): { held: boolean; record: RolloutRecord } {
+  if (lag)
+    return {
+      held: true,
+      record: {
+        ...r,
+        routeBehindSince: r.routeBehindSince ?? rfc3339(now),
+        message: `step ${r.step + 1}: ${r.stepWeight}% of the move, held: the gateway has applied the route only at generation ${lag.applied} of ${lag.generation}; the step's clock restarts once it has`,
+      },
+    };
+  if (!r.routeBehindSince) return { held: false, record: r };
+  const step = steps[r.step] ?? { weight: r.stepWeight, pauseSeconds: 0 };
+  return { held: false, record: { ...startStep(r, step, now), preScale: r.preScale } };
 }
 
 /**

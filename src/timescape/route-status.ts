@@ -95,3 +95,31 @@ export function unresolvedRefs(
   }
   return undefined;
 }
+
+/** The route's generation and the oldest one a parent reports it has applied. */
+export interface RouteLag {
+  generation: number;
+  applied: number;
+}
+
+/**
+ * gatewayBehind: a parent the route attaches to reports its Accepted condition for an older
+ * generation than the route's — the gateway has not applied the route's current spec (its
+ * weights) yet. A gateway that reports nothing cannot be told apart from one that is quick, so
+ * it is not behind; nor is a route without a generation (nothing to compare).
+ */
+export function gatewayBehind(
+  route: KubeObject | undefined,
+  spec: GatiHandlerSpec,
+): RouteLag | undefined {
+  if (!attached(route, spec)) return undefined;
+  const generation = (route.metadata as { generation?: unknown }).generation;
+  if (typeof generation !== 'number') return undefined;
+  let applied = generation;
+  for (const conditions of parentConditions(route) ?? []) {
+    const accepted = conditions.find((c) => c.type === 'Accepted');
+    if (accepted && typeof accepted.observedGeneration === 'number')
+      applied = Math.min(applied, accepted.observedGeneration);
+  }
+  return applied < generation ? { generation, applied } : undefined;
+}

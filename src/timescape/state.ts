@@ -1,3 +1,4 @@
+import type { RouteLag } from './route-status.js';
 import type { Analysis, Webhook } from '../api/analysis.js';
 import type { RolloutStatus } from '../api/gatihandler-status.js';
 import type { AbortReason, OneShotAction, PauseReason, SuccessReason } from '../api/rollout.js';
@@ -90,7 +91,18 @@ export interface EngineContext {
    * (src/timescape/sizing.ts). Absent: always ready (Full, or a caller that only predicts).
    */
   capacity?: (step: number) => Capacity;
+  /**
+   * The gateway reports the route applied only at an older generation than the route's
+   * (route-status.ts gatewayBehind): the step's weights may not serve yet. Absent: applied, or
+   * the gateway says nothing (a caller that only predicts, or a gateway without status).
+   */
+  routeBehind?: RouteLag;
 }
+
+/** How often a move held for its pods looks again, besides the Deployment's own events. */
+export const PRESCALE_POLL_SECONDS = 5;
+/** How often a step held for the gateway looks again, besides the route's own status events. */
+export const ROUTE_POLL_SECONDS = 5;
 
 /** What the gate of one step found: the replicas the gaining version needs, and whether they run. */
 export interface Capacity {

@@ -229,6 +229,40 @@ t.test('pause holds across two resyncs and a hook-server outage; resume continue
   );
 });
 
+t.test(
+  'a gateway slow to apply a step: the step holds, then starts over once it has',
+  async (t) => {
+    const s = new Story({ version: 'v1' });
+    // The gateway stops applying routes: it keeps reporting Accepted for the last generation it saw.
+    s.sim.routeAccepts = false;
+    s.set({ version: 'v2' });
+    s.until(t, 'v2 at 25 %', () => s.weights().v2 === 25, 60);
+    const written = Date.parse(s.rollout()!.stepStartedAt);
+    s.advance(200);
+    t.strictSame(s.weights(), { v1: 75, v2: 25 }, 'still 25 % well past the step’s 120 s');
+    t.match(s.rollout(), {
+      phase: 'Progressing',
+      step: 0,
+      routeBehindSince: String,
+      message: /held: the gateway has applied the route only at generation \d+ of \d+/,
+    });
+    s.sim.routeAccepts = true;
+    s.until(t, 'the gateway caught up', () => s.rollout()?.routeBehindSince === undefined, 10);
+    const restarted = Date.parse(s.rollout()!.stepStartedAt);
+    t.ok(
+      restarted - written >= 200_000,
+      `the step's clock restarted when the gateway applied it (${(restarted - written) / 1000} s after its weights were written)`,
+    );
+    const took = s.until(t, 'step 2', () => s.weights().v2 === 50, 130);
+    t.ok(took >= 115 && took <= 125, `step 2 came ${took} s later: the step's whole 120 s`);
+    s.until(t, 'v2 at 100 %', () => s.rollout()?.phase === 'Succeeded', 130);
+    t.ok(
+      s.seen.every((w, i) => i === 0 || (w.v2 ?? 0) >= (s.seen[i - 1]!.v2 ?? 0)),
+      `v2's weight only grew (${JSON.stringify(s.seen)})`,
+    );
+  },
+);
+
 t.test('promote ends the step now; the leftover annotation never acts again', async (t) => {
   const s = at25(t);
   s.set({ action: 'promote' });

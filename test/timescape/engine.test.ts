@@ -358,3 +358,76 @@ t.test('the capacity gate: weight moves only once the gaining version runs its p
       t.equal(out.dueInSeconds, PRESCALE_POLL_SECONDS, `${r.reason}: looked at again soon`);
   }
 });
+
+// A gateway slow to apply the route (Accepted reported for an older generation): the step's
+// weights may not serve yet, so the step is not judged, and it starts over once they can.
+const behind = { generation: 7, applied: 6 };
+
+t.test('a step the gateway has not applied yet holds, and starts over once it has', async (t) => {
+  // Step 1 started at t=30 with a 60 s wait: over at t=90, but the gateway lags until t=120.
+  const held = advance(STATES.Stepping, [EVENTS.Step!], {
+    ...ctx,
+    now: at(100),
+    routeBehind: behind,
+  });
+  t.match(held.state, {
+    kind: 'Stepping',
+    record: { step: 0, stepWeight: 10, routeBehindSince: rfc3339(at(100)) },
+  });
+  t.match(
+    (held.state as { record: RolloutRecord }).record.message,
+    /held: the gateway has applied the route only at generation 6 of 7/,
+    'the status says why and which generations',
+  );
+  t.equal(held.dueInSeconds, 5, 'looked at again within 5 s besides the route’s own events');
+
+  const still = advance(held.state, [EVENTS.Step!], { ...ctx, now: at(110), routeBehind: behind });
+  t.equal(
+    (still.state as { record: RolloutRecord }).record.routeBehindSince,
+    rfc3339(at(100)),
+    'the time it was first seen behind is kept: the status does not change every sync',
+  );
+
+  const caught = advance(still.state, [EVENTS.Step!], { ...ctx, now: at(120) });
+  t.match(
+    caught.state,
+    {
+      kind: 'Stepping',
+      record: {
+        step: 0,
+        stepWeight: 10,
+        stepStartedAt: rfc3339(at(120)),
+        stepEndsAt: rfc3339(at(180)),
+        routeBehindSince: undefined,
+      },
+    },
+    'caught up at t=120: the step starts over, its whole 60 s wait still to come',
+  );
+  t.equal(caught.dueInSeconds, 60);
+
+  const early = advance(caught.state, [EVENTS.Step!], { ...ctx, now: at(170) });
+  t.match(early.state, { record: { step: 0 } }, 'not before its wait is over');
+  const next = advance(caught.state, [EVENTS.Step!], { ...ctx, now: at(180) });
+  t.match(next.state, { record: { step: 1, stepWeight: 50 } }, 'then the next step');
+});
+
+t.test('a gateway that is not behind changes nothing', async (t) => {
+  const plain = advance(STATES.Stepping, [EVENTS.Step!], { ...ctx, now: at(90) });
+  t.match(plain.state, { record: { step: 1, routeBehindSince: undefined } }, 'advances on time');
+});
+
+t.test('held for the gateway, a person can still act on the move', async (t) => {
+  const held = advance(STATES.Stepping, [EVENTS.Step!], { ...ctx, routeBehind: behind });
+  const lag = { ...ctx, routeBehind: behind };
+  const abort = { kind: 'Action', action: 'abort', value: 'abort@2' } as RolloutEvent;
+  t.match(advance(held.state, [abort], lag).state, {
+    kind: 'Aborted',
+    record: { routeBehindSince: undefined },
+  });
+  t.match(advance(held.state, [EVENTS.Pause!], lag).state, { kind: 'Paused' });
+  const promote = { kind: 'Action', action: 'promote', value: 'promote@2' } as RolloutEvent;
+  t.match(advance(held.state, [promote], lag).state, {
+    kind: 'Stepping',
+    record: { step: 1, routeBehindSince: undefined },
+  });
+});

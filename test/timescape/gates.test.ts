@@ -3,6 +3,7 @@ import { at, Driver, spec } from './lib.js';
 import { unavailable } from '../helpers/observations.js';
 import { observationsNeeded } from '../../src/timescape/observations.js';
 import { overBaseline } from '../../src/timescape/metrics.js';
+import { rfc3339 } from '../../src/kube/time.js';
 
 // The gates of a move (issue #24): several metrics, each against a threshold or against the
 // incumbent (the baseline), and webhooks before the first step, at every step, before the
@@ -292,5 +293,76 @@ t.test(
       [],
       'nothing before the check is due',
     );
+  },
+);
+
+t.test(
+  'a gateway slow to apply a step: nothing is checked or advanced until it has, then the step starts over',
+  async (t) => {
+    // As rolling(BASELINE), behind a Gateway: the route attaches to one, which reports on it.
+    const sp = (v: string) =>
+      spec(v, {
+        rollout: {
+          steps: [
+            { weight: 10, pauseSeconds: 20 },
+            { weight: 50, pauseSeconds: 20 },
+          ],
+          rollbackWindowSeconds: 0,
+          ...BASELINE,
+        },
+        routing: { parentRefs: [{ name: 'public' }] },
+      });
+    const d = new Driver();
+    for (const [s, v] of [
+      [0, 'v1'],
+      [1, 'v1'],
+      [10, 'v2'],
+    ] as const)
+      d.sync(s, sp(v));
+    const good = { 'v2#m:errors': { value: 0.01 }, 'v1#m:errors': { value: 0.01 } };
+    const needed = (s: number) =>
+      observationsNeeded({
+        namespace: 'shop',
+        name: 'users',
+        spec: sp('v2'),
+        status: d.status,
+        annotations: {},
+        route: d.route,
+        now: at(s),
+      });
+    d.gateway = true;
+    d.gatewayHolds = true;
+    d.sync(11, sp('v2'));
+    t.same(d.weights(), { v1: 90, v2: 10 }, 'step 1 written at t=11');
+    t.same(needed(21), [], 'the gateway has not applied it: no check is asked for');
+    d.syncWith(21, sp('v2'), good);
+    t.match(d.plan!.rollout, {
+      step: 0,
+      routeBehindSince: rfc3339(at(21)),
+      message: /held: the gateway has applied the route only at generation 0 of 1/,
+    });
+    t.notOk(d.plan!.rollout.analysis?.lastCheckAt, 'answers given anyway are not counted');
+    d.gatewayHolds = false;
+    d.syncWith(35, sp('v2'), good);
+    t.match(d.plan!.rollout, { step: 0 }, 'its 20 s wait is over at t=31, but it is still held');
+    t.same(d.weights(), { v1: 90, v2: 10 }, 'the step’s weights stay written meanwhile');
+    t.same(
+      needed(40),
+      [],
+      'applied at t=40: the step starts over, its first check one interval on',
+    );
+    d.syncWith(40, sp('v2'), good);
+    t.match(d.plan!.rollout, {
+      step: 0,
+      stepStartedAt: rfc3339(at(40)),
+      stepEndsAt: rfc3339(at(60)),
+      routeBehindSince: undefined,
+    });
+    t.match(needed(50), [{ purpose: 'analysis' }, { purpose: 'analysis' }], 'then asked for');
+    d.syncWith(50, sp('v2'), good);
+    t.match(d.plan!.rollout, { step: 0, analysis: { passes: 1 } });
+    d.syncWith(60, sp('v2'), good);
+    t.match(d.plan!.rollout, { step: 1 }, 'the next step once the restarted wait is over');
+    t.same(d.weights(), { v1: 50, v2: 50 });
   },
 );

@@ -13,7 +13,12 @@ import {
   type VersionIdentity,
 } from '../../src/timescape/membership.js';
 import { labelValue } from '../../src/resources/names.js';
-import { routeAccepted, routeWeights, unresolvedRefs } from '../../src/timescape/route-status.js';
+import {
+  gatewayBehind,
+  routeAccepted,
+  routeWeights,
+  unresolvedRefs,
+} from '../../src/timescape/route-status.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -290,3 +295,43 @@ t.test(
     );
   },
 );
+
+t.test('gatewayBehind: Accepted reported only for an older generation of the route', async (t) => {
+  const spec: any = { routing: { parentRefs: [{ name: 'gw' }, { name: 'gw2' }] } };
+  const accepted = (g?: number) => ({
+    conditions: [{ type: 'Accepted', status: 'True', observedGeneration: g }],
+  });
+  const route = (generation: number | undefined, ...parents: any[]): any => ({
+    metadata: { name: 'r', generation },
+    status: { parents },
+  });
+  t.strictSame(
+    gatewayBehind(route(7, accepted(7), accepted(6)), spec),
+    { generation: 7, applied: 6 },
+    'one parent still at 6: behind, and by how much',
+  );
+  t.equal(gatewayBehind(route(7, accepted(7), accepted(7)), spec), undefined, 'both applied');
+  t.equal(
+    gatewayBehind(route(7, { conditions: [] }, accepted(7)), spec),
+    undefined,
+    'a parent that reports no Accepted cannot be told behind',
+  );
+  t.equal(
+    gatewayBehind(route(7, accepted(undefined)), spec),
+    undefined,
+    'no observedGeneration: nothing to compare',
+  );
+  t.equal(gatewayBehind(route(7), spec), undefined, 'a gateway that reports nothing');
+  t.equal(gatewayBehind(route(undefined, accepted(1)), spec), undefined, 'no generation');
+  t.equal(
+    gatewayBehind(route(7, accepted(6)), { routing: {} } as any),
+    undefined,
+    'no parentRefs: nothing routes through it',
+  );
+  t.equal(gatewayBehind(undefined, spec), undefined, 'no route');
+  t.strictSame(
+    gatewayBehind(route(7, 'junk', accepted(5)), spec),
+    { generation: 7, applied: 5 },
+    'a malformed parent entry is skipped',
+  );
+});
