@@ -13,8 +13,11 @@ const ERRORS =
   'sum(rate(errors{service="{{service}}"}[1m])) / sum(rate(requests{service="{{service}}"}[1m]))';
 const LATENCY = 'histogram_quantile(0.99, latency{service="{{service}}"})';
 
-/** A handler rolling v1 → v2 with these gates; step 1 (10 %) started at t=11. */
-function rolling(rollout: Record<string, unknown>): {
+/** A handler rolling v1 → v2 with these gates (and `extra` spec fields); step 1 (10 %) started at t=11. */
+function rolling(
+  rollout: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): {
   d: Driver;
   sp: (v: string) => ReturnType<typeof spec>;
 } {
@@ -28,12 +31,26 @@ function rolling(rollout: Record<string, unknown>): {
         rollbackWindowSeconds: 0,
         ...rollout,
       },
+      ...extra,
     });
   const d = new Driver();
   d.sync(0, sp('v1'));
   d.sync(1, sp('v1'));
   d.sync(10, sp('v2'));
   return { d, sp };
+}
+
+/** What the server must observe before the driver's next v2 sync at second `s` (its route too). */
+function neededAt(d: Driver, sp: (v: string) => ReturnType<typeof spec>, s: number) {
+  return observationsNeeded({
+    namespace: 'shop',
+    name: 'users',
+    spec: sp('v2'),
+    status: d.status,
+    annotations: {},
+    route: d.route,
+    now: at(s),
+  });
 }
 
 const BASELINE = {
@@ -232,14 +249,7 @@ t.test('post-rollout is told once when the move ends', async (t) => {
   t.equal(d.plan!.resyncAfterSeconds! <= 2, true, 'asks for the post-rollout call soon');
   d.syncWith(52, sp('v2'), { 'v2#w:told': { value: 204 } });
   t.match(d.plan!.rollout.webhooks, [{ name: 'told', type: 'post-rollout', result: 'Passed' }]);
-  const needed = observationsNeeded({
-    namespace: 'shop',
-    name: 'users',
-    spec: sp('v2'),
-    status: d.status,
-    annotations: {},
-    now: at(53),
-  });
+  const needed = neededAt(d, sp, 53);
   t.same(needed, [], 'never asked again');
 });
 
@@ -251,14 +261,7 @@ t.test(
       webhooks: [{ ...hook('load', 'step'), metadata: { suite: 'smoke' } }],
     });
     d.sync(11, sp('v2'));
-    const needed = observationsNeeded({
-      namespace: 'shop',
-      name: 'users',
-      spec: sp('v2'),
-      status: d.status,
-      annotations: {},
-      now: at(21),
-    });
+    const needed = neededAt(d, sp, 21);
     t.match(needed, [
       { purpose: 'analysis', key: 'shop/users/v2#m:errors', promql: /service="users-v2-/ },
       { purpose: 'analysis', key: 'shop/users/v1#m:errors', promql: /service="users-v1-/ },
@@ -281,60 +284,21 @@ t.test(
       targetVersion: 'v2',
       type: 'step',
     });
-    t.same(
-      observationsNeeded({
-        namespace: 'shop',
-        name: 'users',
-        spec: sp('v2'),
-        status: d.status,
-        annotations: {},
-        now: at(15),
-      }),
-      [],
-      'nothing before the check is due',
-    );
+    t.same(neededAt(d, sp, 15), [], 'nothing before the check is due');
   },
 );
 
 t.test(
   'a gateway slow to apply a step: nothing is checked or advanced until it has, then the step starts over',
   async (t) => {
-    // As rolling(BASELINE), behind a Gateway: the route attaches to one, which reports on it.
-    const sp = (v: string) =>
-      spec(v, {
-        rollout: {
-          steps: [
-            { weight: 10, pauseSeconds: 20 },
-            { weight: 50, pauseSeconds: 20 },
-          ],
-          rollbackWindowSeconds: 0,
-          ...BASELINE,
-        },
-        routing: { parentRefs: [{ name: 'public' }] },
-      });
-    const d = new Driver();
-    for (const [s, v] of [
-      [0, 'v1'],
-      [1, 'v1'],
-      [10, 'v2'],
-    ] as const)
-      d.sync(s, sp(v));
+    // Behind a Gateway: the route attaches to one, which reports on it.
+    const { d, sp } = rolling(BASELINE, { routing: { parentRefs: [{ name: 'public' }] } });
     const good = { 'v2#m:errors': { value: 0.01 }, 'v1#m:errors': { value: 0.01 } };
-    const needed = (s: number) =>
-      observationsNeeded({
-        namespace: 'shop',
-        name: 'users',
-        spec: sp('v2'),
-        status: d.status,
-        annotations: {},
-        route: d.route,
-        now: at(s),
-      });
     d.gateway = true;
     d.gatewayHolds = true;
     d.sync(11, sp('v2'));
     t.same(d.weights(), { v1: 90, v2: 10 }, 'step 1 written at t=11');
-    t.same(needed(21), [], 'the gateway has not applied it: no check is asked for');
+    t.same(neededAt(d, sp, 21), [], 'the gateway has not applied it: no check is asked for');
     d.syncWith(21, sp('v2'), good);
     t.match(d.plan!.rollout, {
       step: 0,
@@ -347,7 +311,7 @@ t.test(
     t.match(d.plan!.rollout, { step: 0 }, 'its 20 s wait is over at t=31, but it is still held');
     t.same(d.weights(), { v1: 90, v2: 10 }, 'the step’s weights stay written meanwhile');
     t.same(
-      needed(40),
+      neededAt(d, sp, 40),
       [],
       'applied at t=40: the step starts over, its first check one interval on',
     );
@@ -358,7 +322,11 @@ t.test(
       stepEndsAt: rfc3339(at(60)),
       routeBehindSince: undefined,
     });
-    t.match(needed(50), [{ purpose: 'analysis' }, { purpose: 'analysis' }], 'then asked for');
+    t.match(
+      neededAt(d, sp, 50),
+      [{ purpose: 'analysis' }, { purpose: 'analysis' }],
+      'then asked for',
+    );
     d.syncWith(50, sp('v2'), good);
     t.match(d.plan!.rollout, { step: 0, analysis: { passes: 1 } });
     d.syncWith(60, sp('v2'), good);
