@@ -102,11 +102,18 @@ export interface RouteLag {
   applied: number;
 }
 
+/** refKey: a parentRef as `namespace/name/sectionName`, its namespace defaulting to the route's. */
+function refKey(ref: unknown, namespace: unknown): string {
+  const r = isObject(ref) ? ref : {};
+  return `${String(r.namespace ?? namespace ?? '')}/${String(r.name ?? '')}/${String(r.sectionName ?? '')}`;
+}
+
 /**
  * gatewayBehind: a parent the route attaches to reports its Accepted condition for an older
  * generation than the route's — the gateway has not applied the route's current spec (its
  * weights) yet. A gateway that reports nothing cannot be told apart from one that is quick, so
- * it is not behind; nor is a route without a generation (nothing to compare).
+ * it is not behind; nor is a route without a generation (nothing to compare). An entry for a
+ * parent the route no longer names is left over, not a gateway at work: it is not counted.
  */
 export function gatewayBehind(
   route: KubeObject | undefined,
@@ -115,9 +122,16 @@ export function gatewayBehind(
   if (!attached(route, spec)) return undefined;
   const generation = (route.metadata as { generation?: unknown }).generation;
   if (typeof generation !== 'number') return undefined;
+  const ns = (route.metadata as { namespace?: unknown }).namespace;
+  const refs = (route.spec as { parentRefs?: unknown } | undefined)?.parentRefs;
+  const named = new Set(Array.isArray(refs) ? refs.map((r) => refKey(r, ns)) : []);
+  const parents = (route.status as { parents?: unknown } | undefined)?.parents;
   let applied = generation;
-  for (const conditions of parentConditions(route) ?? []) {
-    const accepted = conditions.find((c) => c.type === 'Accepted');
+  for (const p of Array.isArray(parents) ? parents.filter(isObject) : []) {
+    if (!named.has(refKey(p.parentRef, ns)) || !Array.isArray(p.conditions)) continue;
+    const accepted = p.conditions.find((c) => isObject(c) && c.type === 'Accepted') as
+      | Record<string, unknown>
+      | undefined;
     if (accepted && typeof accepted.observedGeneration === 'number')
       applied = Math.min(applied, accepted.observedGeneration);
   }

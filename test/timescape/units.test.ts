@@ -298,21 +298,35 @@ t.test(
 
 t.test('gatewayBehind: Accepted reported only for an older generation of the route', async (t) => {
   const spec: any = { routing: { parentRefs: [{ name: 'gw' }, { name: 'gw2' }] } };
-  const accepted = (g?: number) => ({
+  const accepted = (g?: number, name = 'gw') => ({
+    parentRef: { name, namespace: 'ns1' },
     conditions: [{ type: 'Accepted', status: 'True', observedGeneration: g }],
   });
   const route = (generation: number | undefined, ...parents: any[]): any => ({
-    metadata: { name: 'r', generation },
+    metadata: { name: 'r', namespace: 'ns1', generation },
+    spec: { parentRefs: [{ name: 'gw' }, { name: 'gw2', namespace: 'ns1' }] },
     status: { parents },
   });
   t.strictSame(
-    gatewayBehind(route(7, accepted(7), accepted(6)), spec),
+    gatewayBehind(route(7, accepted(7), accepted(6, 'gw2')), spec),
     { generation: 7, applied: 6 },
-    'one parent still at 6: behind, and by how much',
+    'one parent still at 6: behind, and by how much (a parentRef namespace defaults to the route’s)',
   );
-  t.equal(gatewayBehind(route(7, accepted(7), accepted(7)), spec), undefined, 'both applied');
   t.equal(
-    gatewayBehind(route(7, { conditions: [] }, accepted(7)), spec),
+    gatewayBehind(route(7, accepted(7), accepted(7, 'gw2')), spec),
+    undefined,
+    'both applied',
+  );
+  t.equal(
+    gatewayBehind(route(7, accepted(7), accepted(2, 'gone')), spec),
+    undefined,
+    'an entry left over for a parent the route no longer names is not a gateway at work',
+  );
+  t.equal(
+    gatewayBehind(
+      route(7, { parentRef: { name: 'gw' }, conditions: [] }, accepted(7, 'gw2')),
+      spec,
+    ),
     undefined,
     'a parent that reports no Accepted cannot be told behind',
   );
