@@ -22,6 +22,11 @@ interface Knobs {
    * A real gateway may do it for every route of the route's namespace.
    */
   gatewayRejects: Knob<[namespace: string, route: string, reject: boolean]>;
+  /**
+   * The Gateway controller stops (true): it applies and reports nothing new, as a slow or stuck
+   * one would, and every route keeps the status it had; false: it goes on where it was.
+   */
+  gatewayFreezes: Knob<[on: boolean]>;
   /** Stops the hook server (every hook call fails to connect) and waits until it is down. */
   stopHookServer: Knob;
   /** Starts it again and waits until it is ready. */

@@ -568,6 +568,9 @@ export class KindCluster {
         gatewayRejects: {
           unsupported: 'kind has no Gateway controller, so story routes attach to no Gateway',
         },
+        gatewayFreezes: {
+          unsupported: 'kind has no Gateway controller, so story routes attach to no Gateway',
+        },
         failHooks: {
           unsupported:
             'the in-cluster hook server has no fault-injecting front; the loop suite answers 500 on demand',

@@ -914,6 +914,94 @@ const gatewayRejects: Story = {
   },
 };
 
+const gatewayLag: Story = {
+  name: 'a step the gateway has not applied holds, and starts over once it has',
+  slug: 'gateway-lag',
+  needs: ['gatewayFreezes'],
+  timeoutMs: 5 * MINUTE,
+  async run(t, s) {
+    const name = 'slow';
+    const pauseSeconds = 5;
+    const w = world(s, name, ['v1', 'v2']);
+    const steps = [
+      { weight: 25, pauseSeconds },
+      { weight: 50, pauseSeconds },
+    ];
+    await s.api.apply(
+      handler(s, name, 'v1', {
+        rollout: { steps, progressDeadlineSeconds: 300, rollbackWindowSeconds: 0 },
+      }),
+    );
+    await w.settle({ v1: 100 }, ['v1']);
+    await use(s.driver.knobs.gatewayFreezes, true);
+    let frozen = true;
+    try {
+      await s.api.patch('GatiHandler', s.ns, name, {
+        spec: { version: 'v2', image: s.driver.image('v2') },
+      });
+      await w.settle({ v1: 75, v2: 25 }, ['v1', 'v2']);
+      await s.until(
+        `GatiHandler ${s.ns}/${name} to hold its first step for the gateway`,
+        async () => {
+          const r = rolloutOf(await w.handlerNow());
+          return r?.routeBehindSince ? true : pending(JSON.stringify(r));
+        },
+        MINUTE,
+      );
+      t.match(
+        rolloutOf(await w.handlerNow())?.message,
+        /held: the gateway has applied the route only at generation \d+ of \d+/,
+        'the status says why, with both generations',
+      );
+      const heldMs = (pauseSeconds + 10) * SECOND;
+      await s.holds(
+        `the first step of ${s.ns}/${name} to stay held while the gateway applies nothing`,
+        async () => {
+          const [x, r] = [await w.weights(), rolloutOf(await w.handlerNow())];
+          return same(x, { v1: 75, v2: 25 }) && r?.step === 0
+            ? true
+            : pending(`route=${JSON.stringify(x)} rollout=${JSON.stringify(r)}`);
+        },
+        heldMs,
+      );
+      t.pass(`held ${heldMs / SECOND}s, longer than the step's ${pauseSeconds}s`);
+      await use(s.driver.knobs.gatewayFreezes, false);
+      frozen = false;
+    } finally {
+      if (frozen) await use(s.driver.knobs.gatewayFreezes, false);
+    }
+    const resumed = Math.floor(Date.now() / 1000) * 1000;
+    const restarted = await s.until(
+      `GatiHandler ${s.ns}/${name}: the step to start over once the gateway applied it`,
+      async () => {
+        const r = rolloutOf(await w.handlerNow());
+        return r && !r.routeBehindSince && r.phase === 'Progressing'
+          ? r
+          : pending(JSON.stringify(r));
+      },
+      MINUTE,
+      500,
+    );
+    const startedAt = Date.parse(restarted.stepStartedAt);
+    t.ok(
+      startedAt >= resumed,
+      `the step restarted at ${restarted.stepStartedAt}, after the gateway resumed`,
+    );
+    await s.until(
+      `the route of ${s.ns}/${name} to reach the 50 % step`,
+      async () => {
+        const x = await w.weights();
+        return x.v2 === 50 ? true : pending(JSON.stringify(x));
+      },
+      MINUTE,
+      500,
+    );
+    const waited = (Date.now() - startedAt) / SECOND;
+    t.ok(waited >= pauseSeconds - 1, `the 50 % step came ${waited.toFixed(1)}s after the restart`);
+    await w.settle({ v2: 100 }, ['v2']);
+  },
+};
+
 const namespaceDeletion: Story = {
   name: 'deleting a namespace with a handler and held GatiVersions finishes: no finalizer deadlock',
   slug: 'nsdelete',
@@ -1187,6 +1275,7 @@ export const STORIES: Story[] = [
   cascade,
   failing,
   gatewayRejects,
+  gatewayLag,
   namespaceDeletion,
   revert,
   pauseResume,

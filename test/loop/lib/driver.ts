@@ -47,6 +47,10 @@ export function loopDriver(
       gatewayRejects: plane
         ? (ns, _route, reject) => plane.traefik.rejectNamespace(ns, reject)
         : (ns, route, reject) => gateway!.reject(ns, route, reject),
+      // Traefik stopped by SIGSTOP (its watches and its status writes with it), then SIGCONT.
+      gatewayFreezes: plane
+        ? async (on) => plane.traefik.proc.signal(on ? 'SIGSTOP' : 'SIGCONT')
+        : (on) => gateway!.freeze(on),
       stopHookServer: () => loop.hook.stop(),
       startHookServer: () => loop.hook.start(),
       failHooks: async (on) => {

@@ -232,13 +232,16 @@ function routeStatus(route: Obj, reject: boolean, now = new Date()): Obj | undef
 export interface Gateway extends StandIn {
   /** Accepted=False for this route (true), or accepted again (false). */
   reject(namespace: string, name: string, on: boolean): Promise<void>;
+  /** Writes no route status (true), as a stuck gateway; false: catches up on every route. */
+  freeze(on: boolean): Promise<void>;
 }
 
 /** startGateway: the HTTPRoute parent-status stand-in. */
 export function startGateway(cluster: Cluster, api: Api): Gateway {
   const rejected = new Set<string>();
+  let frozen = false;
   const s = standIn(cluster, api, 'HTTPRoute', (r) =>
-    routeStatus(r, rejected.has(`${r.metadata.namespace}/${r.metadata.name}`)),
+    frozen ? undefined : routeStatus(r, rejected.has(`${r.metadata.namespace}/${r.metadata.name}`)),
   );
   return {
     ...s,
@@ -247,6 +250,10 @@ export function startGateway(cluster: Cluster, api: Api): Gateway {
       else rejected.delete(`${namespace}/${name}`);
       const route = await api.get('HTTPRoute', namespace, name);
       if (route) s.recheck(route);
+    },
+    async freeze(on) {
+      frozen = on;
+      if (!on) for (const route of await api.list('HTTPRoute')) s.recheck(route);
     },
   };
 }
