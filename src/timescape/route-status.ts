@@ -130,8 +130,7 @@ export function gatewayBehind(
   for (const p of Array.isArray(parents) ? parents.filter(isObject) : []) {
     if (!named.has(refKey(p.parentRef, ns)) || !Array.isArray(p.conditions)) continue;
     const accepted = p.conditions.find((c) => isObject(c) && c.type === 'Accepted') as
-      | Record<string, unknown>
-      | undefined;
+      Record<string, unknown> | undefined;
     if (accepted && typeof accepted.observedGeneration === 'number')
       applied = Math.min(applied, accepted.observedGeneration);
   }
