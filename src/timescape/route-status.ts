@@ -30,11 +30,32 @@ export function routeWeights(route: KubeObject | undefined): Map<string, number>
   return out;
 }
 
-/** parentConditions: each parent's conditions as the gateway reported them; a malformed entry has none. */
-function parentConditions(route: KubeObject): Array<Array<Record<string, unknown>>> | undefined {
-  const parents = (route.status as { parents?: unknown } | undefined)?.parents;
-  if (!Array.isArray(parents) || parents.length === 0) return undefined;
-  return parents.map((p) =>
+/** refKey: a parentRef as `namespace/name/sectionName`, its namespace defaulting to the route's. */
+function refKey(ref: unknown, namespace: unknown): string {
+  const r = isObject(ref) ? ref : {};
+  return `${String(r.namespace ?? namespace ?? '')}/${String(r.name ?? '')}/${String(r.sectionName ?? '')}`;
+}
+
+/** namedOnly: the status entries for parents the route's spec names. */
+function namedOnly(route: KubeObject, parents: unknown[]): unknown[] {
+  const ns = (route.metadata as { namespace?: unknown }).namespace;
+  const refs = (route.spec as { parentRefs?: unknown } | undefined)?.parentRefs;
+  const keys = new Set(Array.isArray(refs) ? refs.map((r) => refKey(r, ns)) : []);
+  return parents.filter((p) => isObject(p) && keys.has(refKey(p.parentRef, ns)));
+}
+
+/**
+ * parentConditions: each parent's conditions as the gateway reported them; a malformed entry has
+ * none. `named`: only the entries for parents the route's spec names (one a controller left for a
+ * parent the route no longer names is left over, not a gateway at work).
+ */
+function parentConditions(
+  route: KubeObject,
+  named = false,
+): Array<Array<Record<string, unknown>>> | undefined {
+  const all = (route.status as { parents?: unknown } | undefined)?.parents;
+  if (!Array.isArray(all) || all.length === 0) return undefined;
+  return (named ? namedOnly(route, all) : all).map((p) =>
     isObject(p) && Array.isArray(p.conditions)
       ? (p.conditions.filter(isObject) as Array<Record<string, unknown>>)
       : [],
@@ -102,12 +123,6 @@ export interface RouteLag {
   applied: number;
 }
 
-/** refKey: a parentRef as `namespace/name/sectionName`, its namespace defaulting to the route's. */
-function refKey(ref: unknown, namespace: unknown): string {
-  const r = isObject(ref) ? ref : {};
-  return `${String(r.namespace ?? namespace ?? '')}/${String(r.name ?? '')}/${String(r.sectionName ?? '')}`;
-}
-
 /**
  * gatewayBehind: a parent the route attaches to reports its Accepted condition for an older
  * generation than the route's — the gateway has not applied the route's current spec (its
@@ -122,16 +137,10 @@ export function gatewayBehind(
   if (!attached(route, spec)) return undefined;
   const generation = (route.metadata as { generation?: unknown }).generation;
   if (typeof generation !== 'number') return undefined;
-  const ns = (route.metadata as { namespace?: unknown }).namespace;
-  const refs = (route.spec as { parentRefs?: unknown } | undefined)?.parentRefs;
-  const named = new Set(Array.isArray(refs) ? refs.map((r) => refKey(r, ns)) : []);
-  const parents = (route.status as { parents?: unknown } | undefined)?.parents;
   let applied = generation;
-  for (const p of Array.isArray(parents) ? parents.filter(isObject) : []) {
-    if (!named.has(refKey(p.parentRef, ns)) || !Array.isArray(p.conditions)) continue;
-    const accepted = p.conditions.find((c) => isObject(c) && c.type === 'Accepted') as
-      Record<string, unknown> | undefined;
-    if (accepted && typeof accepted.observedGeneration === 'number')
+  for (const conditions of parentConditions(route, true) ?? []) {
+    const accepted = conditions.find((c) => c.type === 'Accepted');
+    if (typeof accepted?.observedGeneration === 'number')
       applied = Math.min(applied, accepted.observedGeneration);
   }
   return applied < generation ? { generation, applied } : undefined;
