@@ -22,6 +22,8 @@ const env = process.env;
 /** Short resyncs keep the idle check quick; the generated controllers say 60. */
 const RESYNC_SECONDS = Number(env.LOOP_RESYNC_SECONDS ?? 10);
 const waitScale = Number(env.LOOP_WAIT_SCALE ?? 1) > 0 ? Number(env.LOOP_WAIT_SCALE ?? 1) : 1;
+/** Stories side by side (runStories' lanes); 1 runs them one by one, as the kind suite does. */
+const lanes = Math.max(1, Math.floor(Number(env.LOOP_LANES ?? 2)) || 1);
 
 // Cold builds of the binaries can take 15+ minutes; .ci/run builds them before the suite.
 t.setTimeout(60 * MINUTE * waitScale);
@@ -53,9 +55,12 @@ if ('skip' in started) {
   ];
   const only = env.LOOP_STORIES?.split(',').filter(Boolean);
   const stories = only ? all.filter((s) => only.includes(s.slug)) : all;
-  log('loop', `${stories.length} stories; diagnostics on failure under ${artifacts}`);
+  log(
+    'loop',
+    `${stories.length} stories, ${lanes} at a time; diagnostics on failure under ${artifacts}`,
+  );
   const t0 = Date.now();
-  await runStories(t, driver, stories);
+  await runStories(t, driver, stories, lanes);
   log('loop', `stories took ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   if ('results' in loop.dataPlane && Object.keys(loop.dataPlane.results).length > 0) {
     // The traffic stories' measurements (bench/results/loop-traffic-*.json when named so).

@@ -73,6 +73,12 @@ export interface Story {
   needs?: Need[];
   /** Bound of the whole story. */
   timeoutMs: number;
+  /**
+   * The story must run with no other story beside it (runStories with lanes > 1): it looks at
+   * something every story shares — cluster-wide writes, the default namespace. A story that
+   * needs a knob (stopping the hook server, freezing the gateway…) runs alone anyway.
+   */
+  alone?: boolean;
   run(t: Test, s: StoryContext): Promise<void>;
 }
 
@@ -231,8 +237,8 @@ async function listAll(
 const describeLeft = (objs: Obj[]): string =>
   objs.map((o) => `${ref(o)} finalizers=${JSON.stringify(o.metadata.finalizers ?? [])}`).join('; ');
 
-/** Waits until the GatiVersion is gone (its finalizer released). */
-const gone = (s: StoryContext, kind: Kind, name: string) => async () =>
+/** A check for `until`: the object is gone from the story's namespace (a finalizer released). */
+export const gone = (s: StoryContext, kind: Kind, name: string) => async () =>
   (await s.api.get(kind, s.ns, name)) ? pending(`${kind} ${s.ns}/${name} still present`) : true;
 
 /* -------------------------------------------------------------------------------- stories */
@@ -240,6 +246,7 @@ const gone = (s: StoryContext, kind: Kind, name: string) => async () =>
 const seed: Story = {
   name: 'the seed objects converge: children, GatiVersion finalizer, Ready conditions, module NetworkPolicy',
   slug: 'seed',
+  alone: true,
   timeoutMs: 5 * MINUTE,
   async run(t, s) {
     for (const d of loadYamlDir('examples')) await s.api.apply(d.object);
@@ -356,6 +363,7 @@ const seed: Story = {
 const idle: Story = {
   name: 'no hot loop: while nothing changes, nothing is written and hook calls stay within the resync period',
   slug: 'idle',
+  alone: true,
   timeoutMs: 5 * MINUTE,
   async run(t, s) {
     await s.api.apply(gatiModule(s, 'idle-module', []));
@@ -1336,45 +1344,93 @@ async function teardown(t: Test, driver: ClusterDriver, stories: Story[]): Promi
 }
 
 /**
+ * Whether `story` runs with nothing beside it: it says so, or it needs a knob — a knob acts on
+ * a process every story shares (the hook server, the gateway, the Prometheus front).
+ */
+const runsAlone = (story: Story): boolean =>
+  story.alone === true || (story.needs ?? []).some((k) => k !== 'traffic');
+
+const sendsTraffic = (story: Story): boolean => (story.needs ?? []).includes('traffic');
+
+/** Whether a story may start beside `others`: neither runs alone, and not two sending traffic. */
+function fitsBeside(story: Story, others: Story[]): boolean {
+  if (runsAlone(story) || others.some(runsAlone)) return others.length === 0;
+  return !(sendsTraffic(story) && others.some(sendsTraffic));
+}
+
+/**
  * runStories runs each story as its own subtest in its own namespace, then the teardown. A
  * story whose knobs this cluster lacks is skipped with the driver's reason; a failing story
- * does not stop the next.
+ * does not stop the next. With `lanes` > 1 the stories that run alone (runsAlone) go first, one
+ * by one, then the others up to `lanes` at a time in list order — two that send real traffic
+ * never overlap (their measurements would share the gateway and the CPU), so those start
+ * first whenever one fits. The stories are independent of each other: the order is free.
  */
 export async function runStories(
   t: Test,
   driver: ClusterDriver,
   stories: Story[] = STORIES,
+  lanes = 1,
 ): Promise<void> {
-  for (const story of stories) {
-    const missing = (story.needs ?? [])
-      .map((k) => unsupported(k === 'traffic' ? driver.traffic : driver.knobs[k]))
-      .filter((r): r is string => r !== undefined);
-    if (missing.length) {
-      await t.test(story.name, { skip: `${driver.name}: ${missing.join('; ')}` }, async () => {});
+  if (lanes > 1) t.jobs = lanes; // tap runs buffered subtests side by side up to t.jobs
+  // Side by side, the stories that run alone go first, so the rest can fill both lanes.
+  const queue =
+    lanes > 1
+      ? [...stories.filter(runsAlone), ...stories.filter((x) => !runsAlone(x))]
+      : [...stories];
+  const running = new Map<Story, Promise<void>>();
+  while (queue.length > 0) {
+    // Only the stories before the first one that runs alone may start: it is a barrier.
+    const barrier = queue.findIndex(runsAlone);
+    const open = barrier === -1 ? queue : queue.slice(0, Math.max(barrier, 1));
+    const others = [...running.keys()];
+    const fits = open.filter((story) => fitsBeside(story, others));
+    // The traffic stories can only run one at a time: start them as early as they fit.
+    const next = running.size < lanes ? (fits.find(sendsTraffic) ?? fits[0]) : undefined;
+    if (!next) {
+      await Promise.race(running.values());
       continue;
     }
-    const ns = storyNamespace(story);
-    const ctx: WaitContext = {
-      scope: `${driver.name} ${story.slug}`,
-      waitScale: driver.waitScale,
-      diagnose: (what) => driver.diagnose(what, [ns, 'default']),
-    };
-    const s: StoryContext = {
-      driver,
-      api: driver.api,
-      ns,
-      until: (what, check, timeoutMs, intervalMs) =>
-        until(ctx, what, check, { timeoutMs, intervalMs }),
-      holds: (what, check, forMs) => holds(ctx, what, check, { forMs }),
-    };
-    const started = Date.now();
-    await t.test(story.name, { timeout: story.timeoutMs * driver.waitScale }, async (t) => {
-      await driver.api.ensureNamespace(ns);
-      await story.run(t, s);
-    });
-    log(ctx.scope, `story took ${((Date.now() - started) / SECOND).toFixed(1)}s`);
+    queue.splice(queue.indexOf(next), 1);
+    running.set(
+      next,
+      runStory(t, driver, next).finally(() => running.delete(next)),
+    );
   }
+  await Promise.all(running.values());
   await t.test('deleting everything leaves nothing stuck', async (t) => {
     await teardown(t, driver, stories);
   });
+}
+
+/** runStory runs one story as a subtest in its namespace, or skips it with the driver's reason. */
+async function runStory(t: Test, driver: ClusterDriver, story: Story): Promise<void> {
+  const missing = (story.needs ?? [])
+    .map((k) => unsupported(k === 'traffic' ? driver.traffic : driver.knobs[k]))
+    .filter((r): r is string => r !== undefined);
+  if (missing.length) {
+    await t.test(story.name, { skip: `${driver.name}: ${missing.join('; ')}` }, async () => {});
+    return;
+  }
+  const ns = storyNamespace(story);
+  const ctx: WaitContext = {
+    scope: `${driver.name} ${story.slug}`,
+    waitScale: driver.waitScale,
+    diagnose: (what) => driver.diagnose(what, [ns, 'default']),
+  };
+  const s: StoryContext = {
+    driver,
+    api: driver.api,
+    ns,
+    until: (what, check, timeoutMs, intervalMs) =>
+      until(ctx, what, check, { timeoutMs, intervalMs }),
+    holds: (what, check, forMs) => holds(ctx, what, check, { forMs }),
+  };
+  const started = Date.now();
+  log(ctx.scope, 'story starts');
+  await t.test(story.name, { timeout: story.timeoutMs * driver.waitScale }, async (t) => {
+    await driver.api.ensureNamespace(ns);
+    await story.run(t, s);
+  });
+  log(ctx.scope, `story took ${((Date.now() - started) / SECOND).toFixed(1)}s`);
 }
