@@ -24,6 +24,7 @@ import {
   type Obj,
 } from './api.js';
 import { unsupported, use, type ClusterDriver, type Need } from './driver.js';
+import { laneOrder, nextStory } from './lanes.js';
 import {
   brief,
   conditionOf,
@@ -1344,27 +1345,11 @@ async function teardown(t: Test, driver: ClusterDriver, stories: Story[]): Promi
 }
 
 /**
- * Whether `story` runs with nothing beside it: it says so, or it needs a knob — a knob acts on
- * a process every story shares (the hook server, the gateway, the Prometheus front).
- */
-const runsAlone = (story: Story): boolean =>
-  story.alone === true || (story.needs ?? []).some((k) => k !== 'traffic');
-
-const sendsTraffic = (story: Story): boolean => (story.needs ?? []).includes('traffic');
-
-/** Whether a story may start beside `others`: neither runs alone, and not two sending traffic. */
-function fitsBeside(story: Story, others: Story[]): boolean {
-  if (runsAlone(story) || others.some(runsAlone)) return others.length === 0;
-  return !(sendsTraffic(story) && others.some(sendsTraffic));
-}
-
-/**
  * runStories runs each story as its own subtest in its own namespace, then the teardown. A
  * story whose knobs this cluster lacks is skipped with the driver's reason; a failing story
- * does not stop the next. With `lanes` > 1 the stories that run alone (runsAlone) go first, one
- * by one, then the others up to `lanes` at a time in list order — two that send real traffic
- * never overlap (their measurements would share the gateway and the CPU), so those start
- * first whenever one fits. The stories are independent of each other: the order is free.
+ * does not stop the next. With `lanes` > 1, up to that many run at once by the rules of
+ * lanes.ts: the stories that run alone first, one by one, then the others side by side, never
+ * two that send real traffic. The stories are independent of each other: the order is free.
  */
 export async function runStories(
   t: Test,
@@ -1373,20 +1358,10 @@ export async function runStories(
   lanes = 1,
 ): Promise<void> {
   if (lanes > 1) t.jobs = lanes; // tap runs buffered subtests side by side up to t.jobs
-  // Side by side, the stories that run alone go first, so the rest can fill both lanes.
-  const queue =
-    lanes > 1
-      ? [...stories.filter(runsAlone), ...stories.filter((x) => !runsAlone(x))]
-      : [...stories];
+  const queue = laneOrder(stories, lanes);
   const running = new Map<Story, Promise<void>>();
   while (queue.length > 0) {
-    // Only the stories before the first one that runs alone may start: it is a barrier.
-    const barrier = queue.findIndex(runsAlone);
-    const open = barrier === -1 ? queue : queue.slice(0, Math.max(barrier, 1));
-    const others = [...running.keys()];
-    const fits = open.filter((story) => fitsBeside(story, others));
-    // The traffic stories can only run one at a time: start them as early as they fit.
-    const next = running.size < lanes ? (fits.find(sendsTraffic) ?? fits[0]) : undefined;
+    const next = nextStory(queue, [...running.keys()], lanes);
     if (!next) {
       await Promise.race(running.values());
       continue;
