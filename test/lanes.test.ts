@@ -7,6 +7,7 @@ import {
   sendsTraffic,
   type LaneStory,
 } from './e2e/lib/lanes.js';
+import { ALL_STORIES } from './e2e/lib/all-stories.js';
 
 // The loop suite's lanes (test/e2e/lib/lanes.ts) decide which stories share the machine; a
 // wrong decision shows only as a rare flake in a 10-minute run, so the rules are checked here
@@ -17,46 +18,54 @@ interface Sim extends LaneStory {
   seconds: number;
 }
 
+/** Seconds each story took in a loop run (2026-12-07, one by one); a new story counts 30. */
+const MEASURED: Record<string, number> = {
+  seed: 1,
+  idle: 30,
+  rollout: 50,
+  drain: 27,
+  breaking: 16,
+  deadline: 22,
+  invalid: 6,
+  cascade: 3,
+  failing: 36,
+  gateway: 28,
+  'gateway-lag': 38,
+  nsdelete: 13,
+  revert: 13,
+  pause: 41,
+  abort: 19,
+  conflict: 8,
+  'traffic-split': 20,
+  'traffic-pins': 5,
+  'analysis-rollback': 69,
+  'drain-by-traffic': 69,
+  'zero-downtime': 21,
+  hostile: 15,
+  moves: 47,
+  'rollback-window': 7,
+  proportional: 42,
+  sunset: 80,
+  bridge: 15,
+  policy: 21,
+  baseline: 49,
+  webhooks: 40,
+  events: 13,
+};
+
+/** The loop suite's own stories, each taking its measured time. */
+const STORIES: Sim[] = ALL_STORIES.map((s) => ({
+  slug: s.slug,
+  alone: s.alone,
+  needs: s.needs,
+  seconds: MEASURED[s.slug] ?? 30,
+}));
+
 const S = (slug: string, seconds: number, extra: Partial<Sim> = {}): Sim => ({
   slug,
   seconds,
   ...extra,
 });
-
-/** The loop suite's stories as of 2026-12-07 with their measured seconds (rounded). */
-const STORIES: Sim[] = [
-  S('seed', 1, { alone: true }),
-  S('idle', 30, { alone: true }),
-  S('rollout', 50, { needs: ['stopHookServer', 'startHookServer'] }),
-  S('drain', 27),
-  S('breaking', 16),
-  S('deadline', 22),
-  S('invalid', 6),
-  S('cascade', 3),
-  S('failing', 36, { needs: ['failHooks'] }),
-  S('gateway', 28, { needs: ['gatewayRejects'] }),
-  S('gateway-lag', 38, { needs: ['gatewayFreezes'] }),
-  S('nsdelete', 13),
-  S('revert', 13),
-  S('pause', 41, { needs: ['stopHookServer', 'startHookServer'] }),
-  S('abort', 19),
-  S('conflict', 8),
-  S('traffic-split', 20, { needs: ['traffic'] }),
-  S('traffic-pins', 5, { needs: ['traffic'] }),
-  S('analysis-rollback', 69, { needs: ['traffic'] }),
-  S('drain-by-traffic', 69, { needs: ['traffic'] }),
-  S('zero-downtime', 21, { needs: ['traffic'] }),
-  S('hostile', 15, { needs: ['hostilePrometheus'] }),
-  S('moves', 47),
-  S('rollback-window', 7),
-  S('proportional', 42),
-  S('sunset', 80, { needs: ['traffic'] }),
-  S('bridge', 15),
-  S('policy', 21),
-  S('baseline', 49, { needs: ['traffic'] }),
-  S('webhooks', 40, { needs: ['stopHookServer', 'startHookServer'] }),
-  S('events', 13),
-];
 
 interface Interval {
   story: Sim;
@@ -121,6 +130,13 @@ for (const lanes of [1, 2, 3]) {
     } else t.ok(total < serial * 0.8, `${total}s side by side against ${serial}s one by one`);
   });
 }
+
+t.test("the suite's stories: what reads shared state runs alone", async (t) => {
+  const alone = STORIES.filter(runsAlone).map((s) => s.slug);
+  for (const slug of ['seed', 'idle', 'rollout', 'failing', 'gateway-lag', 'hostile'])
+    t.ok(alone.includes(slug), `${slug} runs alone`);
+  t.ok(STORIES.length >= 31, `${STORIES.length} stories`);
+});
 
 t.test('the rules one by one', async (t) => {
   const plain = S('plain', 1);

@@ -2,11 +2,8 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { STORIES, runStories } from '../e2e/lib/stories.js';
-import { TRAFFIC_STORIES } from '../e2e/lib/traffic-stories.js';
-import { SIGNAL_STORIES } from '../e2e/lib/signal-stories.js';
-import { COST_STORIES } from '../e2e/lib/cost-stories.js';
-import { POLICY_STORIES } from '../e2e/lib/policy-stories.js';
+import { ALL_STORIES } from '../e2e/lib/all-stories.js';
+import { runStories } from '../e2e/lib/stories.js';
 import { log, MINUTE } from '../e2e/lib/wait.js';
 import { machine, today } from '../../bench/lib.js';
 import { loopDriver } from './lib/driver.js';
@@ -46,15 +43,8 @@ if ('skip' in started) {
   t.teardown(() => loop.stop());
   const artifacts = env.LOOP_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'gati-loop-artifacts-'));
   const driver = loopDriver(loop, { waitScale, artifacts });
-  const all = [
-    ...STORIES,
-    ...TRAFFIC_STORIES,
-    ...SIGNAL_STORIES,
-    ...COST_STORIES,
-    ...POLICY_STORIES,
-  ];
   const only = env.LOOP_STORIES?.split(',').filter(Boolean);
-  const stories = only ? all.filter((s) => only.includes(s.slug)) : all;
+  const stories = only ? ALL_STORIES.filter((s) => only.includes(s.slug)) : ALL_STORIES;
   log(
     'loop',
     `${stories.length} stories, ${lanes} at a time; diagnostics on failure under ${artifacts}`,
