@@ -1,7 +1,7 @@
-import type { RouteLag } from './route-status.js';
 import type { Analysis, Webhook } from '../api/analysis.js';
 import type { RolloutStatus } from '../api/gatihandler-status.js';
 import type { AbortReason, OneShotAction, PauseReason, SuccessReason } from '../api/rollout.js';
+import type { RouteLag } from './route-status.js';
 import type { Observation } from '../api/signals.js';
 import type { Step } from './records.js';
 
